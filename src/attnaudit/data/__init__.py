@@ -1,0 +1,1 @@
+"""Datasets: registry, download, parsers, tokens, vocabulary and batches."""

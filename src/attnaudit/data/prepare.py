@@ -1,0 +1,70 @@
+"""From parsed documents to the per-dataset token table and vocabulary.
+
+The token table has one row per instance: `id`, `split`, `label`, `tokens` (real tokens),
+`token_ids` (<SOS> ids <EOS>), and `rationale` when the dataset provides one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from attnaudit.data import tokens as tok
+from attnaudit.data.registry import get_spec
+
+REQUIRED_COLUMNS = ("id", "text", "label", "split")
+
+
+class DatasetError(ValueError):
+    """Parsed data that cannot be used as it is (missing columns, empty texts, one class)."""
+
+
+def load_documents(dataset: str, options: dict[str, Any], paths: Sequence[Path]) -> pd.DataFrame:
+    """Run the registered parser of the dataset's type and check its output."""
+    spec = get_spec(options.get("type", dataset))
+    df = spec.parser([Path(p) for p in paths], options)
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise DatasetError(f"dataset {dataset!r}: parser output lacks columns {missing}")
+    for split in ("train", "dev", "test"):
+        if not (df["split"] == split).any():
+            raise DatasetError(f"dataset {dataset!r}: split {split!r} is empty")
+    if df.loc[df["split"] == "train", "label"].nunique() < 2:
+        raise DatasetError(f"dataset {dataset!r}: the training split has a single class")
+    if df["id"].duplicated().any():
+        raise DatasetError(f"dataset {dataset!r}: instance ids are not unique")
+    return df
+
+
+def tokenize_documents(
+    dataset: str, docs: pd.DataFrame, min_count: int, max_length: int | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Tokenise, build the train-only vocabulary, and encode every instance."""
+    tokens = [tok.tokenize(t) for t in docs["text"]]
+    empty = [i for i, t in zip(docs["id"], tokens, strict=True) if not t]
+    if empty:
+        shown = ", ".join(map(str, empty[:5]))
+        raise DatasetError(
+            f"dataset {dataset!r}: {len(empty)} document(s) have no tokens after "
+            f"tokenisation (ids: {shown}{', ...' if len(empty) > 5 else ''})"
+        )
+    if max_length:
+        tokens = [t[:max_length] for t in tokens]
+    is_train = (docs["split"] == "train").to_numpy()
+    vocab = tok.build_vocab((t for t, tr in zip(tokens, is_train, strict=True) if tr), min_count)
+    index = {w: i for i, w in enumerate(vocab)}
+    table = pd.DataFrame(
+        {
+            "id": docs["id"].astype(str).to_numpy(),
+            "split": docs["split"].to_numpy(),
+            "label": docs["label"].astype(int).to_numpy(),
+            "tokens": tokens,
+            "token_ids": [tok.encode(t, index) for t in tokens],
+        }
+    )
+    if "rationale" in docs.columns:
+        table["rationale"] = docs["rationale"].to_numpy()
+    return table, vocab

@@ -1,0 +1,38 @@
+"""Tokenisation and vocabulary as Jain & Wallace preprocess text.
+
+Lower-case; PTB bracket escapes undone; words are maximal runs of letters and digits
+(punctuation and apostrophes split, as in their processed SST); any token containing a
+digit becomes `qqq`; the vocabulary comes from the training split only, with a minimum
+count; sequences are wrapped in <SOS> ... <EOS>.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+PAD, UNK, SOS, EOS = "<PAD>", "<UNK>", "<SOS>", "<EOS>"
+SPECIALS = (PAD, UNK, SOS, EOS)
+PAD_ID, UNK_ID, SOS_ID, EOS_ID = range(4)
+
+_WORD = re.compile(r"[^\W_]+")
+_PTB_ESCAPES = {"-lrb-": " ", "-rrb-": " ", "-lsb-": " ", "-rsb-": " ", "\\/": "/"}
+
+
+def tokenize(text: str) -> list[str]:
+    text = text.lower()
+    for escape, plain in _PTB_ESCAPES.items():
+        text = text.replace(escape, plain)
+    return ["qqq" if any(ch.isdigit() for ch in w) else w for w in _WORD.findall(text)]
+
+
+def build_vocab(documents: Iterable[list[str]], min_count: int) -> list[str]:
+    """Specials first, then words seen at least `min_count` times, by frequency then spelling."""
+    counts = Counter(tok for doc in documents for tok in doc)
+    words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+    return [*SPECIALS, *words]
+
+
+def encode(tokens: list[str], index: dict[str, int]) -> list[int]:
+    return [SOS_ID, *(index.get(t, UNK_ID) for t in tokens), EOS_ID]
