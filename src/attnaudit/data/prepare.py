@@ -13,13 +13,10 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data import tokens as tok
+from attnaudit.data.errors import DatasetError
 from attnaudit.data.registry import get_spec
 
 REQUIRED_COLUMNS = ("id", "text", "label", "split")
-
-
-class DatasetError(ValueError):
-    """Parsed data that cannot be used as it is (missing columns, empty texts, one class)."""
 
 
 def load_documents(dataset: str, options: dict[str, Any], paths: Sequence[Path]) -> pd.DataFrame:
