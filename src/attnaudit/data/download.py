@@ -1,23 +1,32 @@
 """Fetch a dataset file: local mirror first, then the official address; verify; write atomically.
 
 A mirror is a directory (or a file:// address of one) holding files under their registry
-`filename`. Whatever goes wrong - unreachable address, wrong checksum, truncated copy - the
-error names the dataset and nothing is left at the destination.
+`mirror_name` (by default the `filename`), checked against `mirror_sha256`. A file that is a
+`member` of an official archive is fetched by downloading the archive beside the
+destination, checking it (`archive_sha256`), and extracting the member. Whatever goes wrong -
+unreachable address, wrong checksum, truncated copy - the error names the dataset and nothing
+is left at the destination. A checksum recorded as "unknown" is not checked, with a warning
+that gives the file's actual SHA-256 so that it can be pinned.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
+import tarfile
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
-from attnaudit.data.registry import RemoteFile
+from attnaudit.data.registry import UNKNOWN, RemoteFile
 from attnaudit.io import atomic_path
 
 CHUNK = 1 << 20
+log = logging.getLogger("attnaudit")
 
 
 class DownloadError(RuntimeError):
@@ -44,8 +53,8 @@ def candidate_sources(remote: RemoteFile, mirror: str | None) -> list[str]:
     """Where to look, in order: the mirror's copy (if present), then the official address."""
     sources = []
     root = mirror_dir(mirror)
-    if root is not None and (root / remote.filename).is_file():
-        sources.append((root / remote.filename).resolve().as_uri())
+    if root is not None and (root / remote.mirror_name).is_file():
+        sources.append((root / remote.mirror_name).resolve().as_uri())
     sources.append(remote.url)
     return sources
 
@@ -53,6 +62,62 @@ def candidate_sources(remote: RemoteFile, mirror: str | None) -> list[str]:
 def _copy(source: str, dest: Path, timeout: float) -> None:
     with urllib.request.urlopen(source, timeout=timeout) as response, open(dest, "wb") as out:
         shutil.copyfileobj(response, out, CHUNK)
+
+
+def _known(checksum: str) -> bool:
+    return checksum not in ("", UNKNOWN)
+
+
+def _verify(dataset: str, what: str, source: str, path: Path, expected: str) -> None:
+    actual = sha256sum(path)
+    if not _known(expected):
+        log.warning(
+            "dataset %s: %s from %s is NOT verified (no published SHA-256); its SHA-256 is %s",
+            dataset,
+            what,
+            source,
+            actual,
+        )
+    elif actual != expected:
+        raise DownloadError(
+            f"dataset {dataset!r}: checksum mismatch for {what} from {source}: expected "
+            f"sha256 {expected}, got {actual}. The file may be truncated or corrupt; nothing "
+            "was kept."
+        )
+
+
+def _copy_member(dataset: str, remote: RemoteFile, dest: Path, timeout: float) -> None:
+    """Download the archive at remote.url beside `dest`, check it, extract remote.member."""
+    with tempfile.TemporaryDirectory(prefix=".archive-", dir=dest.parent) as tmpdir:
+        archive = Path(tmpdir) / "archive"
+        _copy(remote.url, archive, timeout)
+        if _known(remote.archive_sha256):  # else the member's own checksum decides
+            _verify(
+                dataset,
+                f"the archive of {remote.filename}",
+                remote.url,
+                archive,
+                remote.archive_sha256,
+            )
+        try:
+            if zipfile.is_zipfile(archive):
+                with zipfile.ZipFile(archive) as zf, zf.open(remote.member) as src:
+                    _write(src, dest)
+            else:
+                with tarfile.open(archive) as tf:
+                    src = tf.extractfile(remote.member)
+                    if src is None:
+                        raise KeyError(remote.member)
+                    _write(src, dest)
+        except KeyError:
+            raise DownloadError(
+                f"dataset {dataset!r}: {remote.url} has no member {remote.member!r}"
+            ) from None
+
+
+def _write(src, dest: Path) -> None:
+    with open(dest, "wb") as out:
+        shutil.copyfileobj(src, out, CHUNK)
 
 
 def fetch(
@@ -65,20 +130,27 @@ def fetch(
     """Copy `remote` to `dest` and verify its SHA-256; return the source that was used."""
     errors = []
     for source in candidate_sources(remote, mirror):
-        with atomic_path(dest) as tmp:
-            try:
-                _copy(source, tmp, timeout)
-            except (urllib.error.URLError, OSError, ValueError) as exc:
-                errors.append(f"{source}: {exc}")
-                continue
-            actual = sha256sum(tmp)
-            if actual != remote.sha256:
-                raise DownloadError(
-                    f"dataset {dataset!r}: checksum mismatch for {remote.filename} from "
-                    f"{source}: expected sha256 {remote.sha256}, got {actual}. The file may be "
-                    "truncated or corrupt; nothing was kept."
-                )
-            return source
+        official = source == remote.url
+        try:
+            with atomic_path(dest) as tmp:
+                if official and remote.member:
+                    _copy_member(dataset, remote, tmp, timeout)
+                else:
+                    _copy(source, tmp, timeout)
+                expected = remote.sha256 if official else remote.mirror_sha256
+                vouched = official and remote.member and _known(remote.archive_sha256)
+                if _known(expected) or not vouched:  # a checked archive vouches for its member
+                    _verify(dataset, remote.filename, source, tmp, expected)
+        except (
+            urllib.error.URLError,
+            OSError,
+            ValueError,
+            zipfile.BadZipFile,
+            tarfile.TarError,
+        ) as exc:
+            errors.append(f"{source}: {exc}")
+            continue
+        return source
     raise DownloadError(
         f"dataset {dataset!r}: could not fetch {remote.filename}: " + "; ".join(errors)
     )

@@ -1,13 +1,24 @@
 """The dataset registry: what each dataset is, where it comes from, and how it is parsed.
 
 A new dataset is one `DatasetSpec` here plus its parser module. A parser takes the local
-paths of the spec's files (in the order of `files`) and the dataset's config options and
-returns a DataFrame with columns `text` (str), `label` (int) and `split`
-("train" | "dev" | "test"); it may add `rationale` (list of token positions).
+paths of the dataset's files (in the order of `resolve_files(spec, options)`) and the
+dataset's config options and returns a DataFrame with columns `id` (unique str), `text`
+(str), `label` (int 0..K-1) and `split` ("train" | "dev" | "test"); it may add `rationale`
+(list of token positions) and informative columns (e.g. `label_name`, `resplit_from_test`).
+
+Per-option behaviour, when a spec has it:
+- `resolve_files(spec, options)`: the files these options need (AG News with
+  `test_only_resplit` needs test.csv only), with per-file overrides from the option
+  `files: {<filename>: {mirror_name: ..., mirror_sha256: ...}}` for mirrors whose copy has
+  another name or other bytes than the official file.
+- `n_classes_for(spec, options)`: the class count these options give (IMDB's `task`);
+  None where only the data can tell ("table").
+- "table" downloads nothing: its parser reads the file named by the option `path`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +26,11 @@ from typing import Any
 
 import pandas as pd
 
-from attnaudit.data import sst, synthetic
+from attnaudit.data import agnews, imdb, newsgroups, sst, sst2, synthetic, tabular, zhang
+from attnaudit.data.errors import DatasetError
 
 Parser = Callable[[Sequence[Path], dict[str, Any]], pd.DataFrame]
+UNKNOWN = "unknown"  # a checksum that no one has published: the download is not verified
 
 
 class UnknownDatasetError(KeyError):
@@ -29,11 +42,25 @@ class UnknownDatasetError(KeyError):
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One file to download: official address, SHA-256, and its name on disk and in a mirror."""
+    """One file to download: official address, SHA-256, and its name on disk and in a mirror.
+
+    With `member`, `url` is an archive (zip or tar) and the file is that member of it:
+    `sha256` is the member's checksum and `archive_sha256` the archive's (either may be
+    "unknown"). A mirror holds the file itself under `mirror_name` (default: `filename`),
+    checked against `mirror_sha256` (default: `sha256`).
+    """
 
     url: str
     sha256: str
     filename: str
+    member: str = ""
+    archive_sha256: str = ""
+    mirror_name: str = ""
+    mirror_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mirror_name", self.mirror_name or self.filename)
+        object.__setattr__(self, "mirror_sha256", self.mirror_sha256 or self.sha256)
 
 
 @dataclass(frozen=True)
@@ -41,16 +68,48 @@ class DatasetSpec:
     name: str
     parser: Parser
     files: tuple[RemoteFile, ...] = ()
-    n_classes: int = 2
+    n_classes: int | None = 2  # None: as many as the parsed labels
     min_count: int = 1
     description: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    classes_for: Callable[[dict[str, Any]], int] | None = None  # when options decide it
+    files_for: Callable[[dict[str, Any]], tuple[RemoteFile, ...]] | None = None
 
+
+def _zhang(name: str, sha256: str) -> RemoteFile:
+    return RemoteFile(f"https://s3.amazonaws.com/fast-ai-nlp/{name}.tgz", sha256, f"{name}.tgz")
+
+
+def _member(url: str, archive_sha256: str, member: str, sha256: str) -> RemoteFile:
+    return RemoteFile(url, sha256, member, member=member, archive_sha256=archive_sha256)
+
+
+def _ag(member: str, sha256: str) -> RemoteFile:
+    return _member("https://s3.amazonaws.com/fast-ai-nlp/ag_news_csv.tgz", UNKNOWN, member, sha256)
+
+
+def _sst2(member: str, sha256: str) -> RemoteFile:
+    zip_sha256 = "d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa"
+    return _member("https://dl.fbaipublicfiles.com/glue/data/SST-2.zip", zip_sha256, member, sha256)
+
+
+AG_TRAIN = _ag(
+    "ag_news_csv/train.csv", "76a0a2d2f92b286371fe4d4044640910a04a803fdd2538e0f3f29a5c6f6b672e"
+)
+AG_TEST = _ag(
+    "ag_news_csv/test.csv", "521465c2428ed7f02f8d6db6ffdd4b5447c1c701962353eb2c40d548c3c85699"
+)
+SST2_TRAIN = _sst2("SST-2/train.tsv", UNKNOWN)
+SST2_DEV = _sst2(
+    "SST-2/dev.tsv", "54a9c12c77e402fc14d6a66a506f24d999f596b0176eb777c972cccc2f9cc4b0"
+)
 
 REGISTRY: dict[str, DatasetSpec] = {
     "synthetic": DatasetSpec(
         name="synthetic",
         parser=lambda paths, options: synthetic.generate(options),
+        n_classes=None,
+        classes_for=lambda options: int(options.get("n_classes", 2)),
         description="Embedded default: planted signal tokens decide the label; no download.",
     ),
     "sst": DatasetSpec(
@@ -66,7 +125,124 @@ REGISTRY: dict[str, DatasetSpec] = {
         min_count=1,
         description="Stanford Sentiment Treebank, binary: neutral dropped, 3-4 positive.",
     ),
+    "imdb": DatasetSpec(
+        name="imdb",
+        parser=imdb.parse,
+        files=(
+            RemoteFile(
+                url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+                sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+                filename="aclImdb_v1.tar.gz",
+            ),
+        ),
+        classes_for=imdb.n_classes,
+        min_count=10,
+        description="IMDB reviews (Maas et al. 2011): task binary (pos/neg, default) or rating "
+        "(8 classes); documents under 400 tokens; 20% of train as dev.",
+    ),
+    "20news": DatasetSpec(
+        name="20news",
+        parser=newsgroups.parse,
+        files=(
+            RemoteFile(
+                url="http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz",
+                sha256="8f1b2514ca22a5ade8fbb9cfa5727df95fa587f4c87b786e15c759fa66d95610",
+                filename="20news-bydate.tar.gz",
+            ),
+        ),
+        classes_for=newsgroups.n_classes,
+        min_count=2,
+        description="20 Newsgroups bydate, rec.sport.baseball vs rec.sport.hockey, headers/"
+        "footers/quotes removed as scikit-learn; pooled, stratified 80/20 test, 80/20 train/dev.",
+    ),
+    "amazon_polarity": DatasetSpec(
+        name="amazon_polarity",
+        parser=zhang.parse,
+        files=(
+            _zhang(
+                "amazon_review_polarity_csv",
+                "d2a3ee7a214497a5d1b8eaed7c8d7ba2737de00ada3b0ec46243983efa100361",
+            ),
+        ),
+        min_count=5,
+        description="Amazon review polarity (Zhang et al. 2015, fast.ai copy of the archive): "
+        "title + text, 2 classes; 10% of train as dev.",
+    ),
+    "amazon_full": DatasetSpec(
+        name="amazon_full",
+        parser=zhang.parse,
+        files=(_zhang("amazon_review_full_csv", UNKNOWN),),
+        n_classes=5,
+        min_count=5,
+        description="Amazon review full (Zhang et al. 2015, fast.ai copy): title + text, 1-5 "
+        "stars as 5 classes; 10% of train as dev. SHA-256 UNKNOWN (none published): the "
+        "download is not verified; pin it with the `files` option once known.",
+    ),
+    "yelp_polarity": DatasetSpec(
+        name="yelp_polarity",
+        parser=zhang.parse,
+        files=(
+            _zhang(
+                "yelp_review_polarity_csv",
+                "528f22e286cad085948acbc3bea7e58188416546b0e364d0ae4ca0ce666abe35",
+            ),
+        ),
+        min_count=5,
+        description="Yelp review polarity (Zhang et al. 2015, fast.ai copy of the archive): "
+        "2 classes; 10% of train as dev.",
+    ),
+    "yelp_full": DatasetSpec(
+        name="yelp_full",
+        parser=zhang.parse,
+        files=(
+            _zhang(
+                "yelp_review_full_csv",
+                "56006b0a17a370f1e366504b1f2c3e3754e4a3dda17d3e718a885c552869a559",
+            ),
+        ),
+        n_classes=5,
+        min_count=5,
+        description="Yelp review full (Zhang et al. 2015, fast.ai copy of the archive): 1-5 "
+        "stars as 5 classes; 10% of train as dev.",
+    ),
+    "agnews": DatasetSpec(
+        name="agnews",
+        parser=agnews.parse,
+        files=(AG_TRAIN, AG_TEST),
+        files_for=lambda options: (
+            (AG_TEST,) if options.get("test_only_resplit") else (AG_TRAIN, AG_TEST)
+        ),
+        min_count=5,
+        description="AG News (Zhang et al. 2015), World vs Business from the description; 15% "
+        "of train as dev. test_only_resplit: test.csv alone split 70/10/20, not comparable.",
+    ),
+    "sst2": DatasetSpec(
+        name="sst2",
+        parser=sst2.parse,
+        files=(SST2_TRAIN, SST2_DEV),
+        min_count=1,
+        description="GLUE SST-2 phrases (not in the papers): GLUE dev as test, 10% of train as "
+        "dev. train.tsv's own SHA-256 is unknown; the official zip's is checked instead.",
+    ),
+    "table": DatasetSpec(
+        name="table",
+        parser=tabular.parse,
+        n_classes=None,
+        min_count=1,
+        description="Bring your own CSV/TSV/JSONL/Parquet file (option `path`); no download.",
+    ),
 }
+REGISTRY["20news_all"] = dataclasses.replace(
+    REGISTRY["20news"],
+    name="20news_all",
+    parser=newsgroups.parse_all20,
+    n_classes=20,
+    classes_for=None,
+    description="20 Newsgroups bydate, all 20 groups, headers/footers/quotes removed as "
+    "scikit-learn; official train/test, 10% of train as dev.",
+)
+
+_OVERRIDABLE = ("mirror_name", "mirror_sha256")
 
 
 def get_spec(dataset_type: str) -> DatasetSpec:
@@ -77,3 +253,31 @@ def get_spec(dataset_type: str) -> DatasetSpec:
         raise UnknownDatasetError(
             f"unknown dataset type {dataset_type!r}; known types: {known}"
         ) from None
+
+
+def resolve_files(spec: DatasetSpec, options: dict[str, Any]) -> list[RemoteFile]:
+    """The files these options need, in parser order, with the `files` option's overrides."""
+    files = spec.files_for(options) if spec.files_for else spec.files
+    overrides = options.get("files") or {}
+    unknown = sorted(set(overrides) - {f.filename for f in spec.files})
+    if unknown:
+        raise DatasetError(
+            f"dataset type {spec.name!r}: option `files` names unknown file(s) {unknown}; "
+            f"its files: {[f.filename for f in spec.files]}"
+        )
+    resolved = []
+    for remote in files:
+        override = overrides.get(remote.filename) or {}
+        bad = sorted(set(override) - set(_OVERRIDABLE))
+        if bad:
+            raise DatasetError(
+                f"dataset type {spec.name!r}: option `files.{remote.filename}` has unknown "
+                f"key(s) {bad}; allowed: {list(_OVERRIDABLE)}"
+            )
+        resolved.append(dataclasses.replace(remote, **override))
+    return resolved
+
+
+def n_classes_for(spec: DatasetSpec, options: dict[str, Any]) -> int | None:
+    """The number of classes with these options; None when only the parsed data can tell."""
+    return spec.classes_for(options) if spec.classes_for else spec.n_classes
