@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "vocab_size": 500,
     "signal_tokens_per_class": 10,
     "max_signals": 3,
-    "min_length": 5,
+    "min_length": 8,
     "max_length": 30,
     "n_train": 2000,
     "n_dev": 400,
@@ -53,8 +53,8 @@ def generate(options: dict[str, Any]) -> pd.DataFrame:
             f"synthetic: vocab_size ({opts['vocab_size']}) must exceed "
             f"n_classes * signal_tokens_per_class ({n_signal})"
         )
-    if opts["min_length"] < opts["max_signals"] * 2:
-        raise ValueError("synthetic: min_length must be at least 2 * max_signals")
+    if opts["min_length"] < 2 * opts["max_signals"] - 1:
+        raise ValueError("synthetic: min_length must be at least 2 * max_signals - 1")
     words = [pseudo_word(i) for i in range(int(opts["vocab_size"]))]
     signal = np.arange(n_signal).reshape(k, per_class)  # signal[c] = word ids of class c
     filler = np.arange(n_signal, len(words))

@@ -1,0 +1,5 @@
+"""Embeddings, encoders, attention, decoders, and the classifier that composes them."""
+
+from attnaudit.models.classifier import AttentionClassifier, ModelConfig, build_model
+
+__all__ = ["AttentionClassifier", "ModelConfig", "build_model"]

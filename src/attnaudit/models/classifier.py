@@ -1,0 +1,95 @@
+"""The attention classifier: embed -> encode -> attend -> context -> decode.
+
+It exposes the stages separately because the analyses need them: `encode` once, then
+`attend` and `decode` many times on fixed hidden states (the decoder-level engine), and
+`encode_embedded` to take gradients with respect to the embeddings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from attnaudit.data.tokens import EOS_ID, PAD_ID, SOS_ID
+from attnaudit.models.attention import ATTENTIONS, masked_softmax
+from attnaudit.models.encoders import ENCODERS
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int
+    n_classes: int = 2
+    encoder: str = "lstm"
+    attention: str = "additive"
+    embedding_dim: int = 300
+    encoder_options: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class AttentionClassifier(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        if config.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {config.encoder!r}; known: {sorted(ENCODERS)}")
+        if config.attention not in ATTENTIONS:
+            raise ValueError(f"unknown attention {config.attention!r}; known: {sorted(ATTENTIONS)}")
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=PAD_ID)
+        self.encoder = ENCODERS[config.encoder](config.embedding_dim, **config.encoder_options)
+        hidden = self.encoder.output_dim
+        self.attention = ATTENTIONS[config.attention](hidden)
+        # Binary tasks use one logit and a sigmoid, as Jain & Wallace; k-class a softmax.
+        self.binary = config.n_classes == 2
+        self.decoder = nn.Linear(hidden, 1 if self.binary else config.n_classes)
+
+    @staticmethod
+    def masks(token_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(token mask incl. <SOS>/<EOS>, attention mask over real tokens only)."""
+        present = token_ids != PAD_ID
+        real = present & (token_ids != SOS_ID) & (token_ids != EOS_ID)
+        return present, real
+
+    def encode_embedded(self, embedded: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
+        present, _ = self.masks(token_ids)
+        return self.encoder(embedded, present.sum(dim=1), present)
+
+    def encode(self, token_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hidden states (B, T, H) and the real-token mask (B, T)."""
+        hidden = self.encode_embedded(self.embedding(token_ids), token_ids)
+        return hidden, self.masks(token_ids)[1]
+
+    def attend(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return masked_softmax(self.attention(hidden), mask)
+
+    def decode(self, hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Logits from hidden states (..., T, H) and attention weights (..., T)."""
+        context = torch.einsum("...t,...th->...h", weights, hidden)
+        logits = self.decoder(context)
+        return logits.squeeze(-1) if self.binary else logits
+
+    def forward(self, token_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden, mask = self.encode(token_ids)
+        weights = self.attend(hidden, mask)
+        return self.decode(hidden, weights), weights
+
+    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        """Output distributions (..., K) for binary and k-class models alike."""
+        if self.binary:
+            p = torch.sigmoid(logits)
+            return torch.stack([1.0 - p, p], dim=-1)
+        return torch.softmax(logits, dim=-1)
+
+    @property
+    def attention_parameters(self) -> list[nn.Parameter]:
+        return list(self.attention.parameters())
+
+
+def build_model(config: ModelConfig | dict[str, Any]) -> AttentionClassifier:
+    if isinstance(config, dict):
+        config = ModelConfig(**config)
+    return AttentionClassifier(config)

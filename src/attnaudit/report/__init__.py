@@ -1,0 +1,1 @@
+"""Aggregate tables and figures: reads result tables only, never models."""

@@ -1,0 +1,62 @@
+"""Download and preprocessing jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from attnaudit import io
+from attnaudit.data import download
+from attnaudit.data.prepare import load_documents, tokenize_documents
+from attnaudit.data.registry import get_spec, n_classes_for, resolve_files
+
+log = logging.getLogger("attnaudit")
+
+
+def download_file(dataset: str, options: dict[str, Any], filename: str, dest: str, mirror):
+    spec = get_spec(options.get("type", dataset))
+    remote = next((f for f in resolve_files(spec, options) if f.filename == filename), None)
+    if remote is None:
+        raise ValueError(f"dataset {dataset!r} has no file named {filename!r}")
+    source = download.fetch(dataset, remote, dest, mirror)
+    log.info("dataset %s: %s <- %s (sha256 verified)", dataset, dest, source)
+
+
+def preprocess(
+    dataset: str, options: dict[str, Any], inputs: Sequence[str], tokens: str, vocab: str, summary
+):
+    spec = get_spec(options.get("type", dataset))
+    docs = load_documents(dataset, options, [Path(p) for p in inputs])
+    table, words = tokenize_documents(
+        dataset,
+        docs,
+        min_count=int(options.get("min_count", spec.min_count)),
+        max_length=options.get("max_length"),
+    )
+    n_classes = n_classes_for(spec, options) or int(table["label"].max()) + 1
+    lengths = table["tokens"].map(len)
+    stats = {
+        "dataset": dataset,
+        "type": spec.name,
+        "n_classes": n_classes,
+        "vocab_size": len(words),
+        "splits": {
+            split: {
+                "n": int((table["split"] == split).sum()),
+                "class_counts": np.bincount(
+                    table.loc[table["split"] == split, "label"], minlength=n_classes
+                ).tolist(),
+                "mean_length": float(lengths[table["split"] == split].mean()),
+                "max_length": int(lengths[table["split"] == split].max()),
+            }
+            for split in ("train", "dev", "test")
+        },
+    }
+    io.write_table(tokens, table)
+    io.write_json(vocab, words)
+    io.write_json(summary, stats)
+    log.info("dataset %s: %s", dataset, stats)

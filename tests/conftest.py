@@ -1,0 +1,18 @@
+"""Shared test fixtures: the offline dataset mirror beside the checkout, tiny tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def mirror_file(name: str) -> Path:
+    """A file of ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.skip(f"offline mirror file {path} is not present")
+    return path

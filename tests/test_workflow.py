@@ -1,0 +1,130 @@
+"""The whole workflow, end to end, on a tiny synthetic config and on SST from the mirror."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from tests.conftest import mirror_file
+from tests.workflow_runner import planned_jobs, snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+TINY = {
+    "datasets": {
+        "synthetic": {"type": "synthetic", "n_train": 200, "n_dev": 60, "n_test": 60,
+                      "vocab_size": 120, "max_length": 16},
+    },
+    "encoders": ["lstm", "average"],
+    "attentions": ["additive", "uniform"],
+    "seeds": [1, 2],
+    "training": {"epochs": 2, "embedding_dim": 16},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    write_config(workdir, TINY)
+    snakemake(workdir)
+    return workdir
+
+
+def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
+    for model in ("lstm-additive", "lstm-uniform", "average-additive", "average-uniform"):
+        for seed in (1, 2):
+            run = tiny_run / "results" / "synthetic" / model / f"seed{seed}"
+            metrics = json.loads((run / "metrics.json").read_text())
+            assert metrics["dataset"] == "synthetic" and metrics["seed"] == seed
+            assert 0.0 <= metrics["test_f1"] <= 1.0
+            assert len(pd.read_csv(run / "epochs.csv")) == 2
+            preds = pd.read_parquet(run / "predictions.parquet")
+            assert len(preds) == 60 and {"id", "attention", "probs", "pred"} <= set(preds)
+            assert (
+                (tiny_run / "results/logs/train/synthetic" / model / f"seed{seed}.log")
+                .stat()
+                .st_size
+            )
+    table = pd.read_csv(tiny_run / "results/report/learned_vs_uniform.csv")
+    assert sorted(table["encoder"]) == ["average", "lstm"]
+    assert (table["n"] == 2).all() and (table["n_uniform"] == 2).all()
+    assert "± " in (tiny_run / "results/report/learned_vs_uniform.md").read_text()
+    assert (tiny_run / "results/report/figures/learned_vs_uniform.png").stat().st_size > 10_000
+    snakemake(tiny_run, "--report", "report.html")
+    html = (tiny_run / "report.html").read_text(errors="replace")
+    assert "learned_vs_uniform.png" in html and "Is attention needed?" in html
+
+
+def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
+    assert planned_jobs(tiny_run) == {}
+    edited = {**TINY, "training": {**TINY["training"], "epochs": 3}}
+    write_config(tiny_run, edited)
+    try:
+        assert planned_jobs(tiny_run) == {"all": 1, "train": 8, "learned_vs_uniform": 1}
+    finally:
+        write_config(tiny_run, TINY)
+    assert planned_jobs(tiny_run) == {}
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ({"trainig": {"epochs": 2}}, "trainig"),
+        ({"training": {"epochs": "three"}}, "training.epochs"),
+        ({"training": {"lr": "1e-3"}}, "training.lr"),
+        ({"encoders": ["lstn"]}, "encoders': unknown name(s) ['lstn']"),
+        ({"datasets": {"toy": {"type": "nope"}}}, "datasets.toy.type"),
+    ],
+)
+def test_bad_config_is_one_clear_error_naming_the_key(tmp_path, override, key):
+    write_config(tmp_path, {**TINY, **override})
+    proc = snakemake(tmp_path, "-n", check=False)
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert f"invalid config: config key '{key}" in output, output[-2000:]
+    assert "Failed validating" not in output  # no schema dump
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.mirror
+def test_sst_through_the_mirror(tmp_path):
+    mirror = mirror_file("trainDevTestTrees_PTB.zip").parent
+    config = {
+        "mirror": str(mirror),
+        "datasets": {"sst": {"type": "sst"}},
+        "encoders": ["average"],
+        "attentions": ["additive"],
+        "seeds": [1],
+        "training": {"epochs": 2, "embedding_dim": 64},
+    }
+    write_config(tmp_path, config)
+    snakemake(tmp_path)
+    summary = json.loads((tmp_path / "results/sst/data/summary.json").read_text())
+    assert [summary["splits"][s]["n"] for s in ("train", "dev", "test")] == [6920, 872, 1821]
+    metrics = json.loads((tmp_path / "results/sst/average-additive/seed1/metrics.json").read_text())
+    assert metrics["test_accuracy"] > 0.65
+    log = (tmp_path / "results/logs/download/sst/trainDevTestTrees_PTB.zip.log").read_text()
+    assert "sha256 verified" in log and mirror.resolve().as_uri() in log
+
+
+@pytest.mark.mirror
+def test_corrupt_archive_in_mirror_is_a_clear_error_and_leaves_nothing(tmp_path):
+    original = mirror_file("trainDevTestTrees_PTB.zip")
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / original.name).write_bytes(original.read_bytes()[:100_000])  # truncated copy
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    config = {**TINY, "mirror": str(mirror), "datasets": {"sst": {"type": "sst"}}}
+    write_config(workdir, config)
+    proc = snakemake(workdir, "--until", "preprocess", check=False)
+    assert proc.returncode != 0
+    assert "dataset 'sst': checksum mismatch for trainDevTestTrees_PTB.zip" in proc.stderr
+    assert "expected sha256 5c613a4f" in proc.stderr
+    assert not (workdir / "resources/sst").exists() or not any(
+        (workdir / "resources/sst").iterdir()
+    )
+    shutil.rmtree(mirror)

@@ -1,0 +1,87 @@
+# Config validation, and the one place where result paths are built from wildcards.
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from attnaudit.config import ConfigError, check_names, check_schema
+from attnaudit.data.registry import UnknownDatasetError, get_spec, resolve_files
+from attnaudit.models.attention import ATTENTIONS
+from attnaudit.models.encoders import ENCODERS
+
+SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+
+
+def check_config():
+    """Stop before any job runs, with one message naming the bad key."""
+    check_schema(config, SCHEMA)
+    check_names("encoders", config["encoders"], ENCODERS)
+    check_names("attentions", config["attentions"], ATTENTIONS)
+    for name, options in config["datasets"].items():
+        try:
+            get_spec(options.get("type", name))
+        except UnknownDatasetError as exc:
+            raise ConfigError(f"config key 'datasets.{name}.type': {exc}") from None
+
+
+try:
+    check_config()
+except ConfigError as exc:
+    raise WorkflowError(f"invalid config: {exc}") from None
+validate(config, "../schemas/config.schema.yaml")  # passes now; fills in schema defaults
+
+
+# The software environment of every rule (for --software-deployment-method conda).
+ENV = "../../envs/attnaudit.yaml"
+
+DATASETS = sorted(config["datasets"])
+MODELS = [f"{e}-{a}" for e in config["encoders"] for a in config["attentions"]]
+SEEDS = sorted(config["seeds"])
+
+RUN = "results/{dataset}/{encoder}-{attention}/seed{seed}"
+DATA = "results/{dataset}/data"
+REPORT = "results/report"
+
+
+wildcard_constraints:
+    dataset="[A-Za-z0-9_]+",
+    encoder="[a-z0-9]+",
+    attention="[a-z0-9]+",
+    seed="[0-9]+",
+
+
+def dataset_options(dataset):
+    return config["datasets"][dataset]
+
+
+def dataset_files(wildcards):
+    """The files a dataset's parser reads: downloads, a user's own table, or none."""
+    options = dataset_options(wildcards.dataset)
+    spec = get_spec(options.get("type", wildcards.dataset))
+    if "path" in options:
+        return [options["path"]]
+    return [f"resources/{wildcards.dataset}/{f.filename}" for f in resolve_files(spec, options)]
+
+
+def embedding_inputs(wildcards):
+    path = config["training"]["embeddings"]
+    return [path] if path else []
+
+
+def runs(path_pattern, datasets=None):
+    """Expand a per-run path over datasets x encoders x attentions x seeds."""
+    return expand(
+        path_pattern,
+        dataset=datasets or DATASETS,
+        encoder=config["encoders"],
+        attention=config["attentions"],
+        seed=SEEDS,
+    )
+
+
+def all_outputs():
+    return [
+        *runs(f"{RUN}/metrics.json"),
+        f"{REPORT}/learned_vs_uniform.csv",
+        f"{REPORT}/learned_vs_uniform.md",
+        f"{REPORT}/figures/learned_vs_uniform.png",
+    ]

@@ -1,0 +1,18 @@
+"""Train one dataset x encoder x attention x seed."""
+
+from attnaudit.joblog import job_log
+from attnaudit.stages.training import train
+
+with job_log(snakemake.log[0]):
+    train(
+        dataset=snakemake.wildcards.dataset,
+        encoder=snakemake.wildcards.encoder,
+        attention=snakemake.wildcards.attention,
+        seed=snakemake.params.seed,
+        training={**snakemake.params.training, "threads": snakemake.threads},
+        tokens=snakemake.input.tokens,
+        vocab=snakemake.input.vocab,
+        summary=snakemake.input.summary,
+        embeddings=snakemake.input.embeddings[0] if snakemake.input.embeddings else None,
+        outputs=dict(snakemake.output.items()),
+    )
