@@ -10,8 +10,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from attnaudit.io import atomic_path  # noqa: E402
+from attnaudit.report.tables import binned  # noqa: E402
 
 ATTENTION_COLORS = {"additive": "#1f77b4", "dot": "#ff7f0e", "uniform": "#7f7f7f"}
+CLASS_COLORS = ["#d62728", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b", "#e377c2"]
 
 
 def save(fig: plt.Figure, path: str) -> None:
@@ -55,4 +57,82 @@ def learned_vs_uniform(metrics: pd.DataFrame, path: str, score: str = "test_f1")
         ax.grid(axis="y", alpha=0.3)
     axes[0][-1].legend(title="attention", fontsize=8, loc="lower right")
     fig.suptitle("Learned vs uniform attention (bars: mean over seeds; dots: seeds)")
+    save(fig, path)
+
+
+def panel_grid(table: pd.DataFrame, width: float = 3.6, height: float = 2.9):
+    """A grid of panels, datasets as rows and models as columns, with each panel's rows."""
+    datasets = sorted(table["dataset"].unique())
+    models = sorted(table["model"].unique())
+    fig, axes = plt.subplots(
+        len(datasets), len(models), figsize=(width * len(models), height * len(datasets)),
+        squeeze=False, sharex=True,
+    )  # fmt: skip
+    panels = []
+    for r, dataset in enumerate(datasets):
+        for c, model in enumerate(models):
+            sub = table[(table["dataset"] == dataset) & (table["model"] == model)]
+            axes[r][c].set_title(f"{dataset} / {model}", fontsize=9)
+            panels.append((axes[r][c], sub))
+    return fig, axes, panels
+
+
+def class_label(pred: int) -> str:
+    return f"predicted {pred}"
+
+
+def binned_boxplots(table: pd.DataFrame, value: str, ylabel: str, title: str, path: str):
+    """Per panel: boxplots of `value` by max-attention bin, side by side per predicted class
+    (all seeds pooled), the layout of Jain & Wallace's permutation and adversary figures."""
+    table = table.assign(bin=binned(table["max_attention"].clip(upper=1.0)))
+    bins = list(table["bin"].cat.categories)
+    classes = sorted(table["pred"].unique())
+    width = 0.8 / len(classes)
+    fig, axes, panels = panel_grid(table)
+    for ax, sub in panels:
+        for j, cls in enumerate(classes):
+            data = [sub[(sub["bin"] == b) & (sub["pred"] == cls)][value].to_numpy() for b in bins]
+            pos = [i + (j - (len(classes) - 1) / 2) * width for i in range(len(bins))]
+            keep = [k for k, d in enumerate(data) if len(d)]
+            if not keep:
+                continue
+            parts = ax.boxplot(
+                [data[k] for k in keep], positions=[pos[k] for k in keep], widths=width * 0.85,
+                patch_artist=True, showfliers=False, manage_ticks=False,
+            )  # fmt: skip
+            for box in parts["boxes"]:
+                box.set(facecolor=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.45)
+        ax.set_xticks(range(len(bins)), bins, rotation=30, fontsize=7)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel, fontsize=8)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("max attention of the instance", fontsize=8)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.45)
+               for j in range(len(classes))]  # fmt: skip
+    fig.legend(handles, [class_label(c) for c in classes], loc="upper right", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    save(fig, path)
+
+
+def histograms(table: pd.DataFrame, value: str, xlabel: str, title: str, path: str,
+               bins: np.ndarray | None = None):  # fmt: skip
+    """Per panel: the distribution of `value` per predicted class (all seeds pooled)."""
+    bins = np.linspace(0.0, np.log(2.0), 31) if bins is None else bins
+    classes = sorted(table["pred"].unique())
+    fig, axes, panels = panel_grid(table)
+    for ax, sub in panels:
+        for j, cls in enumerate(classes):
+            vals = sub[sub["pred"] == cls][value].to_numpy()
+            ax.hist(vals, bins=bins, alpha=0.5, color=CLASS_COLORS[j % len(CLASS_COLORS)],
+                    label=class_label(cls), density=True)  # fmt: skip
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes[-1, :]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("density", fontsize=8)
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, path)

@@ -73,3 +73,120 @@ def learned_vs_uniform_markdown(table: pd.DataFrame) -> str:
         }
     )
     return to_markdown(view)
+
+
+TAU_PAIRS = {"attn_grad": "attention vs gradient", "attn_loo": "attention vs LOO",
+             "grad_loo": "gradient vs LOO"}  # fmt: skip
+
+
+def tau_by_class(importance: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Per dataset x model x seed x pair x predicted class: mean and std of Kendall tau and
+    the fraction of instances with p <= alpha (Jain & Wallace's "Sig. Frac.")."""
+    long = []
+    for pair in TAU_PAIRS:
+        part = importance[["dataset", "model", "seed", "pred", f"tau_{pair}", f"p_{pair}"]]
+        part = part.rename(columns={f"tau_{pair}": "tau", f"p_{pair}": "p"}).dropna()
+        part["pair"] = pair
+        long.append(part)
+    data = pd.concat(long, ignore_index=True)
+    data["significant"] = data["p"] <= alpha
+    return (
+        data.groupby(["dataset", "model", "seed", "pair", "pred"])
+        .agg(
+            tau_mean=("tau", "mean"),
+            tau_std=("tau", "std"),
+            sig_frac=("significant", "mean"),
+            n=("tau", "size"),
+        )  # fmt: skip
+        .reset_index()
+    )
+
+
+def tau_table(per_seed: pd.DataFrame) -> pd.DataFrame:
+    """Across seeds: mean of the per-seed means with a 95 % interval, mean std and sig. frac."""
+    rows = []
+    keys = ["dataset", "model", "pair", "pred"]
+    for key, group in per_seed.groupby(keys):
+        interval = mean_interval(group["tau_mean"])
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "tau_mean": interval["mean"],
+                "tau_ci95": interval["ci95"],
+                "tau_std": group["tau_std"].mean(),
+                "sig_frac": group["sig_frac"].mean(),
+                "n_seeds": interval["n"],
+                "n_instances": int(group["n"].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tau_markdown(table: pd.DataFrame) -> str:
+    """Jain & Wallace's Table 2 layout: one row per dataset x model, per pair and predicted
+    class 'mean ± std (sig. frac.)', means over seeds."""
+    cells = {}
+    for r in table.itertuples(index=False):
+        cell = f"{r.tau_mean:.2f} ± {r.tau_std:.2f} ({r.sig_frac:.2f})"
+        cells.setdefault((r.dataset, r.model), {})[f"{TAU_PAIRS[r.pair]}, class {r.pred}"] = cell
+    columns = sorted({c for v in cells.values() for c in v}, key=lambda c: (
+        list(TAU_PAIRS.values()).index(c.split(",")[0]), c))  # fmt: skip
+    view = pd.DataFrame(
+        [
+            {"dataset": d, "model": m, **{c: v.get(c, "") for c in columns}}
+            for (d, m), v in sorted(cells.items())
+        ]  # fmt: skip
+    )
+    return to_markdown(view)
+
+
+def binned(values: pd.Series, edges=(0.0, 0.1, 0.25, 0.5, 0.75, 1.0)) -> pd.Series:
+    """Max-attention bins as labels like '[0.25, 0.5)', the last bin closed."""
+    labels = [f"[{a:g}, {b:g}{']' if i == len(edges) - 2 else ')'}"
+              for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True))]  # fmt: skip
+    return pd.cut(values, bins=list(edges), labels=labels, right=False, include_lowest=True)
+
+
+def by_attention_bin(table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Per dataset x model x predicted class x max-attention bin: the per-seed medians of
+    `value`, then their mean over seeds with a 95 % interval."""
+    data = table.assign(bin=binned(table["max_attention"].clip(upper=1.0)))
+    per_seed = (
+        data.groupby(["dataset", "model", "pred", "bin", "seed"], observed=True)[value]
+        .median()
+        .rename("median")
+        .reset_index()
+    )
+    return (
+        per_seed.groupby(["dataset", "model", "pred", "bin"], observed=True)["median"]
+        .apply(mean_interval)
+        .unstack()
+        .reset_index()
+    )
+
+
+def adversary_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset x model: mean max JSD over instances, averaged over seeds with a 95 %
+    interval, the share of instances with an adversary above JSD 0.5, and the thresholds."""
+    per_seed = table.groupby(["dataset", "model", "seed"]).agg(
+        max_jsd=("max_jsd", "mean"),
+        share_above_half=("max_jsd", lambda s: float((s > 0.5).mean())),
+        epsilon=("epsilon", "first"),
+        select_epsilon=("select_epsilon", "first"),
+    )
+    rows = []
+    for (dataset, model), group in per_seed.groupby(level=["dataset", "model"]):
+        interval = mean_interval(group["max_jsd"])
+        rows.append(
+            {
+                "dataset": dataset,
+                "model": model,
+                "mean_max_jsd": interval["mean"],
+                "ci95": interval["ci95"],
+                "share_above_0.5": group["share_above_half"].mean(),
+                "epsilon": group["epsilon"].iloc[0],
+                "select_epsilon": group["select_epsilon"].iloc[0],
+                "n_seeds": interval["n"],
+            }  # fmt: skip
+        )
+    return pd.DataFrame(rows)

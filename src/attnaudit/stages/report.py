@@ -24,3 +24,46 @@ def learned_vs_uniform(metrics: Sequence[str], csv: str, markdown: str, figure: 
         "uniform attention.\n\n" + tables.learned_vs_uniform_markdown(table),
     )
     figures.learned_vs_uniform(runs, figure)
+
+
+def read_tables(paths: Sequence[str]) -> pd.DataFrame:
+    return pd.concat([io.read_table(p) for p in paths], ignore_index=True)
+
+
+def jain_wallace_tau(importance: Sequence[str], per_seed: str, csv: str, markdown: str) -> None:
+    seeds = tables.tau_by_class(read_tables(importance))
+    table = tables.tau_table(seeds)
+    io.write_table(per_seed, seeds)
+    io.write_table(csv, table)
+    io.write_text(
+        markdown,
+        "Kendall tau-b per instance, by predicted class: mean ± std over instances "
+        "(fraction with p <= 0.05), averaged over seeds (Jain & Wallace 2019, Table 2).\n\n"
+        + tables.tau_markdown(table),
+    )
+
+
+def jain_wallace_permutation(permutation: Sequence[str], csv: str, figure: str) -> None:
+    data = read_tables(permutation)
+    io.write_table(csv, tables.by_attention_bin(data, "median_change"))
+    figures.binned_boxplots(
+        data, "median_change", "median output change (TVD)",
+        "Permuting attention: median output change over permutations", figure,
+    )  # fmt: skip
+
+
+def jain_wallace_adversary(
+    adversary: Sequence[str], csv: str, binned_csv: str, histogram: str, by_attention: str
+) -> None:
+    data = read_tables(adversary)
+    io.write_table(csv, tables.adversary_summary(data))
+    io.write_table(binned_csv, tables.by_attention_bin(data, "max_jsd"))
+    eps = data["select_epsilon"].iloc[0]
+    figures.histograms(
+        data, "max_jsd", "max JSD to the model's attention",
+        f"Adversarial attention: max JSD with output TVD <= {eps:g}", histogram,
+    )  # fmt: skip
+    figures.binned_boxplots(
+        data, "max_jsd", "max JSD of an adversary",
+        f"Adversarial attention vs max attention (TVD <= {eps:g})", by_attention,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""One module per experiment: a function (model, rows, params) -> per-instance DataFrame."""

@@ -1,0 +1,175 @@
+"""Jain & Wallace (2019), "Attention is not Explanation": the three experiments.
+
+Each function takes a trained model, the rows of a split (`id`, `label`, `token_ids`) and
+the analysis's settings, and returns one row per instance. Decoder-level work goes through
+`attnaudit.engine.Engine`; input-level importance through `attnaudit.importance`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from attnaudit import metrics
+from attnaudit.engine import EncodedBatch, Engine, jsd, real_values, tvd
+from attnaudit.importance import input_level
+from attnaudit.models import AttentionClassifier
+from attnaudit.models.attention import masked_softmax
+
+PERMUTATION_DEFAULTS = {"n_permutations": 100, "seed": 0, "batch_size": 64}
+ADVERSARY_DEFAULTS = {
+    "k": 5,
+    "lambda": 500.0,
+    "epsilon": 0.01,  # hinge threshold during the search (paper and code: 0.01)
+    "select_epsilon": 0.01,  # filter afterwards (paper: 0.01; their code: 0.05 for binary)
+    "lr": 0.01,
+    "steps": 500,
+    "init_noise": 3.0,  # their code: log-uniform logits + 3 * N(0, 1)
+    "seed": 0,
+    "batch_size": 256,
+}
+IMPORTANCE_DEFAULTS = {"batch_size": 64}
+
+
+def _base_columns(rows: pd.DataFrame, order: np.ndarray, batch: EncodedBatch) -> dict:
+    weights = real_values(batch.attention, batch.mask)
+    return {
+        "id": rows["id"].to_numpy()[order],
+        "label": rows["label"].to_numpy()[order],
+        "pred": batch.probs.argmax(-1).cpu().numpy(),
+        "length": batch.lengths.cpu().numpy(),
+        "max_attention": [float(w.max()) for w in weights],
+    }
+
+
+def _collect(parts: list[pd.DataFrame], rows: pd.DataFrame) -> pd.DataFrame:
+    """Concatenate per-batch frames and put them back in the split's row order."""
+    out = pd.concat(parts, ignore_index=True)
+    position = {key: i for i, key in enumerate(rows["id"])}
+    return out.sort_values("id", key=lambda s: s.map(position)).reset_index(drop=True)
+
+
+def importance_agreement(
+    model: AttentionClassifier, rows: pd.DataFrame, params: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Kendall tau-b between attention, gradient and leave-one-out importance per instance."""
+    cfg = {**IMPORTANCE_DEFAULTS, **(params or {})}
+    engine = Engine(model, batch_size=cfg["batch_size"])
+    parts = []
+    for batch in engine.batches(rows):
+        parts.append(
+            pd.DataFrame(
+                {
+                    **_base_columns(rows, batch.index, batch),
+                    "attention": real_values(batch.attention, batch.mask),
+                }
+            )
+        )
+    out = _collect(parts, rows)
+    out["gradient"] = input_level.gradient(model, rows, cfg["batch_size"])
+    out["loo"] = input_level.leave_one_out(model, rows, cfg["batch_size"])
+    pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
+             "grad_loo": ("gradient", "loo")}  # fmt: skip
+    for name, (a, b) in pairs.items():
+        taus = [metrics.kendall_tau(x, y) for x, y in zip(out[a], out[b], strict=True)]
+        out[f"tau_{name}"] = [t for t, _ in taus]
+        out[f"p_{name}"] = [p for _, p in taus]
+    return out
+
+
+def permutation(
+    model: AttentionClassifier, rows: pd.DataFrame, params: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Median (and mean) output change, as TVD, over random permutations of attention."""
+    cfg = {**PERMUTATION_DEFAULTS, **(params or {})}
+    engine = Engine(model, batch_size=cfg["batch_size"])
+    generator = torch.Generator().manual_seed(int(cfg["seed"]))
+    parts = []
+    for batch in tqdm(list(engine.batches(rows)), desc="permutation", mininterval=2):
+        permuted = engine.permutations(
+            batch.attention, batch.mask, int(cfg["n_permutations"]), generator
+        )
+        change = tvd(engine.outputs(batch, permuted), batch.probs.unsqueeze(1))
+        parts.append(
+            pd.DataFrame(
+                {
+                    **_base_columns(rows, batch.index, batch),
+                    "median_change": change.median(dim=1).values.numpy().astype(np.float64),
+                    "mean_change": change.mean(dim=1).numpy().astype(np.float64),
+                }
+            )
+        )
+    return _collect(parts, rows)
+
+
+def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict, generator):
+    """Optimise K attention distributions per instance that diverge from the model's own
+    (and from each other) while keeping the output within epsilon (a hinge penalty).
+
+    Returns the candidates (B, K, T) and their output distributions (B, K, C).
+    """
+    k, mask = int(cfg["k"]), batch.mask.unsqueeze(1)
+    b, t = batch.attention.shape
+    uniform = -torch.log(batch.lengths.float()).view(b, 1, 1).expand(b, k, t)
+    noise = torch.randn(b, k, t, generator=generator) * float(cfg["init_noise"])
+    logits = (uniform + noise).clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([logits], lr=float(cfg["lr"]), amsgrad=True)
+    base_w, base_p = batch.attention.unsqueeze(1), batch.probs.unsqueeze(1)
+    pair_norm = 1.0 / (k * (k - 1)) if k > 1 else 0.0
+    with torch.enable_grad():
+        for _ in range(int(cfg["steps"])):
+            weights = masked_softmax(logits, mask)
+            probs = engine.model.probabilities(engine.logits(batch, weights))
+            divergence = jsd(weights, base_w).sum(1)
+            # sum over i < j is half the sum over all ordered pairs (the diagonal is 0)
+            spread = jsd(weights.unsqueeze(2), weights.unsqueeze(1)).sum((1, 2)) / 2
+            penalty = torch.relu(tvd(probs, base_p) - float(cfg["epsilon"])).sum(1)
+            loss = -(divergence + pair_norm * spread) + float(cfg["lambda"]) * penalty
+            optimizer.zero_grad()
+            loss.sum().backward()
+            optimizer.step()
+    with torch.no_grad():
+        weights = masked_softmax(logits, mask)
+        return weights, engine.outputs(batch, weights)
+
+
+def adversary(
+    model: AttentionClassifier, rows: pd.DataFrame, params: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Per instance, the most divergent attention whose output stays within select_epsilon.
+
+    The model's own attention (JSD 0) is always a candidate, so every instance has one.
+    """
+    cfg = {**ADVERSARY_DEFAULTS, **(params or {})}
+    engine = Engine(model, batch_size=cfg["batch_size"])
+    generator = torch.Generator().manual_seed(int(cfg["seed"]))
+    parts = []
+    for batch in tqdm(list(engine.batches(rows)), desc="adversary", mininterval=2):
+        weights, probs = search_adversaries(engine, batch, cfg, generator)
+        weights = torch.cat([batch.attention.unsqueeze(1), weights], dim=1)
+        probs = torch.cat([batch.probs.unsqueeze(1), probs], dim=1)
+        change = tvd(probs, batch.probs.unsqueeze(1))
+        divergence = jsd(weights, batch.attention.unsqueeze(1))
+        divergence[:, 0] = 0.0  # the model's own attention
+        feasible = change <= float(cfg["select_epsilon"])
+        best = divergence.masked_fill(~feasible, -1.0).argmax(dim=1)
+        pick = best.view(-1, 1)
+        chosen = weights.gather(1, pick.unsqueeze(-1).expand(-1, 1, weights.shape[-1]))[:, 0]
+        parts.append(
+            pd.DataFrame(
+                {
+                    **_base_columns(rows, batch.index, batch),
+                    "max_jsd": divergence.gather(1, pick)[:, 0].numpy().astype(np.float64),
+                    "output_tvd": change.gather(1, pick)[:, 0].numpy().astype(np.float64),
+                    "n_feasible": (feasible[:, 1:]).sum(1).numpy(),
+                    "adversary_attention": real_values(chosen, batch.mask),
+                    "epsilon": float(cfg["epsilon"]),
+                    "select_epsilon": float(cfg["select_epsilon"]),
+                }
+            )
+        )
+    return _collect(parts, rows)

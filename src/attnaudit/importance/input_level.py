@@ -1,0 +1,77 @@
+"""Input-level importance: measures that run the whole model (Jain & Wallace 2019).
+
+- gradient: g_t = |dy/de_t . e_t|, the gradient of the predicted-class probability with
+  respect to token t's embedding, dotted with the embedding, with attention treated as a
+  constant (detached) as in their code.
+- leave-one-out: |y(x) - y(x without token t)| as the total variation distance between output
+  distributions (for binary models, |p - p'|). Deletions of all tokens of several instances
+  are stacked into one batch of shortened sequences, so the model runs once per chunk of
+  deletions rather than once per deleted position.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from attnaudit.data.batching import bucketed_batches, pad
+from attnaudit.data.tokens import PAD_ID
+from attnaudit.models import AttentionClassifier
+
+
+def gradient(model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 64):
+    model.eval()
+    ids = list(rows["token_ids"])
+    out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
+    for index in bucketed_batches([len(s) for s in ids], batch_size):
+        tokens = pad([ids[i] for i in index])
+        embedded = model.embedding(tokens).detach().requires_grad_(True)
+        with torch.enable_grad():
+            hidden = model.encode_embedded(embedded, tokens)
+            mask = model.masks(tokens)[1]
+            weights = model.attend(hidden, mask).detach()
+            probs = model.probabilities(model.decode(hidden, weights))
+            chosen = probs.max(dim=-1).values.sum()  # rows are independent: one backward
+            (grad,) = torch.autograd.grad(chosen, embedded)
+        scores = (grad * embedded).sum(-1).abs().detach()
+        for j, i in enumerate(index):
+            out[i] = scores[j, 1 : len(ids[i]) - 1].numpy().astype(np.float64)
+    return out
+
+
+def deletions(token_ids: torch.Tensor, length: int) -> torch.Tensor:
+    """All sequences with one real token removed: (length, T - 1) for one padded row."""
+    t = token_ids.shape[0]
+    cols = torch.arange(t - 1).unsqueeze(0)
+    deleted = torch.arange(1, length + 1).unsqueeze(1)  # real positions 1..length
+    return token_ids[cols + (cols >= deleted).long()]
+
+
+@torch.no_grad()
+def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 64):
+    """Per instance, the output change of deleting each real token; NaN for length-1 inputs
+    (deleting the only token leaves nothing to attend to)."""
+    model.eval()
+    ids = list(rows["token_ids"])
+    out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
+    # Each group of instances holds about `batch_size` deletions per forward pass.
+    lengths = [len(s) for s in ids]
+    for index in bucketed_batches(lengths, max(1, batch_size // max(1, int(np.mean(lengths))))):
+        tokens = pad([ids[i] for i in index])
+        base = model.probabilities(model(tokens)[0])
+        real = [lengths[i] - 2 for i in index]
+        stacked = torch.cat([deletions(tokens[j], n) for j, n in enumerate(real)])
+        stacked = stacked[:, : int((stacked != PAD_ID).sum(1).max())]
+        probs = torch.cat(
+            [
+                model.probabilities(model(stacked[k : k + batch_size])[0])
+                for k in range(0, len(stacked), batch_size)
+            ]
+        )
+        start = 0
+        for j, (i, n) in enumerate(zip(index, real, strict=True)):
+            change = 0.5 * (probs[start : start + n] - base[j]).abs().sum(-1)
+            out[i] = change.numpy().astype(np.float64) if n > 1 else np.full(n, np.nan)
+            start += n
+    return out

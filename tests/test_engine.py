@@ -1,0 +1,105 @@
+"""Invariants of the decoder-level engine and the input-level importance measures."""
+
+import numpy as np
+import pytest
+import torch
+
+from attnaudit.data.batching import pad
+from attnaudit.engine import Engine, jsd
+from attnaudit.importance import input_level
+from tests.model_fixtures import small_model, small_rows
+
+ENCODERS = ["lstm", "cnn", "average"]
+
+
+@pytest.fixture(scope="module", params=ENCODERS)
+def setup(request):
+    model = small_model(request.param, seed=0)
+    return model, small_rows()
+
+
+def test_engine_outputs_equal_a_direct_forward_pass(setup):
+    model, rows = setup
+    engine = Engine(model, batch_size=7)
+    seen = 0
+    for batch in engine.batches(rows):
+        for j, i in enumerate(batch.index):
+            logits, weights = model(pad([rows["token_ids"].iloc[i]]))
+            torch.testing.assert_close(batch.probs[j], model.probabilities(logits)[0])
+            n = weights.shape[1]
+            torch.testing.assert_close(batch.attention[j, :n], weights[0], atol=1e-6, rtol=1e-5)
+            seen += 1
+        again = engine.outputs(batch, batch.attention.unsqueeze(1))[:, 0]
+        torch.testing.assert_close(again, batch.probs)
+    assert seen == len(rows)
+
+
+def test_permutations_move_weights_only_between_real_tokens(setup):
+    model, rows = setup
+    engine = Engine(model, batch_size=16)
+    gen = torch.Generator().manual_seed(0)
+    for batch in engine.batches(rows):
+        perms = engine.permutations(batch.attention, batch.mask, 50, gen)
+        assert torch.all(perms[~batch.mask.unsqueeze(1).expand_as(perms)] == 0)
+        base_sorted = batch.attention.sort(-1).values.unsqueeze(1).expand_as(perms)
+        torch.testing.assert_close(perms.sort(-1).values, base_sorted)
+        long = batch.lengths >= 4
+        if long.any():  # permutations really shuffle
+            assert (perms[long] != batch.attention[long].unsqueeze(1)).any()
+
+
+def test_identity_permutation_and_erasing_nothing_change_nothing(setup):
+    model, rows = setup
+    engine = Engine(model, batch_size=16)
+    for batch in engine.batches(rows):
+        nothing = torch.zeros_like(batch.mask)
+        same = engine.erase(batch.attention, nothing)
+        torch.testing.assert_close(same, batch.attention)
+        torch.testing.assert_close(engine.outputs(batch, same.unsqueeze(1))[:, 0], batch.probs)
+
+
+def test_erasing_renormalises_and_zero_weight_items_change_nothing(setup):
+    model, rows = setup
+    engine = Engine(model, batch_size=16)
+    for batch in engine.batches(rows):
+        top = torch.zeros_like(batch.mask).scatter(1, batch.attention.argmax(1, keepdim=True), True)
+        erased = engine.erase(batch.attention, top)
+        keep = batch.lengths > 1
+        torch.testing.assert_close(erased[keep].sum(-1), torch.ones(int(keep.sum())))
+        assert torch.isnan(erased[~keep]).all()  # nothing left to attend to
+        padding = ~batch.mask  # zero-attention positions
+        torch.testing.assert_close(engine.erase(batch.attention, padding), batch.attention)
+
+
+def test_jsd_bounds():
+    p = torch.softmax(torch.randn(100, 9), -1)
+    q = torch.softmax(torch.randn(100, 9) * 5, -1)
+    d = jsd(p, q)
+    assert torch.all(d >= 0) and torch.all(d <= np.log(2) + 1e-6)
+    assert torch.allclose(jsd(p, p), torch.zeros(100), atol=1e-6)
+
+
+def test_leave_one_out_matches_one_run_per_deletion(setup):
+    model, rows = setup
+    fast = input_level.leave_one_out(model, rows, batch_size=9)
+    for i in range(0, len(rows), 5):
+        seq = rows["token_ids"].iloc[i]
+        base = model.probabilities(model(pad([seq]))[0])[0]
+        n = len(seq) - 2
+        if n == 1:
+            assert np.isnan(fast[i]).all()
+            continue
+        for t in range(1, n + 1):
+            shorter = seq[:t] + seq[t + 1 :]
+            p = model.probabilities(model(pad([shorter]))[0])[0]
+            expected = 0.5 * float((p - base).abs().sum().detach())
+            assert fast[i][t - 1] == pytest.approx(expected, abs=1e-6)
+
+
+def test_gradient_importance_matches_a_single_instance_computation(setup):
+    model, rows = setup
+    batched = input_level.gradient(model, rows, batch_size=8)
+    for i in range(0, len(rows), 7):
+        alone = input_level.gradient(model, rows.iloc[[i]].reset_index(drop=True), 1)[0]
+        np.testing.assert_allclose(batched[i], alone, rtol=1e-4, atol=1e-7)
+        assert len(alone) == len(rows["token_ids"].iloc[i]) - 2 and np.all(alone >= 0)

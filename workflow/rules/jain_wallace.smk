@@ -1,0 +1,97 @@
+# Jain & Wallace (2019): importance agreement, permutation, adversarial attention.
+# One job per dataset x learned-attention model x seed and analysis; each analysis has its
+# own params, so editing one analysis's settings reruns only it and its aggregate.
+
+
+rule jw_analysis:
+    input:
+        checkpoint=f"{RUN}/model.pt",
+        tokens=f"{DATA}/tokens.parquet",
+        code=library_code("engine.py", "analyses/jain_wallace.py", "importance/input_level.py"),
+    output:
+        f"{RUN}/jain_wallace/{{analysis}}.parquet",
+    log:
+        f"results/logs/jain_wallace/{RUN.removeprefix('results/')}/{{analysis}}.log",
+    benchmark:
+        f"results/benchmarks/jain_wallace/{RUN.removeprefix('results/')}/{{analysis}}.tsv"
+    wildcard_constraints:
+        analysis="importance|permutation|adversary",
+    conda:
+        ENV
+    params:
+        analysis=lambda wc: wc.analysis,
+        settings=lambda wc: config["jain_wallace"][wc.analysis],
+    script:
+        "../scripts/analysis.py"
+
+
+rule jw_tau:
+    input:
+        analysis_runs(f"{RUN}/jain_wallace/importance.parquet"),
+    output:
+        per_seed=f"{REPORT}/jain_wallace/tau_per_seed.csv",
+        csv=f"{REPORT}/jain_wallace/tau.csv",
+        markdown=f"{REPORT}/jain_wallace/tau.md",
+    log:
+        "results/logs/report/jain_wallace_tau.log",
+    benchmark:
+        "results/benchmarks/report/jain_wallace_tau.tsv"
+    conda:
+        ENV
+    params:
+        aggregate="tau",
+    script:
+        "../scripts/jain_wallace_report.py"
+
+
+rule jw_permutation_report:
+    input:
+        analysis_runs(f"{RUN}/jain_wallace/permutation.parquet"),
+    output:
+        csv=f"{REPORT}/jain_wallace/permutation_by_max_attention.csv",
+        figure=report(
+            f"{REPORT}/figures/jain_wallace_permutation.png",
+            caption="../report/jain_wallace_permutation.rst",
+            category="Jain & Wallace",
+            subcategory="Permutation",
+        ),
+    log:
+        "results/logs/report/jain_wallace_permutation.log",
+    benchmark:
+        "results/benchmarks/report/jain_wallace_permutation.tsv"
+    conda:
+        ENV
+    params:
+        aggregate="permutation",
+    script:
+        "../scripts/jain_wallace_report.py"
+
+
+rule jw_adversary_report:
+    input:
+        analysis_runs(f"{RUN}/jain_wallace/adversary.parquet"),
+    output:
+        csv=f"{REPORT}/jain_wallace/adversary.csv",
+        binned_csv=f"{REPORT}/jain_wallace/adversary_by_max_attention.csv",
+        histogram=report(
+            f"{REPORT}/figures/jain_wallace_adversary_histogram.png",
+            caption="../report/jain_wallace_adversary_histogram.rst",
+            category="Jain & Wallace",
+            subcategory="Adversarial attention",
+        ),
+        by_attention=report(
+            f"{REPORT}/figures/jain_wallace_adversary_by_max_attention.png",
+            caption="../report/jain_wallace_adversary_by_max_attention.rst",
+            category="Jain & Wallace",
+            subcategory="Adversarial attention",
+        ),
+    log:
+        "results/logs/report/jain_wallace_adversary.log",
+    benchmark:
+        "results/benchmarks/report/jain_wallace_adversary.tsv"
+    conda:
+        ENV
+    params:
+        aggregate="adversary",
+    script:
+        "../scripts/jain_wallace_report.py"
