@@ -1,8 +1,12 @@
 # attnaudit: puts attention weights on trial (Jain & Wallace 2019; Serrano & Smith 2019;
 # Wiegreffe & Pinter 2019). See README.md; the science lives in src/attnaudit/.
 
+# config.yaml is the embedded default. A --configfile on the command line replaces it rather
+# than being merged into it (configs/*.yaml are whole studies); to extend the default instead,
+# name it first: --configfile config.yaml mine.yaml.
+if not workflow.overwrite_configfiles:
 
-configfile: "config.yaml"
+    configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"
@@ -10,6 +14,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/embeddings.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 

@@ -6,6 +6,8 @@ from snakemake.utils import validate
 from attnaudit.config import ConfigError, check_names, check_schema
 from attnaudit.data.registry import UnknownDatasetError, get_spec, resolve_files
 from attnaudit.models.attention import ATTENTIONS
+from attnaudit.models.embeddings import check_config as check_embeddings
+from attnaudit.models.embeddings import get_vectors, resolve_vector_files
 from attnaudit.models.encoders import ENCODERS
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
@@ -21,6 +23,7 @@ def check_config():
             get_spec(options.get("type", name))
         except UnknownDatasetError as exc:
             raise ConfigError(f"config key 'datasets.{name}.type': {exc}") from None
+    check_embeddings(config)
 
 
 try:
@@ -39,6 +42,9 @@ SEEDS = sorted(config["seeds"])
 
 RUN = "results/{dataset}/{encoder}-{attention}/seed{seed}"
 DATA = "results/{dataset}/data"
+# downloaded word vectors (shared by datasets); one dataset's cached matrix (.npy + .json)
+VECTORS = "resources/embeddings/{embedding}"
+MATRIX = f"{DATA}/embeddings/{{embedding}}"
 REPORT = "results/report"
 
 
@@ -62,9 +68,46 @@ def dataset_files(wildcards):
     return [f"resources/{wildcards.dataset}/{f.filename}" for f in resolve_files(spec, options)]
 
 
+def embedding_options(name):
+    return config["embeddings"][name]
+
+
 def embedding_inputs(wildcards):
-    path = config["training"]["embeddings"]
-    return [path] if path else []
+    """The dataset's cached matrix of `training.embeddings` (.npy, .json); none: random init."""
+    name = config["training"]["embeddings"]
+    if not name:
+        return []
+    return expand(
+        f"{MATRIX}.{{ext}}",
+        dataset=wildcards.dataset,
+        embedding=name,
+        ext=["npy", "json"],
+    )
+
+
+def vector_files(wildcards):
+    """What an embedding matrix is built from: downloaded vectors, a local file, or none."""
+    options = embedding_options(wildcards.embedding)
+    if "path" in options:
+        return [options["path"]]
+    spec = get_vectors(options["type"])
+    return [
+        expand(f"{VECTORS}/{f.filename}", embedding=wildcards.embedding)[0]
+        for f in resolve_vector_files(spec, options)
+    ]
+
+
+def vector_remote(wildcards):
+    """What a vectors download fetches (address, checksums, names): its tracked params."""
+    from dataclasses import asdict
+
+    options = embedding_options(wildcards.embedding)
+    for remote in resolve_vector_files(get_vectors(options["type"]), options):
+        if remote.filename == wildcards.filename:
+            return asdict(remote)
+    raise WorkflowError(
+        f"embeddings {wildcards.embedding!r} have no file {wildcards.filename!r}"
+    )
 
 
 def runs(path_pattern, datasets=None):

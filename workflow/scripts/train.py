@@ -13,6 +13,8 @@ with job_log(snakemake.log[0]):
         tokens=snakemake.input.tokens,
         vocab=snakemake.input.vocab,
         summary=snakemake.input.summary,
+        # the dataset's cached matrix (.npy) and its record (.json), or none: random init
         embeddings=snakemake.input.embeddings[0] if snakemake.input.embeddings else None,
+        embeddings_info=snakemake.input.embeddings[1] if snakemake.input.embeddings else None,
         outputs=dict(snakemake.output.items()),
     )

@@ -1,4 +1,5 @@
-"""Fetch a dataset file: local mirror first, then the official address; verify; write atomically.
+"""Fetch a dataset (or word-vectors) file: mirror first, then the official address; verify;
+write atomically.
 
 A mirror is a directory (or a file:// address of one) holding files under their registry
 `mirror_name` (by default the `filename`), checked against `mirror_sha256`. A file that is a
@@ -68,32 +69,32 @@ def _known(checksum: str) -> bool:
     return checksum not in ("", UNKNOWN)
 
 
-def _verify(dataset: str, what: str, source: str, path: Path, expected: str) -> None:
+def _verify(owner: str, what: str, source: str, path: Path, expected: str) -> None:
     actual = sha256sum(path)
     if not _known(expected):
         log.warning(
-            "dataset %s: %s from %s is NOT verified (no published SHA-256); its SHA-256 is %s",
-            dataset,
+            "%s: %s from %s is NOT verified (no published SHA-256); its SHA-256 is %s",
+            owner,
             what,
             source,
             actual,
         )
     elif actual != expected:
         raise DownloadError(
-            f"dataset {dataset!r}: checksum mismatch for {what} from {source}: expected "
+            f"{owner}: checksum mismatch for {what} from {source}: expected "
             f"sha256 {expected}, got {actual}. The file may be truncated or corrupt; nothing "
             "was kept."
         )
 
 
-def _copy_member(dataset: str, remote: RemoteFile, dest: Path, timeout: float) -> None:
+def _copy_member(owner: str, remote: RemoteFile, dest: Path, timeout: float) -> None:
     """Download the archive at remote.url beside `dest`, check it, extract remote.member."""
     with tempfile.TemporaryDirectory(prefix=".archive-", dir=dest.parent) as tmpdir:
         archive = Path(tmpdir) / "archive"
         _copy(remote.url, archive, timeout)
         if _known(remote.archive_sha256):  # else the member's own checksum decides
             _verify(
-                dataset,
+                owner,
                 f"the archive of {remote.filename}",
                 remote.url,
                 archive,
@@ -110,9 +111,7 @@ def _copy_member(dataset: str, remote: RemoteFile, dest: Path, timeout: float) -
                         raise KeyError(remote.member)
                     _write(src, dest)
         except KeyError:
-            raise DownloadError(
-                f"dataset {dataset!r}: {remote.url} has no member {remote.member!r}"
-            ) from None
+            raise DownloadError(f"{owner}: {remote.url} has no member {remote.member!r}") from None
 
 
 def _write(src, dest: Path) -> None:
@@ -126,21 +125,26 @@ def fetch(
     dest: str | Path,
     mirror: str | None = None,
     timeout: float = 60.0,
+    kind: str = "dataset",
 ) -> str:
-    """Copy `remote` to `dest` and verify its SHA-256; return the source that was used."""
+    """Copy `remote` to `dest` and verify its SHA-256; return the source that was used.
+
+    Errors and warnings name the owner as `<kind> '<dataset>'` (kind "embeddings" for vectors).
+    """
+    owner = f"{kind} {dataset!r}"
     errors = []
     for source in candidate_sources(remote, mirror):
         official = source == remote.url
         try:
             with atomic_path(dest) as tmp:
                 if official and remote.member:
-                    _copy_member(dataset, remote, tmp, timeout)
+                    _copy_member(owner, remote, tmp, timeout)
                 else:
                     _copy(source, tmp, timeout)
                 expected = remote.sha256 if official else remote.mirror_sha256
                 vouched = official and remote.member and _known(remote.archive_sha256)
                 if _known(expected) or not vouched:  # a checked archive vouches for its member
-                    _verify(dataset, remote.filename, source, tmp, expected)
+                    _verify(owner, remote.filename, source, tmp, expected)
         except (
             urllib.error.URLError,
             OSError,
@@ -151,6 +155,4 @@ def fetch(
             errors.append(f"{source}: {exc}")
             continue
         return source
-    raise DownloadError(
-        f"dataset {dataset!r}: could not fetch {remote.filename}: " + "; ".join(errors)
-    )
+    raise DownloadError(f"{owner}: could not fetch {remote.filename}: " + "; ".join(errors))

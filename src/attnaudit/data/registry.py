@@ -258,12 +258,23 @@ def get_spec(dataset_type: str) -> DatasetSpec:
 def resolve_files(spec: DatasetSpec, options: dict[str, Any]) -> list[RemoteFile]:
     """The files these options need, in parser order, with the `files` option's overrides."""
     files = spec.files_for(options) if spec.files_for else spec.files
-    overrides = options.get("files") or {}
-    unknown = sorted(set(overrides) - {f.filename for f in spec.files})
+    return override_files(f"dataset type {spec.name!r}", files, spec.files, options.get("files"))
+
+
+def override_files(
+    owner: str,
+    files: Sequence[RemoteFile],
+    known: Sequence[RemoteFile],
+    overrides: dict[str, dict[str, str]] | None,
+) -> list[RemoteFile]:
+    """`files` with per-file `mirror_name` / `mirror_sha256` overrides keyed by file name
+    (shared by datasets and word vectors); `owner` names the entry in error messages."""
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - {f.filename for f in known})
     if unknown:
         raise DatasetError(
-            f"dataset type {spec.name!r}: option `files` names unknown file(s) {unknown}; "
-            f"its files: {[f.filename for f in spec.files]}"
+            f"{owner}: option `files` names unknown file(s) {unknown}; "
+            f"its files: {[f.filename for f in known]}"
         )
     resolved = []
     for remote in files:
@@ -271,7 +282,7 @@ def resolve_files(spec: DatasetSpec, options: dict[str, Any]) -> list[RemoteFile
         bad = sorted(set(override) - set(_OVERRIDABLE))
         if bad:
             raise DatasetError(
-                f"dataset type {spec.name!r}: option `files.{remote.filename}` has unknown "
+                f"{owner}: option `files.{remote.filename}` has unknown "
                 f"key(s) {bad}; allowed: {list(_OVERRIDABLE)}"
             )
         resolved.append(dataclasses.replace(remote, **override))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from attnaudit import io
 from attnaudit.models import ModelConfig
@@ -24,15 +27,17 @@ def train(
     summary: str,
     outputs: dict[str, str],
     embeddings: str | None = None,
+    embeddings_info: str | None = None,
 ) -> dict[str, Any]:
-    """Train one model; write checkpoint, epoch log, test metrics and test predictions."""
+    """Train one model; write checkpoint, epoch log, test metrics and test predictions.
+
+    `embeddings`: None (random initialisation), the dataset's cached matrix (.npy, with its
+    json record `embeddings_info`, as the workflow passes it), or a vectors text file.
+    """
     table = io.read_table(tokens)
     words = io.read_json(vocab)
     n_classes = io.read_json(summary)["n_classes"]
-    vectors, found = None, 0
-    if embeddings:
-        vectors, found = load_vectors(embeddings, words)
-        log.info("embeddings %s: %d of %d words found", embeddings, found, len(words))
+    vectors, used = read_embeddings(embeddings, embeddings_info, words)
     config = ModelConfig(
         vocab_size=len(words),
         n_classes=n_classes,
@@ -61,10 +66,48 @@ def train(
         "best_epoch": result.best_epoch,
         "device": result.device,
         "threads": int(training["threads"]),
-        "embeddings": embeddings or "random",
-        "embeddings_found": found,
+        **used,
+        "embedding_dim": config.embedding_dim,
         "train_seconds": float(result.history["seconds"].sum()),
     }
     io.write_json(outputs["metrics"], metrics)
     log.info("test scores: %s (best epoch %d)", result.test_scores, result.best_epoch)
     return metrics
+
+
+def read_embeddings(
+    embeddings: str | None, info: str | None, words: list[str]
+) -> tuple[np.ndarray | None, dict[str, Any]]:
+    """The initial embedding matrix and what metrics.json records about it."""
+    if not embeddings:
+        return None, {"embeddings": "random", "embeddings_type": "random", "embeddings_found": 0}
+    if Path(embeddings).suffix == ".npy":
+        vectors = np.load(embeddings)
+        record = io.read_json(info) if info else {}
+        if vectors.shape[0] != len(words):
+            raise ValueError(
+                f"embedding matrix {embeddings} has {vectors.shape[0]} rows but the vocabulary "
+                f"has {len(words)} words: it was built for another vocabulary"
+            )
+        used = {
+            "embeddings": record.get("name", Path(embeddings).stem),
+            "embeddings_type": record.get("type", "unknown"),
+            "embeddings_found": int(record.get("found", 0)),
+            "embeddings_oov": record.get("oov", "unknown"),
+        }
+    else:
+        vectors, found = load_vectors(embeddings, words)
+        used = {
+            "embeddings": str(embeddings),
+            "embeddings_type": "file",
+            "embeddings_found": found,
+            "embeddings_oov": "zero",
+        }
+    log.info(
+        "embeddings %s: %d x %d, %d of %d words found",
+        used["embeddings"],
+        *vectors.shape,
+        used["embeddings_found"],
+        len(words),
+    )
+    return vectors, used

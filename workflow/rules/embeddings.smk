@@ -1,0 +1,47 @@
+# Word vectors: each vectors file is downloaded once (mirror first, checksum where known), and
+# each dataset's embedding matrix is built once; every training job of the dataset reads it.
+
+
+# resources/embeddings/<name>/<file> would also match download's resources/{dataset}/{filename}
+ruleorder: download_vectors > download
+
+
+rule download_vectors:
+    output:
+        f"{VECTORS}/{{filename}}",
+    log:
+        "results/logs/download_vectors/{embedding}/{filename}.log",
+    benchmark:
+        "results/benchmarks/download_vectors/{embedding}/{filename}.tsv"
+    wildcard_constraints:
+        embedding="[A-Za-z0-9_]+",
+        filename=".+",
+    conda:
+        ENV
+    params:
+        # what is fetched, not the entry's other options: editing those never refetches
+        remote=vector_remote,
+    script:
+        "../scripts/download_vectors.py"
+
+
+rule embedding_matrix:
+    input:
+        tokens=f"{DATA}/tokens.parquet",
+        vocab=f"{DATA}/vocab.json",
+        sources=vector_files,
+    output:
+        matrix=f"{MATRIX}.npy",
+        info=f"{MATRIX}.json",
+    log:
+        "results/logs/embedding_matrix/{dataset}/{embedding}.log",
+    benchmark:
+        "results/benchmarks/embedding_matrix/{dataset}/{embedding}.tsv"
+    wildcard_constraints:
+        embedding="[A-Za-z0-9_]+",
+    conda:
+        ENV
+    params:
+        options=lambda wc: embedding_options(wc.embedding),
+    script:
+        "../scripts/embedding_matrix.py"
