@@ -127,4 +127,6 @@ def all_outputs():
         f"{REPORT}/learned_vs_uniform.csv",
         f"{REPORT}/learned_vs_uniform.md",
         f"{REPORT}/figures/learned_vs_uniform.png",
+        f"{REPORT}/dataset_statistics.csv",
+        f"{REPORT}/dataset_statistics.md",
     ]

@@ -21,3 +21,23 @@ rule learned_vs_uniform:
         ENV
     script:
         "../scripts/learned_vs_uniform.py"
+
+
+rule dataset_statistics:
+    input:
+        summaries=expand(f"{DATA}/summary.json", dataset=DATASETS),
+    output:
+        csv=report(
+            f"{REPORT}/dataset_statistics.csv",
+            caption="../report/dataset_statistics.rst",
+            category="Data",
+        ),
+        markdown=f"{REPORT}/dataset_statistics.md",
+    log:
+        "results/logs/report/dataset_statistics.log",
+    benchmark:
+        "results/benchmarks/report/dataset_statistics.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/dataset_statistics.py"

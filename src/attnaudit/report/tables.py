@@ -46,6 +46,74 @@ def to_markdown(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
     return "\n".join([header, rule, *body]) + "\n"
 
 
+def dataset_statistics(summaries: list[dict]) -> pd.DataFrame:
+    """The papers' Table 1 from the preprocessing summaries (one `summary.json` per dataset):
+    one row per dataset with its classes, vocabulary size, instances per split, class counts
+    of train and test ("n0 / n1 / ..."), the share of the largest class, and token lengths
+    (mean and max over all splits, median and 90th percentile of train). `resplit_from_test`
+    marks AG News' test-only re-split, whose numbers are not comparable with the papers'."""
+    rows = []
+    for s in summaries:
+        splits = s["splits"]
+        sizes = {k: int(v["n"]) for k, v in splits.items()}
+        total = sum(sizes.values())
+        counts = np.sum([splits[k]["class_counts"] for k in splits], axis=0)
+        rows.append(
+            {
+                "dataset": s["dataset"],
+                "type": s.get("type", s["dataset"]),
+                "n_classes": int(s["n_classes"]),
+                "vocab_size": int(s["vocab_size"]),
+                **{f"n_{k}": sizes.get(k, 0) for k in ("train", "dev", "test")},
+                "n_total": total,
+                "train_classes": " / ".join(map(str, splits["train"]["class_counts"])),
+                "test_classes": " / ".join(map(str, splits["test"]["class_counts"])),
+                "majority_share": float(counts.max() / max(counts.sum(), 1)),
+                "mean_length": sum(v["mean_length"] * v["n"] for v in splits.values())
+                / max(total, 1),
+                "median_length_train": splits["train"].get("median_length", np.nan),
+                "p90_length_train": splits["train"].get("p90_length", np.nan),
+                "max_length": max(int(v["max_length"]) for v in splits.values()),
+                "resplit_from_test": bool(s.get("resplit_from_test", False)),
+            }
+        )
+    columns = [
+        "dataset", "type", "n_classes", "vocab_size", "n_train", "n_dev", "n_test", "n_total",
+        "train_classes", "test_classes", "majority_share", "mean_length",
+        "median_length_train", "p90_length_train", "max_length", "resplit_from_test",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns).sort_values("dataset", ignore_index=True)
+
+
+def dataset_statistics_markdown(table: pd.DataFrame) -> str:
+    """The paper-style view of `dataset_statistics`, with a note on re-split datasets."""
+    view = pd.DataFrame(
+        {
+            "dataset": table["dataset"],
+            "classes": table["n_classes"],
+            "vocabulary": table["vocab_size"],
+            "train": table["n_train"],
+            "dev": table["n_dev"],
+            "test": table["n_test"],
+            "train per class": table["train_classes"],
+            "test per class": table["test_classes"],
+            "largest class": table["majority_share"].map(lambda x: f"{100 * x:.1f} %"),
+            "mean length": table["mean_length"].map(lambda x: f"{x:.0f}"),
+            "median / p90 (train)": [
+                f"{m:.0f} / {p:.0f}" if not np.isnan(m) else "n/a"
+                for m, p in zip(
+                    table["median_length_train"], table["p90_length_train"], strict=True
+                )
+            ],
+            "max length": table["max_length"],
+            "note": table["resplit_from_test"].map(
+                lambda r: "test-only re-split: not comparable" if r else ""
+            ),
+        }
+    )
+    return to_markdown(view)
+
+
 def learned_vs_uniform_markdown(table: pd.DataFrame) -> str:
     """The paper-style view: 'mean ± std (n)' for learned and uniform attention, and the gap."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from attnaudit import io
 from attnaudit.data import download
@@ -15,6 +16,16 @@ from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.data.registry import get_spec, n_classes_for, resolve_files
 
 log = logging.getLogger("attnaudit")
+
+
+def length_stats(lengths: pd.Series) -> dict[str, float]:
+    """Token counts (real tokens, no <SOS>/<EOS>): mean, median, 90th percentile, max."""
+    return {
+        "mean_length": float(lengths.mean()),
+        "median_length": float(lengths.median()),
+        "p90_length": float(lengths.quantile(0.9)),
+        "max_length": int(lengths.max()),
+    }
 
 
 def download_file(dataset: str, options: dict[str, Any], filename: str, dest: str, mirror):
@@ -50,11 +61,12 @@ def preprocess(
                 "class_counts": np.bincount(
                     table.loc[table["split"] == split, "label"], minlength=n_classes
                 ).tolist(),
-                "mean_length": float(lengths[table["split"] == split].mean()),
-                "max_length": int(lengths[table["split"] == split].max()),
+                **length_stats(lengths[table["split"] == split]),
             }
             for split in ("train", "dev", "test")
         },
+        # AG News' test-only re-split: its numbers are not comparable with the papers'
+        "resplit_from_test": bool(docs.get("resplit_from_test", pd.Series([False])).any()),
     }
     io.write_table(tokens, table)
     io.write_json(vocab, words)

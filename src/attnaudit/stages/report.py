@@ -26,6 +26,19 @@ def learned_vs_uniform(metrics: Sequence[str], csv: str, markdown: str, figure: 
     figures.learned_vs_uniform(runs, figure)
 
 
+def dataset_statistics(summaries: Sequence[str], csv: str, markdown: str) -> pd.DataFrame:
+    """The dataset table (the papers' Table 1) from every dataset's summary.json."""
+    table = tables.dataset_statistics([io.read_json(p) for p in summaries])
+    io.write_table(csv, table)
+    io.write_text(
+        markdown,
+        "Datasets after preprocessing: instances per split and class, vocabulary (train "
+        "only, min count), and lengths in tokens (without <SOS>/<EOS>).\n\n"
+        + tables.dataset_statistics_markdown(table),
+    )
+    return table
+
+
 def read_tables(paths: Sequence[str]) -> pd.DataFrame:
     return pd.concat([io.read_table(p) for p in paths], ignore_index=True)
 
