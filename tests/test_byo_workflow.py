@@ -80,6 +80,7 @@ def test_a_never_seen_csv_runs_end_to_end(byo_run):
     assert metrics["dataset"] == "tickets" and 0.0 <= metrics["test_accuracy"] <= 1.0
     assert (metrics["embeddings"], metrics["embeddings_type"]) == ("tiny", "file")
     assert (metrics["embeddings_found"], metrics["embedding_dim"]) == (8, 8)
+    assert metrics["resplit_from_test"] is False
     preds = pd.read_parquet(results / "tickets/lstm-additive/seed1/predictions.parquet")
     assert len(preds) == 12 and preds["id"].str.startswith("T").all()
     record = json.loads((results / "tickets/data/embeddings/tiny.json").read_text())

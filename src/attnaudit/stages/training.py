@@ -36,7 +36,8 @@ def train(
     """
     table = io.read_table(tokens)
     words = io.read_json(vocab)
-    n_classes = io.read_json(summary)["n_classes"]
+    data_summary = io.read_json(summary)
+    n_classes = data_summary["n_classes"]
     vectors, used = read_embeddings(embeddings, embeddings_info, words)
     config = ModelConfig(
         vocab_size=len(words),
@@ -69,6 +70,8 @@ def train(
         **used,
         "embedding_dim": config.embedding_dim,
         "train_seconds": float(result.history["seconds"].sum()),
+        # AG News' test-only re-split (offline mirror): NOT comparable with the papers
+        "resplit_from_test": bool(data_summary.get("resplit_from_test", False)),
     }
     io.write_json(outputs["metrics"], metrics)
     log.info("test scores: %s (best epoch %d)", result.test_scores, result.best_epoch)
