@@ -17,6 +17,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/embeddings.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/jain_wallace.smk"
 
 
 rule all:

@@ -37,9 +37,8 @@ def test_engine_outputs_equal_a_direct_forward_pass(setup):
 def test_permutations_move_weights_only_between_real_tokens(setup):
     model, rows = setup
     engine = Engine(model, batch_size=16)
-    gen = torch.Generator().manual_seed(0)
     for batch in engine.batches(rows):
-        perms = engine.permutations(batch.attention, batch.mask, 50, gen)
+        perms = engine.random_permutations(batch, 50, seed=0)
         assert torch.all(perms[~batch.mask.unsqueeze(1).expand_as(perms)] == 0)
         base_sorted = batch.attention.sort(-1).values.unsqueeze(1).expand_as(perms)
         torch.testing.assert_close(perms.sort(-1).values, base_sorted)
@@ -81,7 +80,7 @@ def test_jsd_bounds():
 
 def test_leave_one_out_matches_one_run_per_deletion(setup):
     model, rows = setup
-    fast = input_level.leave_one_out(model, rows, batch_size=9)
+    fast = input_level.leave_one_out(model, rows, per_pass=9)
     for i in range(0, len(rows), 5):
         seq = rows["token_ids"].iloc[i]
         base = model.probabilities(model(pad([seq]))[0])[0]

@@ -22,6 +22,11 @@ TINY = {
     "attentions": ["additive", "uniform"],
     "seeds": [1, 2],
     "training": {"epochs": 2, "embedding_dim": 16},
+    "jain_wallace": {
+        "importance": {"max_instances": 30},
+        "permutation": {"max_instances": 30, "n_permutations": 20},
+        "adversary": {"max_instances": 30, "steps": 50},
+    },
 }  # fmt: skip
 
 
@@ -53,9 +58,21 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
     assert (table["n"] == 2).all() and (table["n_uniform"] == 2).all()
     assert "± " in (tiny_run / "results/report/learned_vs_uniform.md").read_text()
     assert (tiny_run / "results/report/figures/learned_vs_uniform.png").stat().st_size > 10_000
+    tau = pd.read_csv(tiny_run / "results/report/jain_wallace/tau.csv")
+    assert set(tau["model"]) == {"lstm-additive", "average-additive"}
+    assert set(tau["pair"]) == {"attn_grad", "attn_loo", "grad_loo"} and (tau["n_seeds"] == 2).all()
+    adversary = pd.read_parquet(
+        tiny_run / "results/synthetic/lstm-additive/seed1/jain_wallace/adversary.parquet"
+    )
+    assert len(adversary) == 30 and (adversary["output_tvd"] <= 0.01 + 1e-9).all()
+    for name in ("permutation", "adversary_histogram", "adversary_by_max_attention"):
+        assert (
+            tiny_run / f"results/report/figures/jain_wallace_{name}.png"
+        ).stat().st_size > 10_000
     snakemake(tiny_run, "--report", "report.html")
     html = (tiny_run / "report.html").read_text(errors="replace")
     assert "learned_vs_uniform.png" in html and "Is attention needed?" in html
+    assert "jain_wallace_permutation.png" in html and "Permuting attention" in html
 
 
 def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
@@ -63,7 +80,10 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
     edited = {**TINY, "training": {**TINY["training"], "epochs": 3}}
     write_config(tiny_run, edited)
     try:
-        assert planned_jobs(tiny_run) == {"all": 1, "train": 8, "learned_vs_uniform": 1}
+        assert planned_jobs(tiny_run) == {
+            "all": 1, "train": 8, "learned_vs_uniform": 1, "jw_analysis": 12, "jw_tau": 1,
+            "jw_permutation_report": 1, "jw_adversary_report": 1,
+        }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)
     assert planned_jobs(tiny_run) == {}

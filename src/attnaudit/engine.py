@@ -6,14 +6,22 @@ the output. The engine runs the encoder once per batch of instances and evaluate
 stacks of alternative attention vectors, shape (B, P, T), in single tensor operations.
 Nothing here re-runs the encoder per perturbation.
 
+Because the decoder is affine in the context, logits = sum_t alpha_t (W h_t) + b. The
+engine keeps the per-token contributions W h_t (B, T, C) and decodes a stack of attention
+vectors with one batched matrix product of size B x P x T x C, not B x P x T x H.
+
 Memory stays bounded: instances stream through in length-bucketed batches (only one
 batch's hidden states live at a time) and perturbation stacks are decoded in chunks of
 at most `max_elements` (B x P x T) entries.
+
+Random perturbations draw from one generator per instance, seeded from the analysis seed
+and the instance id, so results do not depend on batch size or batch composition.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +37,10 @@ class EncodedBatch:
     """One batch of encoded instances. `index` gives each row's position in the split."""
 
     index: np.ndarray
+    ids: list[str]
     token_ids: torch.Tensor  # (B, T)
     hidden: torch.Tensor  # (B, T, H), detached
+    contributions: torch.Tensor  # (B, T, C): W h_t, each token's share of the logits
     mask: torch.Tensor  # (B, T) real tokens
     attention: torch.Tensor  # (B, T) the model's own attention
     probs: torch.Tensor  # (B, K) the model's own output distribution
@@ -38,6 +48,29 @@ class EncodedBatch:
     @property
     def lengths(self) -> torch.Tensor:
         return self.mask.sum(dim=1)
+
+
+def instance_generators(seed: int, ids: Sequence[str]) -> list[torch.Generator]:
+    """One generator per instance, from the analysis seed and a checksum of the id."""
+    return [
+        torch.Generator().manual_seed(int(seed) * 1_000_003 + zlib.crc32(str(i).encode()))
+        for i in ids
+    ]
+
+
+def per_instance(draw, seed: int, batch: EncodedBatch, lead: tuple[int, ...]) -> torch.Tensor:
+    """Random numbers at each instance's real positions: (B, *lead, T), zero elsewhere.
+
+    Instance b's numbers are `draw((*lead, length_b), generator=g_b)`, so they depend on
+    neither the padded width nor the other instances of the batch.
+    """
+    b, t = batch.mask.shape
+    out = torch.zeros((b, *lead, t))
+    lengths = batch.lengths.tolist()
+    for row, (g, n) in enumerate(zip(instance_generators(seed, batch.ids), lengths, strict=True)):
+        positions = batch.mask[row].nonzero().squeeze(-1)
+        out[row][..., positions] = draw((*lead, n), generator=g)
+    return out
 
 
 class Engine:
@@ -53,58 +86,59 @@ class Engine:
         self.max_elements = max_elements
         self.device = torch.device(device)
 
-    # -- encoding ----------------------------------------------------------------------
-    @torch.no_grad()
-    def encode(self, token_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.encode(token_ids.to(self.device))
-
     @torch.no_grad()
     def batches(self, rows: pd.DataFrame) -> Iterator[EncodedBatch]:
-        """Encode the instances of `rows` (a `token_ids` column) batch by batch."""
+        """Encode the instances of `rows` (`id`, `token_ids`) batch by batch."""
         ids = list(rows["token_ids"])
+        names = [str(i) for i in rows["id"]]
         for index in bucketed_batches([len(s) for s in ids], self.batch_size):
             tokens = pad([ids[i] for i in index], self.device)
             hidden, mask = self.model.encode(tokens)
             attention = self.model.attend(hidden, mask)
             probs = self.model.probabilities(self.model.decode(hidden, attention))
-            yield EncodedBatch(index, tokens, hidden, mask, attention, probs)
+            contributions = self.model.token_logits(hidden)
+            yield EncodedBatch(
+                index, [names[i] for i in index], tokens, hidden, contributions, mask,
+                attention, probs,
+            )  # fmt: skip
 
     # -- evaluating alternative attention ---------------------------------------------------
     def logits(self, batch: EncodedBatch, weights: torch.Tensor) -> torch.Tensor:
         """Decoder logits for attention stacks `weights` (B, P, T); differentiable."""
-        return self.model.decode(batch.hidden.unsqueeze(1), weights)
+        return self.model.decode_token_logits(batch.contributions, weights)
+
+    def probabilities(self, batch: EncodedBatch, weights: torch.Tensor) -> torch.Tensor:
+        """Output distributions (B, P, K) for attention stacks (B, P, T); differentiable."""
+        return self.model.probabilities(self.logits(batch, weights))
 
     @torch.no_grad()
     def outputs(self, batch: EncodedBatch, weights: torch.Tensor) -> torch.Tensor:
         """Output distributions (B, P, K) for attention stacks (B, P, T), decoded in chunks."""
         b, p, t = weights.shape
         step = max(1, self.max_elements // max(1, b * t))
-        chunks = [
-            self.model.probabilities(self.logits(batch, weights[:, i : i + step]))
-            for i in range(0, p, step)
-        ]
+        chunks = [self.probabilities(batch, weights[:, i : i + step]) for i in range(0, p, step)]
         return torch.cat(chunks, dim=1)
 
     # -- perturbations -----------------------------------------------------------------
     @staticmethod
-    def permutations(
-        weights: torch.Tensor, mask: torch.Tensor, n: int, generator: torch.Generator
-    ) -> torch.Tensor:
-        """`n` random permutations of each row's weights over its real positions: (B, n, T).
+    def permutations(weights: torch.Tensor, mask: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        """Permute each row's weights over its real positions, one permutation per slice of
+        `keys` (B, P, T) of uniform random numbers: (B, P, T).
 
-        Non-real positions keep their (zero) weight; each permutation moves weights only
-        between real tokens.
+        Non-real positions keep their (zero) weight; weights move only between real tokens.
         """
-        b, t = weights.shape
+        b, n, t = keys.shape
         positions = torch.arange(t, device=weights.device).expand(b, n, t)
         real = mask.unsqueeze(1).expand(b, n, t)
-        # Real positions sort first, in random order (keys in [0, 1)); the rest keep order.
-        keys = torch.rand(b, n, t, generator=generator, device=weights.device)
-        keys = torch.where(real, keys, 2.0 + positions)
-        source = keys.argsort(dim=-1)
+        # Real positions sort first (keys in [0, 1)) in random order; the rest keep order.
+        source = torch.where(real, keys, 2.0 + positions).argsort(dim=-1)
         target = torch.where(real, positions / t, 2.0 + positions).argsort(dim=-1)
         shuffled = weights.unsqueeze(1).expand(b, n, t).gather(-1, source)
         return torch.zeros_like(shuffled).scatter(-1, target, shuffled)
+
+    def random_permutations(self, batch: EncodedBatch, n: int, seed: int) -> torch.Tensor:
+        keys = per_instance(torch.rand, seed, batch, (n,))
+        return self.permutations(batch.attention, batch.mask, keys)
 
     @staticmethod
     def erase(weights: torch.Tensor, erased: torch.Tensor) -> torch.Tensor:
@@ -118,12 +152,12 @@ class Engine:
 
     def attention_gradient(self, batch: EncodedBatch, target: torch.Tensor) -> torch.Tensor:
         """d p(target class) / d alpha_t at the model's own attention: (B, T), signed."""
-        weights = batch.attention.detach().clone().requires_grad_(True)
+        weights = batch.attention.detach().clone().unsqueeze(1).requires_grad_(True)
         with torch.enable_grad():
-            probs = self.model.probabilities(self.model.decode(batch.hidden, weights))
+            probs = self.probabilities(batch, weights)[:, 0]
             chosen = probs.gather(-1, target.view(-1, 1)).sum()
             (grad,) = torch.autograd.grad(chosen, weights)
-        return grad.masked_fill(~batch.mask, 0.0)
+        return grad[:, 0].masked_fill(~batch.mask, 0.0)
 
 
 def real_values(values: torch.Tensor, mask: torch.Tensor) -> list[np.ndarray]:

@@ -1,5 +1,7 @@
 # Config validation, and the one place where result paths are built from wildcards.
 
+from pathlib import Path
+
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -109,6 +111,27 @@ def vector_remote(wildcards):
         f"embeddings {wildcards.embedding!r} have no file {wildcards.filename!r}"
     )
 
+def library_code(*modules):
+    """Library source files as rule inputs, so editing an analysis's code reruns it.
+
+    Snakemake tracks `script:` files but not the modules they import; listing them as
+    inputs makes an edit (a newer mtime) rerun exactly the rules that use them.
+    """
+    root = Path(workflow.basedir) / "src" / "attnaudit"
+    return [str(root / m) for m in modules]
+
+
+def analysis_runs(path_pattern):
+    """Expand a per-run path over the runs with learned (non-uniform) attention."""
+    learned = [a for a in config["attentions"] if a != "uniform"]
+    return expand(
+        path_pattern,
+        dataset=DATASETS,
+        encoder=config["encoders"],
+        attention=learned,
+        seed=SEEDS,
+    )
+
 
 def runs(path_pattern, datasets=None):
     """Expand a per-run path over datasets x encoders x attentions x seeds."""
@@ -129,4 +152,63 @@ def all_outputs():
         f"{REPORT}/figures/learned_vs_uniform.png",
         f"{REPORT}/dataset_statistics.csv",
         f"{REPORT}/dataset_statistics.md",
+        *jain_wallace_outputs(),
     ]
+
+
+def jain_wallace_outputs():
+    if not [a for a in config["attentions"] if a != "uniform"]:
+        return []
+    return [
+        f"{REPORT}/jain_wallace/tau.md",
+        f"{REPORT}/figures/jain_wallace_permutation.png",
+        f"{REPORT}/figures/jain_wallace_adversary_histogram.png",
+    ]
+
+
+# Cluster resources and cache keys: profiles/slurm, and `cache:` in data.smk.
+
+
+def training_gpus():
+    """GPUs a training job asks the scheduler for: one when `training.device` is cuda.
+
+    `auto` asks for none; it takes a GPU only where the job already sees one.
+    """
+    return 1 if config["training"]["device"] == "cuda" else 0
+
+
+def remote_file(wildcards):
+    """What a download fetches (address, checksums, names): its params and cache key."""
+    from dataclasses import asdict
+
+    options = dataset_options(wildcards.dataset)
+    spec = get_spec(options.get("type", wildcards.dataset))
+    for remote in resolve_files(spec, options):
+        if remote.filename == wildcards.filename:
+            return asdict(remote)
+    raise WorkflowError(
+        f"dataset {wildcards.dataset!r} has no file {wildcards.filename!r}"
+    )
+
+
+TRAIN_CODE = library_code(
+    "train.py",
+    "stages/training.py",
+    "models/classifier.py",
+    "models/attention.py",
+    "models/encoders.py",
+    "models/embeddings.py",
+    "data/batching.py",
+)
+
+
+def preprocess_code(wildcards):
+    """The library code that preprocessing runs for this dataset, its parser included."""
+    spec = get_spec(dataset_options(wildcards.dataset).get("type", wildcards.dataset))
+    package, *module = spec.parser.__module__.split(".")  # attnaudit.data.sst
+    parser = str(Path(*module).with_suffix(".py"))  # data/sst.py
+    named = f"data/{spec.name}.py"
+    if parser == "data/registry.py" and Path(library_code(named)[0]).is_file():
+        parser = named  # a lambda in the registry around the module named like the type
+    shared = ["stages/data.py", "data/prepare.py", "data/tokens.py", "data/parsing.py"]
+    return library_code(*shared, *sorted({parser} - set(shared)))

@@ -15,12 +15,12 @@ import torch
 from tqdm.auto import tqdm
 
 from attnaudit import metrics
-from attnaudit.engine import EncodedBatch, Engine, jsd, real_values, tvd
+from attnaudit.engine import EncodedBatch, Engine, jsd, per_instance, real_values, tvd
 from attnaudit.importance import input_level
 from attnaudit.models import AttentionClassifier
 from attnaudit.models.attention import masked_softmax
 
-PERMUTATION_DEFAULTS = {"n_permutations": 100, "seed": 0, "batch_size": 64}
+PERMUTATION_DEFAULTS = {"n_permutations": 100, "seed": 0, "batch_size": 256}
 ADVERSARY_DEFAULTS = {
     "k": 5,
     "lambda": 500.0,
@@ -32,7 +32,7 @@ ADVERSARY_DEFAULTS = {
     "seed": 0,
     "batch_size": 256,
 }
-IMPORTANCE_DEFAULTS = {"batch_size": 64}
+IMPORTANCE_DEFAULTS = {"batch_size": 256, "deletions_per_pass": 512}
 
 
 def _base_columns(rows: pd.DataFrame, order: np.ndarray, batch: EncodedBatch) -> dict:
@@ -71,7 +71,7 @@ def importance_agreement(
         )
     out = _collect(parts, rows)
     out["gradient"] = input_level.gradient(model, rows, cfg["batch_size"])
-    out["loo"] = input_level.leave_one_out(model, rows, cfg["batch_size"])
+    out["loo"] = input_level.leave_one_out(model, rows, cfg["deletions_per_pass"])
     pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
              "grad_loo": ("gradient", "loo")}  # fmt: skip
     for name, (a, b) in pairs.items():
@@ -87,12 +87,9 @@ def permutation(
     """Median (and mean) output change, as TVD, over random permutations of attention."""
     cfg = {**PERMUTATION_DEFAULTS, **(params or {})}
     engine = Engine(model, batch_size=cfg["batch_size"])
-    generator = torch.Generator().manual_seed(int(cfg["seed"]))
     parts = []
-    for batch in tqdm(list(engine.batches(rows)), desc="permutation", mininterval=2):
-        permuted = engine.permutations(
-            batch.attention, batch.mask, int(cfg["n_permutations"]), generator
-        )
+    for batch in tqdm(engine.batches(rows), desc="permutation", mininterval=2):
+        permuted = engine.random_permutations(batch, int(cfg["n_permutations"]), cfg["seed"])
         change = tvd(engine.outputs(batch, permuted), batch.probs.unsqueeze(1))
         parts.append(
             pd.DataFrame(
@@ -106,7 +103,7 @@ def permutation(
     return _collect(parts, rows)
 
 
-def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict, generator):
+def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict):
     """Optimise K attention distributions per instance that diverge from the model's own
     (and from each other) while keeping the output within epsilon (a hinge penalty).
 
@@ -115,7 +112,7 @@ def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict, generator
     k, mask = int(cfg["k"]), batch.mask.unsqueeze(1)
     b, t = batch.attention.shape
     uniform = -torch.log(batch.lengths.float()).view(b, 1, 1).expand(b, k, t)
-    noise = torch.randn(b, k, t, generator=generator) * float(cfg["init_noise"])
+    noise = per_instance(torch.randn, cfg["seed"], batch, (k,)) * float(cfg["init_noise"])
     logits = (uniform + noise).clone().requires_grad_(True)
     optimizer = torch.optim.Adam([logits], lr=float(cfg["lr"]), amsgrad=True)
     base_w, base_p = batch.attention.unsqueeze(1), batch.probs.unsqueeze(1)
@@ -123,7 +120,7 @@ def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict, generator
     with torch.enable_grad():
         for _ in range(int(cfg["steps"])):
             weights = masked_softmax(logits, mask)
-            probs = engine.model.probabilities(engine.logits(batch, weights))
+            probs = engine.probabilities(batch, weights)
             divergence = jsd(weights, base_w).sum(1)
             # sum over i < j is half the sum over all ordered pairs (the diagonal is 0)
             spread = jsd(weights.unsqueeze(2), weights.unsqueeze(1)).sum((1, 2)) / 2
@@ -146,10 +143,9 @@ def adversary(
     """
     cfg = {**ADVERSARY_DEFAULTS, **(params or {})}
     engine = Engine(model, batch_size=cfg["batch_size"])
-    generator = torch.Generator().manual_seed(int(cfg["seed"]))
     parts = []
-    for batch in tqdm(list(engine.batches(rows)), desc="adversary", mininterval=2):
-        weights, probs = search_adversaries(engine, batch, cfg, generator)
+    for batch in tqdm(engine.batches(rows), desc="adversary", mininterval=2):
+        weights, probs = search_adversaries(engine, batch, cfg)
         weights = torch.cat([batch.attention.unsqueeze(1), weights], dim=1)
         probs = torch.cat([batch.probs.unsqueeze(1), probs], dim=1)
         change = tvd(probs, batch.probs.unsqueeze(1))

@@ -49,26 +49,33 @@ def deletions(token_ids: torch.Tensor, length: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 64):
+def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, per_pass: int = 512):
     """Per instance, the output change of deleting each real token; NaN for length-1 inputs
-    (deleting the only token leaves nothing to attend to)."""
+    (deleting the only token leaves nothing to attend to).
+
+    Instances of similar length are grouped so that one forward pass runs about `per_pass`
+    shortened sequences.
+    """
     model.eval()
     ids = list(rows["token_ids"])
     out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
-    # Each group of instances holds about `batch_size` deletions per forward pass.
-    lengths = [len(s) for s in ids]
-    for index in bucketed_batches(lengths, max(1, batch_size // max(1, int(np.mean(lengths))))):
+    lengths = np.array([len(s) for s in ids])
+    order = np.argsort(lengths, kind="stable")
+    groups, current, size = [], [], 0
+    for i in order:
+        if current and size + lengths[i] - 2 > per_pass:
+            groups.append(current)
+            current, size = [], 0
+        current.append(i)
+        size += lengths[i] - 2
+    groups.append(current)
+    for index in groups:
         tokens = pad([ids[i] for i in index])
         base = model.probabilities(model(tokens)[0])
-        real = [lengths[i] - 2 for i in index]
+        real = [int(lengths[i]) - 2 for i in index]
         stacked = torch.cat([deletions(tokens[j], n) for j, n in enumerate(real)])
         stacked = stacked[:, : int((stacked != PAD_ID).sum(1).max())]
-        probs = torch.cat(
-            [
-                model.probabilities(model(stacked[k : k + batch_size])[0])
-                for k in range(0, len(stacked), batch_size)
-            ]
-        )
+        probs = model.probabilities(model(stacked)[0])
         start = 0
         for j, (i, n) in enumerate(zip(index, real, strict=True)):
             change = 0.5 * (probs[start : start + n] - base[j]).abs().sum(-1)

@@ -72,6 +72,19 @@ class AttentionClassifier(nn.Module):
         logits = self.decoder(context)
         return logits.squeeze(-1) if self.binary else logits
 
+    def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Each token's contribution W h_t to the logits, (..., T, C) without the bias.
+
+        The decoder is affine in the context, so for any attention alpha the logits are
+        sum_t alpha_t (W h_t) + b: decoding an attention vector costs T*C, not T*H.
+        """
+        return torch.nn.functional.linear(hidden, self.decoder.weight)
+
+    def decode_token_logits(self, contributions: torch.Tensor, weights: torch.Tensor):
+        """Logits from token contributions (..., T, C) and attention weights (..., P, T)."""
+        logits = torch.matmul(weights, contributions) + self.decoder.bias
+        return logits.squeeze(-1) if self.binary else logits
+
     def forward(self, token_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         hidden, mask = self.encode(token_ids)
         weights = self.attend(hidden, mask)
