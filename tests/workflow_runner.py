@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -17,27 +19,87 @@ def write_config(workdir: Path, config: dict) -> Path:
     return path
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [
+def snakemake_command(workdir: Path, *args: str, checkout: Path = REPO) -> list[str]:
+    """The `snakemake` command line for `checkout`'s Snakefile in `workdir`."""
+    return [
         sys.executable, "-m", "snakemake",
-        "--snakefile", str(REPO / "Snakefile"),
+        "--snakefile", str(checkout / "Snakefile"),
         "--directory", str(workdir),
         "--configfile", str(workdir / "config.yaml"),
         "--cores", "2",
         *args,
     ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+
+
+def snakemake(
+    workdir: Path,
+    *args: str,
+    check: bool = True,
+    checkout: Path = REPO,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+) -> subprocess.CompletedProcess:
+    """Run `snakemake` on `checkout`'s Snakefile in `workdir`; `env` adds variables."""
+    cmd = snakemake_command(workdir, *args, checkout=checkout)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-5000:]}")
     return proc
 
 
-def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+def planned_jobs(workdir: Path, *args: str, **kwargs) -> dict[str, int]:
     """Rule name -> job count of a dry run (`snakemake -n`)."""
-    out = snakemake(workdir, "-n", "--quiet", "rules", *args).stdout
+    # targets before `--quiet`, whose optional values would swallow them
+    out = snakemake(workdir, *args, "-n", "--quiet", "rules", **kwargs).stdout
     jobs = {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("job", "total"):
             jobs[parts[0]] = int(parts[1])
+    return jobs
+
+
+@dataclass
+class PlannedJob:
+    rule: str
+    output: list[str] = field(default_factory=list)
+    wildcards: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+    resources: dict[str, str] = field(default_factory=dict)
+    group: str | None = None  # the job group's name
+    group_job: int | None = None  # which group job (one cluster submission) it is part of
+
+
+def dry_run(workdir: Path, *args: str, **kwargs) -> list[PlannedJob]:
+    """The jobs of a dry run (`snakemake -n`): rule, outputs, wildcards, reason, resources,
+    and the job group they were put in (where a cluster profile groups them)."""
+    out = snakemake(workdir, "-n", *args, **kwargs).stdout
+    jobs: list[PlannedJob] = []
+    group, group_job = None, -1
+    for line in out.splitlines():
+        text = line.strip()
+        if "] Group job " in line:
+            group, group_job = line.split("] Group job ", 1)[1].split(" (", 1)[0], group_job + 1
+        elif text.startswith(("rule ", "localrule ")) and text.endswith(":"):
+            # jobs of a group are indented; a job outside any group is not
+            grouped = line.startswith(" ")
+            jobs.append(
+                PlannedJob(
+                    rule=text.split(" ", 1)[1][:-1],
+                    group=group if grouped else None,
+                    group_job=group_job if grouped else None,
+                )
+            )
+        elif jobs and ": " in text:
+            key, value = text.split(": ", 1)
+            job = jobs[-1]
+            if key == "output":
+                job.output = value.split(", ")
+            elif key in ("wildcards", "resources"):
+                pairs = (item.split("=", 1) for item in value.split(", ") if "=" in item)
+                setattr(job, key, dict(pairs))
+            elif key == "reason":
+                job.reason = value
     return jobs
