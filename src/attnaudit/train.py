@@ -7,6 +7,7 @@ the per-epoch log, test scores and test-set predictions with attention.
 from __future__ import annotations
 
 import copy
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -45,7 +46,11 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: cuda was requested but torch sees no CUDA device")
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES", "unset")
+        raise RuntimeError(
+            "device: cuda was requested but torch sees no CUDA device "
+            f"(CUDA_VISIBLE_DEVICES={visible}, torch built with CUDA {torch.version.cuda})"
+        )
     return torch.device(name)
 
 
