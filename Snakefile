@@ -18,6 +18,7 @@ include: "workflow/rules/embeddings.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/jain_wallace.smk"
+include: "workflow/rules/serrano_smith.smk"
 
 
 rule all:

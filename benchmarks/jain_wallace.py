@@ -23,10 +23,9 @@ import torch
 from attnaudit.analyses import jain_wallace
 from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.data.prepare import load_documents, tokenize_documents
-from attnaudit.engine import Engine, jsd, tvd
+from attnaudit.engine import Engine, tvd
 from attnaudit.importance import input_level
 from attnaudit.models import ModelConfig
-from attnaudit.models.attention import masked_softmax
 from attnaudit.train import fit
 
 ORIGINAL = {"training": 35.0, "gradient": 0.7, "leave-one-out": 3.9, "permutation": 3.7,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,6 +27,10 @@ TINY = {
         "importance": {"max_instances": 30},
         "permutation": {"max_instances": 30, "n_permutations": 20},
         "adversary": {"max_instances": 30, "steps": 50},
+    },
+    "serrano_smith": {
+        "single_weight": {"max_instances": 30},
+        "multi_weight": {"max_instances": 30, "n_random": 2, "ig_steps": 10},
     },
 }  # fmt: skip
 
@@ -69,6 +74,17 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
         assert (
             tiny_run / f"results/report/figures/jain_wallace_{name}.png"
         ).stat().st_size > 10_000
+    flips = pd.read_csv(tiny_run / "results/report/serrano_smith/flip_fractions.csv")
+    assert set(flips["ranking"]) == {
+        "attention", "gradient", "grad_x_attention", "random", "loo", "integrated_gradients"
+    }  # fmt: skip
+    assert flips["never_flipped"].between(0, 1).all()
+    decisions = pd.read_csv(tiny_run / "results/report/serrano_smith/decision_flips.csv")
+    cells = decisions.drop(columns=["dataset", "model", "ranking"])
+    assert list(cells) == [
+        f"top {a}, random {b}" for a in ("flips", "keeps") for b in ("flips", "keeps")
+    ]
+    assert np.allclose(cells.sum(axis=1), 100.0)
     snakemake(tiny_run, "--report", "report.html")
     html = (tiny_run / "report.html").read_text(errors="replace")
     assert "learned_vs_uniform.png" in html and "Is attention needed?" in html
@@ -82,7 +98,8 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
     try:
         assert planned_jobs(tiny_run) == {
             "all": 1, "train": 8, "learned_vs_uniform": 1, "jw_analysis": 12, "jw_tau": 1,
-            "jw_permutation_report": 1, "jw_adversary_report": 1,
+            "jw_permutation_report": 1, "jw_adversary_report": 1, "ss_analysis": 8,
+            "ss_single_report": 1, "ss_multi_report": 1,
         }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)

@@ -32,7 +32,9 @@ try:
     check_config()
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
-validate(config, "../schemas/config.schema.yaml")  # passes now; fills in schema defaults
+validate(
+    config, "../schemas/config.schema.yaml"
+)  # passes now; fills in schema defaults
 
 
 # The software environment of every rule (for --software-deployment-method conda).
@@ -67,7 +69,10 @@ def dataset_files(wildcards):
     spec = get_spec(options.get("type", wildcards.dataset))
     if "path" in options:
         return [options["path"]]
-    return [f"resources/{wildcards.dataset}/{f.filename}" for f in resolve_files(spec, options)]
+    return [
+        f"resources/{wildcards.dataset}/{f.filename}"
+        for f in resolve_files(spec, options)
+    ]
 
 
 def embedding_options(name):
@@ -111,6 +116,7 @@ def vector_remote(wildcards):
         f"embeddings {wildcards.embedding!r} have no file {wildcards.filename!r}"
     )
 
+
 def library_code(*modules):
     """Library source files as rule inputs, so editing an analysis's code reruns it.
 
@@ -153,6 +159,18 @@ def all_outputs():
         f"{REPORT}/dataset_statistics.csv",
         f"{REPORT}/dataset_statistics.md",
         *jain_wallace_outputs(),
+        *serrano_smith_outputs(),
+    ]
+
+
+def serrano_smith_outputs():
+    if not [a for a in config["attentions"] if a != "uniform"]:
+        return []
+    return [
+        f"{REPORT}/serrano_smith/decision_flips.md",
+        f"{REPORT}/serrano_smith/flip_fractions.md",
+        f"{REPORT}/figures/serrano_smith_delta_jsd.png",
+        f"{REPORT}/figures/serrano_smith_flip_fractions.png",
     ]
 
 

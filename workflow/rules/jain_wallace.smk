@@ -7,7 +7,9 @@ rule jw_analysis:
     input:
         checkpoint=f"{RUN}/model.pt",
         tokens=f"{DATA}/tokens.parquet",
-        code=library_code("engine.py", "analyses/jain_wallace.py", "importance/input_level.py"),
+        code=library_code(
+            "engine.py", "analyses/jain_wallace.py", "importance/input_level.py"
+        ),
     output:
         f"{RUN}/jain_wallace/{{analysis}}.parquet",
     log:
@@ -19,6 +21,7 @@ rule jw_analysis:
     conda:
         ENV
     params:
+        family="jain_wallace",
         analysis=lambda wc: wc.analysis,
         settings=lambda wc: config["jain_wallace"][wc.analysis],
     script:
@@ -39,9 +42,9 @@ rule jw_tau:
     conda:
         ENV
     params:
-        aggregate="tau",
+        aggregate="jain_wallace_tau",
     script:
-        "../scripts/jain_wallace_report.py"
+        "../scripts/aggregate.py"
 
 
 rule jw_permutation_report:
@@ -62,9 +65,9 @@ rule jw_permutation_report:
     conda:
         ENV
     params:
-        aggregate="permutation",
+        aggregate="jain_wallace_permutation",
     script:
-        "../scripts/jain_wallace_report.py"
+        "../scripts/aggregate.py"
 
 
 rule jw_adversary_report:
@@ -92,6 +95,6 @@ rule jw_adversary_report:
     conda:
         ENV
     params:
-        aggregate="adversary",
+        aggregate="jain_wallace_adversary",
     script:
-        "../scripts/jain_wallace_report.py"
+        "../scripts/aggregate.py"

@@ -15,6 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from attnaudit import metrics
+from attnaudit.analyses.common import base_columns, collect
 from attnaudit.engine import EncodedBatch, Engine, jsd, per_instance, real_values, tvd
 from attnaudit.importance import input_level
 from attnaudit.models import AttentionClassifier
@@ -35,24 +36,6 @@ ADVERSARY_DEFAULTS = {
 IMPORTANCE_DEFAULTS = {"batch_size": 256, "deletions_per_pass": 512}
 
 
-def _base_columns(rows: pd.DataFrame, order: np.ndarray, batch: EncodedBatch) -> dict:
-    weights = real_values(batch.attention, batch.mask)
-    return {
-        "id": rows["id"].to_numpy()[order],
-        "label": rows["label"].to_numpy()[order],
-        "pred": batch.probs.argmax(-1).cpu().numpy(),
-        "length": batch.lengths.cpu().numpy(),
-        "max_attention": [float(w.max()) for w in weights],
-    }
-
-
-def _collect(parts: list[pd.DataFrame], rows: pd.DataFrame) -> pd.DataFrame:
-    """Concatenate per-batch frames and put them back in the split's row order."""
-    out = pd.concat(parts, ignore_index=True)
-    position = {key: i for i, key in enumerate(rows["id"])}
-    return out.sort_values("id", key=lambda s: s.map(position)).reset_index(drop=True)
-
-
 def importance_agreement(
     model: AttentionClassifier, rows: pd.DataFrame, params: dict[str, Any] | None = None
 ) -> pd.DataFrame:
@@ -64,12 +47,12 @@ def importance_agreement(
         parts.append(
             pd.DataFrame(
                 {
-                    **_base_columns(rows, batch.index, batch),
+                    **base_columns(rows, batch.index, batch),
                     "attention": real_values(batch.attention, batch.mask),
                 }
             )
         )
-    out = _collect(parts, rows)
+    out = collect(parts, rows)
     out["gradient"] = input_level.gradient(model, rows, cfg["batch_size"])
     out["loo"] = input_level.leave_one_out(model, rows, cfg["deletions_per_pass"])
     pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
@@ -94,13 +77,13 @@ def permutation(
         parts.append(
             pd.DataFrame(
                 {
-                    **_base_columns(rows, batch.index, batch),
+                    **base_columns(rows, batch.index, batch),
                     "median_change": change.median(dim=1).values.numpy().astype(np.float64),
                     "mean_change": change.mean(dim=1).numpy().astype(np.float64),
                 }
             )
         )
-    return _collect(parts, rows)
+    return collect(parts, rows)
 
 
 def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict):
@@ -158,7 +141,7 @@ def adversary(
         parts.append(
             pd.DataFrame(
                 {
-                    **_base_columns(rows, batch.index, batch),
+                    **base_columns(rows, batch.index, batch),
                     "max_jsd": divergence.gather(1, pick)[:, 0].numpy().astype(np.float64),
                     "output_tvd": change.gather(1, pick)[:, 0].numpy().astype(np.float64),
                     "n_feasible": (feasible[:, 1:]).sum(1).numpy(),
@@ -168,4 +151,4 @@ def adversary(
                 }
             )
         )
-    return _collect(parts, rows)
+    return collect(parts, rows)

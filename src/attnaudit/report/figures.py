@@ -66,7 +66,7 @@ def panel_grid(table: pd.DataFrame, width: float = 3.6, height: float = 2.9):
     models = sorted(table["model"].unique())
     fig, axes = plt.subplots(
         len(datasets), len(models), figsize=(width * len(models), height * len(datasets)),
-        squeeze=False, sharex=True,
+        squeeze=False,
     )  # fmt: skip
     panels = []
     for r, dataset in enumerate(datasets):
@@ -134,5 +134,57 @@ def histograms(table: pd.DataFrame, value: str, xlabel: str, title: str, path: s
         ax.set_ylabel("density", fontsize=8)
     axes[0][-1].legend(fontsize=7)
     fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    save(fig, path)
+
+
+RANKING_ORDER = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
+                 "random"]  # fmt: skip
+
+
+def delta_jsd_hexbins(single: pd.DataFrame, path: str, ranking: str = "attention") -> None:
+    """Serrano & Smith's Figure: delta JSD (top minus random erasure) against delta attention
+    (alpha of the top item minus alpha of the random item), all seeds pooled."""
+    data = single[single["ranking"] == ranking]
+    fig, axes, panels = panel_grid(data)
+    for ax, sub in panels:
+        if len(sub):
+            ax.hexbin(sub["delta_attention"], sub["delta_jsd"], gridsize=30, bins="log",
+                      cmap="viridis", mincnt=1)  # fmt: skip
+        ax.axhline(0.0, color="black", lw=0.6)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("Δ attention (top − random)", fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Δ JSD (top − random)", fontsize=8)
+    fig.suptitle(f"Erasing the top item ({ranking}) vs a random item")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    save(fig, path)
+
+
+def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) -> None:
+    """Per panel, a box per ranking of the fraction of items erased before the decision
+    flips (flipped instances, seeds pooled), the never-flipped share written under it."""
+    rankings = [r for r in RANKING_ORDER if r in set(multi["ranking"])]
+    fig, axes, panels = panel_grid(multi, width=4.4, height=3.2)
+    for ax, sub in panels:
+        data = [sub.loc[sub["ranking"] == r, "fraction"].dropna().to_numpy() for r in rankings]
+        keep = [i for i, d in enumerate(data) if len(d)]
+        if keep:
+            ax.boxplot([data[i] for i in keep], positions=keep, widths=0.6, showfliers=False,
+                       patch_artist=True, boxprops={"facecolor": "#9ecae1"})  # fmt: skip
+        if len(sub):
+            dataset, model = sub["dataset"].iloc[0], sub["model"].iloc[0]
+            share = never[(never["dataset"] == dataset) & (never["model"] == model)]
+            shares = dict(zip(share["ranking"], share["never_flipped"], strict=True))
+            labels = [f"{r}\n(never {shares.get(r, np.nan):.0%})" for r in rankings]
+        else:
+            labels = rankings
+        ax.set_xticks(range(len(rankings)), labels, rotation=35, fontsize=6, ha="right")
+        ax.set_ylim(0, 1.02)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("fraction of items erased\nbefore the decision flips", fontsize=8)
+    fig.suptitle("Multi-weight erasure: how many items must go before the decision flips")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, path)

@@ -183,7 +183,7 @@ def tau_table(per_seed: pd.DataFrame) -> pd.DataFrame:
                 "tau_ci95": interval["ci95"],
                 "tau_std": group["tau_std"].mean(),
                 "sig_frac": group["sig_frac"].mean(),
-                "n_seeds": interval["n"],
+                "n_seeds": int(interval["n"]),
                 "n_instances": int(group["n"].sum()),
             }
         )
@@ -254,7 +254,60 @@ def adversary_summary(table: pd.DataFrame) -> pd.DataFrame:
                 "share_above_0.5": group["share_above_half"].mean(),
                 "epsilon": group["epsilon"].iloc[0],
                 "select_epsilon": group["select_epsilon"].iloc[0],
-                "n_seeds": interval["n"],
+                "n_seeds": int(interval["n"]),
+            }  # fmt: skip
+        )
+    return pd.DataFrame(rows)
+
+
+def flip_table(single: pd.DataFrame) -> pd.DataFrame:
+    """Serrano & Smith's decision-flip 2x2 table: per dataset x model x ranking, the percent
+    of instances where erasing the top item / a random item flips the decision, averaged
+    over seeds."""
+    cells = single.assign(
+        top=np.where(single["flip_top"], "top flips", "top keeps"),
+        rand=np.where(single["flip_random"], "random flips", "random keeps"),
+    )
+    counts = (
+        cells.groupby(["dataset", "model", "ranking", "seed", "top", "rand"]).size()
+        .rename("n").reset_index()
+    )  # fmt: skip
+    counts["percent"] = 100 * counts["n"] / counts.groupby(
+        ["dataset", "model", "ranking", "seed"])["n"].transform("sum")  # fmt: skip
+    full = counts.pivot_table(
+        index=["dataset", "model", "ranking", "seed"], columns=["top", "rand"],
+        values="percent", fill_value=0.0,
+    )  # fmt: skip
+    mean = full.groupby(level=["dataset", "model", "ranking"]).mean()
+    mean.columns = [f"{a}, {b}" for a, b in mean.columns]
+    for col in ("top flips, random flips", "top flips, random keeps",
+                "top keeps, random flips", "top keeps, random keeps"):  # fmt: skip
+        if col not in mean:
+            mean[col] = 0.0
+    return mean[sorted(mean.columns)].reset_index()
+
+
+def flip_fractions(multi: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset x model x ranking: the median fraction of items erased before a flip
+    (flipped instances only; random orderings pooled) and the share that never flips,
+    each as a mean over seeds with a 95 % interval."""
+    per_seed = multi.groupby(["dataset", "model", "ranking", "seed"]).agg(
+        median_fraction=("fraction", "median"),
+        never_flipped=("flipped", lambda s: float(1.0 - s.mean())),
+    )
+    rows = []
+    for key, group in per_seed.groupby(level=["dataset", "model", "ranking"]):
+        frac, never = mean_interval(group["median_fraction"]), mean_interval(group["never_flipped"])
+        rows.append(
+            {
+                "dataset": key[0],
+                "model": key[1],
+                "ranking": key[2],
+                "median_fraction": frac["mean"],
+                "median_fraction_ci95": frac["ci95"],
+                "never_flipped": never["mean"],
+                "never_flipped_ci95": never["ci95"],
+                "n_seeds": int(frac["n"]),
             }  # fmt: skip
         )
     return pd.DataFrame(rows)

@@ -12,17 +12,23 @@ import pandas as pd
 import torch
 
 from attnaudit import io
-from attnaudit.analyses import jain_wallace
+from attnaudit.analyses import jain_wallace, serrano_smith
 from attnaudit.models import AttentionClassifier, build_model
 
 log = logging.getLogger("attnaudit")
 
 Analysis = Callable[[AttentionClassifier, pd.DataFrame, dict[str, Any]], pd.DataFrame]
 
-ANALYSES: dict[str, Analysis] = {
-    "importance": jain_wallace.importance_agreement,
-    "permutation": jain_wallace.permutation,
-    "adversary": jain_wallace.adversary,
+ANALYSES: dict[str, dict[str, Analysis]] = {
+    "jain_wallace": {
+        "importance": jain_wallace.importance_agreement,
+        "permutation": jain_wallace.permutation,
+        "adversary": jain_wallace.adversary,
+    },
+    "serrano_smith": {
+        "single_weight": serrano_smith.single_weight,
+        "multi_weight": serrano_smith.multi_weight,
+    },
 }
 
 
@@ -44,6 +50,7 @@ def select_rows(tokens: str, split: str, max_instances: int | None, seed: int = 
 
 
 def run_analysis(
+    family: str,
     analysis: str,
     checkpoint: str,
     tokens: str,
@@ -57,10 +64,12 @@ def run_analysis(
         tokens, params.get("split", "test"), params.get("max_instances"), params.get("seed", 0)
     )
     start = time.perf_counter()
-    table = ANALYSES[analysis](model, rows, params)
+    table = ANALYSES[family][analysis](model, rows, params)
     seconds = time.perf_counter() - start
     for key in reversed(("dataset", "model", "seed")):
         table.insert(0, key, state[key])
     io.write_table(output, table)
-    log.info("%s: %d instances in %.1f s (%d threads)", analysis, len(table), seconds, threads)
+    log.info(
+        "%s/%s: %d instances in %.1f s (%d threads)", family, analysis, len(table), seconds, threads
+    )
     return table

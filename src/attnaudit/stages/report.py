@@ -80,3 +80,29 @@ def jain_wallace_adversary(
         data, "max_jsd", "max JSD of an adversary",
         f"Adversarial attention vs max attention (TVD <= {eps:g})", by_attention,
     )  # fmt: skip
+
+
+def serrano_smith_single(single: Sequence[str], csv: str, markdown: str, figure: str) -> None:
+    data = read_tables(single)
+    table = tables.flip_table(data)
+    io.write_table(csv, table)
+    io.write_text(
+        markdown,
+        "Decision flips after erasing the top-ranked item vs a random other item, percent of "
+        "instances, mean over seeds (Serrano & Smith 2019, Table 2).\n\n"
+        + tables.to_markdown(table, ".1f"),
+    )
+    figures.delta_jsd_hexbins(data, figure)
+
+
+def serrano_smith_multi(multi: Sequence[str], csv: str, markdown: str, figure: str) -> None:
+    data = read_tables(multi)
+    table = tables.flip_fractions(data)
+    io.write_table(csv, table)
+    io.write_text(
+        markdown,
+        "Fraction of items erased (in ranking order) before the decision flips: median over "
+        "flipped instances, and the share never flipped, mean over seeds with 95 % interval "
+        "(Serrano & Smith 2019, Figures 4-6).\n\n" + tables.to_markdown(table),
+    )
+    figures.flip_fraction_boxplots(data, table, figure)

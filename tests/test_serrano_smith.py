@@ -1,0 +1,102 @@
+"""Serrano & Smith erasure analyses: invariants on small seeded models."""
+
+import numpy as np
+import pytest
+import torch
+
+from attnaudit.analyses import serrano_smith
+from attnaudit.data.batching import pad
+from attnaudit.engine import Engine
+from attnaudit.importance.integrated_gradients import attribute
+from tests.model_fixtures import small_model, small_rows
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return small_rows(n=40, seed=3)
+
+
+def test_single_weight_columns_and_consistency(rows):
+    model = small_model("lstm")
+    out = serrano_smith.single_weight(model, rows)
+    assert set(out["ranking"]) == {"attention", "gradient", "grad_x_attention"}
+    assert (out["length"] > 1).all()  # length-1 inputs are skipped
+    assert (out["top_position"] != out["random_position"]).all()
+    assert out[["jsd_top", "jsd_random"]].stack().between(0, np.log(2) + 1e-7).all()
+    np.testing.assert_allclose(out["delta_jsd"], out["jsd_top"] - out["jsd_random"])
+    att = out[out["ranking"] == "attention"]
+    assert (att["delta_attention"] >= 0).all()  # the top-attended item has the most weight
+
+
+def test_erasing_a_zero_weight_item_changes_nothing(rows):
+    model = small_model("average")
+    engine = Engine(model, batch_size=16)
+    for batch in engine.batches(rows):
+        zeroed = batch.attention.clone()
+        zeroed[:, 1] = 0.0
+        zeroed = zeroed / zeroed.sum(-1, keepdim=True)
+        erased = torch.zeros_like(batch.mask)
+        erased[:, 1] = True
+        again = engine.erase(zeroed, erased)
+        keep = batch.lengths > 1
+        torch.testing.assert_close(again[keep], zeroed[keep])
+        torch.testing.assert_close(again[keep].sum(-1), torch.ones(int(keep.sum())))
+
+
+def test_flip_count_is_the_first_flip_and_monotone(rows):
+    """Erasing more items never 'unflips' the count: the reported k is the first flip, and
+    every prefix shorter than k keeps the decision."""
+    model = small_model("lstm", seed=2)
+    engine = Engine(model, batch_size=64)
+    batch = next(engine.batches(rows))
+    places = serrano_smith.ranks_from_scores(batch.attention, batch.mask)
+    first, flipped = serrano_smith.flip_fraction(engine, batch, places)
+    pred = batch.probs.argmax(-1)
+    for j in range(len(first)):
+        n = int(batch.lengths[j])
+        limit = int(first[j]) if flipped[j] else n - 1
+        for k in range(1, limit + 1):
+            erased = (places[j] < k).unsqueeze(0)
+            w = engine.erase(batch.attention[j : j + 1], erased)
+            p = engine.probabilities(_single(batch, j), w.unsqueeze(1))[0, 0]
+            assert (p.argmax() != pred[j]) == (flipped[j] and k == limit)
+
+
+def _single(batch, j):
+    from attnaudit.engine import EncodedBatch
+
+    return EncodedBatch(
+        batch.index[j : j + 1], batch.ids[j : j + 1], batch.token_ids[j : j + 1],
+        batch.hidden[j : j + 1], batch.contributions[j : j + 1], batch.mask[j : j + 1],
+        batch.attention[j : j + 1], batch.probs[j : j + 1],
+    )  # fmt: skip
+
+
+def test_multi_weight_fractions(rows):
+    model = small_model("cnn")
+    out = serrano_smith.multi_weight(model, rows, {"n_random": 3, "ig_steps": 20})
+    assert set(out["ranking"]) == {"attention", "gradient", "grad_x_attention", "random",
+                                   "loo", "integrated_gradients"}  # fmt: skip
+    assert sorted(out.loc[out["ranking"] == "random", "ordering"].unique()) == [0, 1, 2]
+    done = out[out["flipped"]]
+    assert done["fraction"].between(0, 1, inclusive="right").all()
+    assert (done["n_erased"] < done["length"]).all()
+    assert out.loc[~out["flipped"], "fraction"].isna().all()
+
+
+def test_integrated_gradients_completeness():
+    torch.manual_seed(0)
+    model = small_model("lstm")
+    rows = small_rows(n=6, seed=5)
+    tokens = pad(list(rows["token_ids"]))
+    scores, target, delta = attribute(model, tokens, n_steps=300)
+    with torch.no_grad():
+        embedded = model.embedding(tokens)
+        hidden = model.encode_embedded(embedded, tokens)
+        w = model.attend(hidden, model.masks(tokens)[1])
+        p = model.probabilities(model.decode(hidden, w)).gather(1, target.view(-1, 1))[:, 0]
+        h0 = model.encode_embedded(torch.zeros_like(embedded), tokens)
+        w0 = model.attend(h0, model.masks(tokens)[1])
+        p0 = model.probabilities(model.decode(h0, w0)).gather(1, target.view(-1, 1))[:, 0]
+    torch.testing.assert_close(scores.sum(-1), p - p0, atol=2e-3, rtol=0)
+    assert delta.abs().max() < 2e-3
