@@ -1,4 +1,13 @@
 # Download (mirror first, checksum verified, atomic) and preprocessing, per dataset.
+# Both are cached between workflows (`--cache`, see README): the cache key is the script,
+# the params and the content of non-generated inputs, never the wildcards, so every
+# wildcard the output depends on is a param. Snakemake refuses `benchmark:` on cached
+# rules (a cache hit has nothing to measure), so these two have none.
+
+
+# Compute nodes often have no internet: downloads run on the submitting host.
+localrules:
+    download,
 
 
 rule download:
@@ -6,32 +15,33 @@ rule download:
         "resources/{dataset}/{filename}",
     log:
         "results/logs/download/{dataset}/{filename}.log",
-    benchmark:
-        "results/benchmarks/download/{dataset}/{filename}.tsv"
     wildcard_constraints:
         filename=".+",
+    cache: "omit-software"
     conda:
         ENV
     params:
-        options=lambda wc: dataset_options(wc.dataset),
+        # what is fetched, not the dataset's other options: editing those never refetches
+        remote=remote_file,
     script:
         "../scripts/download.py"
 
 
 rule preprocess:
     input:
-        dataset_files,
+        files=dataset_files,
+        code=preprocess_code,
     output:
         tokens=f"{DATA}/tokens.parquet",
         vocab=f"{DATA}/vocab.json",
         summary=f"{DATA}/summary.json",
     log:
         "results/logs/preprocess/{dataset}.log",
-    benchmark:
-        "results/benchmarks/preprocess/{dataset}.tsv"
+    cache: "omit-software"
     conda:
         ENV
     params:
+        dataset=lambda wc: wc.dataset,
         options=lambda wc: dataset_options(wc.dataset),
     script:
         "../scripts/preprocess.py"

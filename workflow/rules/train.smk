@@ -7,6 +7,7 @@ rule train:
         vocab=f"{DATA}/vocab.json",
         summary=f"{DATA}/summary.json",
         embeddings=embedding_inputs,
+        code=TRAIN_CODE,  # editing the model or training code reruns training
     output:
         checkpoint=f"{RUN}/model.pt",
         history=f"{RUN}/epochs.csv",
@@ -21,6 +22,7 @@ rule train:
     threads: config["training"]["threads"]
     resources:
         mem_mb=4000,
+        gpu=training_gpus(),  # SLURM: --gpus=1 when training.device is cuda
     params:
         training=config["training"],
         seed=lambda wc: int(wc.seed),

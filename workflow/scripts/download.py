@@ -6,7 +6,9 @@ from attnaudit.stages.data import download_file
 with job_log(snakemake.log[0]):
     download_file(
         dataset=snakemake.wildcards.dataset,
-        options=snakemake.params.options,
+        # The tracked param is snakemake.params.remote (what is fetched); the options are
+        # read here only to resolve that same file again.
+        options=snakemake.config["datasets"][snakemake.wildcards.dataset],
         filename=snakemake.wildcards.filename,
         dest=snakemake.output[0],
         # Where to fetch from is not what is fetched: deliberately not a tracked param.

@@ -5,9 +5,9 @@ from attnaudit.stages.data import preprocess
 
 with job_log(snakemake.log[0]):
     preprocess(
-        dataset=snakemake.wildcards.dataset,
+        dataset=snakemake.params.dataset,
         options=snakemake.params.options,
-        inputs=list(snakemake.input),
+        inputs=list(snakemake.input.files),
         tokens=snakemake.output.tokens,
         vocab=snakemake.output.vocab,
         summary=snakemake.output.summary,
