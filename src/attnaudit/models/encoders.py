@@ -8,19 +8,50 @@ A new encoder is one class with an `output_dim` attribute and
 from __future__ import annotations
 
 import torch
-from torch import nn
+from torch import _VF, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
 class BiLSTMEncoder(nn.Module):
-    """Bidirectional LSTM, `hidden_size` per direction (Jain & Wallace: 128, so H = 256)."""
+    """Bidirectional LSTM, `hidden_size` per direction (Jain & Wallace: 128, so H = 256).
+
+    The result equals the packed bidirectional RNN (`packed_forward`): zeros at padding.
+    It is computed without packing, one direction at a time on the right-padded batch: the
+    forward direction reaches the padding only after the real tokens, and the backward
+    direction runs on every sequence reversed within its length. On CPU the backward pass of
+    a packed RNN is quadratic in the longest sequence (each time step's slice of the packed
+    input receives a gradient as large as the whole packed input): a batch of 20 Newsgroups
+    posts of up to ~11,700 tokens took minutes instead of seconds.
+    """
 
     def __init__(self, input_dim: int, hidden_size: int = 128):
         super().__init__()
         self.rnn = nn.LSTM(input_dim, hidden_size, batch_first=True, bidirectional=True)
         self.output_dim = 2 * hidden_size
 
+    def _direction(self, x: torch.Tensor, suffix: str) -> torch.Tensor:
+        rnn = self.rnn
+        weights = [getattr(rnn, f"{n}_l0{suffix}") for n in ("weight_ih", "weight_hh")]
+        weights += [getattr(rnn, f"{n}_l0{suffix}") for n in ("bias_ih", "bias_hh")]
+        h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+        if isinstance(rnn, nn.LSTM):
+            return _VF.lstm(x, (h0, h0), weights, True, 1, 0.0, self.training, False, True)[0]
+        return _VF.gru(x, h0, weights, True, 1, 0.0, self.training, False, True)[0]
+
     def forward(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor):
+        steps = torch.arange(embedded.shape[1], device=embedded.device).expand(mask.shape)
+        last = lengths.to(embedded.device).unsqueeze(1) - 1
+        reverse = torch.where(steps <= last, last - steps, steps)  # its own inverse
+        index = reverse.unsqueeze(-1)
+        backward = self._direction(
+            embedded.gather(1, index.expand(-1, -1, embedded.shape[-1])), "_reverse"
+        )
+        backward = backward.gather(1, index.expand(-1, -1, backward.shape[-1]))
+        out = torch.cat([self._direction(embedded, ""), backward], dim=-1)
+        return out * mask.unsqueeze(-1).to(out.dtype)
+
+    def packed_forward(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The reference: the same RNN on a packed sequence (slow backward on CPU)."""
         packed = pack_padded_sequence(
             embedded, lengths.cpu(), batch_first=True, enforce_sorted=False
         )
