@@ -209,14 +209,12 @@ def remote_file(wildcards):
     )
 
 
+# every model module (a new encoder's file too), the training loop, batching
 TRAIN_CODE = library_code(
     "train.py",
     "stages/training.py",
-    "models/classifier.py",
-    "models/attention.py",
-    "models/encoders.py",
-    "models/embeddings.py",
     "data/batching.py",
+    *(f"models/{m.name}" for m in sorted(Path(library_code("models")[0]).glob("*.py"))),
 )
 
 
