@@ -30,6 +30,6 @@ def small_rows(n: int = 40, seed: int = 0) -> pd.DataFrame:
         {
             "id": [f"test-{i:03d}" for i in range(n)],
             "label": rng.integers(0, 2, n),
-            "token_ids": [[SOS_ID, *rng.integers(4, 60, k).tolist(), EOS_ID] for k in lengths],
+            "token_ids": [[SOS_ID, *rng.integers(5, 60, k).tolist(), EOS_ID] for k in lengths],
         }
     )

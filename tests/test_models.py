@@ -16,7 +16,7 @@ ATTENTIONS = ["additive", "dot", "uniform"]
 def sequences(n=6, vocab=50, seed=0):
     rng = np.random.default_rng(seed)
     return [
-        [SOS_ID, *rng.integers(4, vocab, int(rng.integers(1, 12))).tolist(), EOS_ID]
+        [SOS_ID, *rng.integers(5, vocab, int(rng.integers(1, 12))).tolist(), EOS_ID]
         for _ in range(n)
     ]
 

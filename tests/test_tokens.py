@@ -21,8 +21,8 @@ def test_vocab_is_train_only_with_min_count_and_wrapped_sequences():
         }
     )
     table, vocab = tokenize_documents("toy", docs, min_count=2)
-    assert vocab[:4] == list(tok.SPECIALS)
-    assert vocab[4:] == ["film", "good"]  # 'bad' seen once, test words never counted
+    assert vocab[:5] == list(tok.SPECIALS)
+    assert vocab[5:] == ["film", "good"]  # 'bad' seen once, test words never counted
     test_ids = table.loc[table["id"] == "c", "token_ids"].iloc[0]
     assert test_ids == [tok.SOS_ID, tok.UNK_ID, tok.UNK_ID, tok.EOS_ID]
 

@@ -165,3 +165,35 @@ def test_corrupt_archive_in_mirror_is_a_clear_error_and_leaves_nothing(tmp_path)
         (workdir / "resources/sst").iterdir()
     )
     shutil.rmtree(mirror)
+
+
+def test_hierarchical_and_multiclass_models_run_the_erasure_analyses(tmp_path):
+    """A 3-class task split into sentences: HAN (items = sentences) next to a flat model."""
+    config = {
+        "datasets": {"synthetic": {"type": "synthetic", "n_classes": 3, "n_train": 300,
+                                   "n_dev": 60, "n_test": 60, "vocab_size": 120,
+                                   "max_length": 24, "sentence_length": 6, "sentences": True}},
+        "encoders": ["hangru", "lstm"],
+        "attentions": ["additive"],
+        "seeds": [1],
+        "training": {"epochs": 2, "embedding_dim": 16},
+        "jain_wallace": {k: {"max_instances": 20} for k in ("importance", "permutation")}
+        | {"adversary": {"max_instances": 20, "steps": 20}},
+        "serrano_smith": {"single_weight": {"max_instances": 30},
+                          "multi_weight": {"max_instances": 30, "n_random": 2, "ig_steps": 10}},
+    }  # fmt: skip
+    write_config(tmp_path, config)
+    snakemake(tmp_path)
+    run = tmp_path / "results/synthetic/hangru-additive/seed1"
+    preds = pd.read_parquet(run / "predictions.parquet")
+    assert {len(p) for p in preds["probs"]} == {3}
+    assert (preds["length"] == [len(a) for a in preds["attention"]]).all()
+    assert preds["length"].max() == 4  # up to 24 tokens in sentences of 6
+    multi = pd.read_parquet(run / "serrano_smith/multi_weight.parquet")
+    assert set(multi["ranking"]) == {"attention", "gradient", "grad_x_attention", "random"}
+    assert (multi["length"] > 1).all()
+    assert not (run / "jain_wallace").exists()  # token-level importance: flat models only
+    flat = pd.read_parquet(
+        tmp_path / "results/synthetic/lstm-additive/seed1/serrano_smith/multi_weight.parquet"
+    )
+    assert "integrated_gradients" in set(flat["ranking"])

@@ -79,12 +79,13 @@ def predict(
     attn: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
     for batch in bucketed_batches([len(s) for s in ids], batch_size):
         tokens = pad([ids[i] for i in batch], device)
-        logits, weights = model(tokens)
-        p = model.probabilities(logits).cpu().numpy()
-        w = weights.cpu().numpy()
+        hidden, mask = model.encode(tokens)
+        weights = model.attend(hidden, mask)
+        p = model.probabilities(model.decode(hidden, weights)).cpu().numpy()
+        w, m = weights.cpu().numpy(), mask.cpu().numpy()
         for j, i in enumerate(batch):
             probs[i] = p[j]
-            attn[i] = w[j, 1 : len(ids[i]) - 1]
+            attn[i] = w[j][m[j]]  # over the topmost attention's items (tokens or sentences)
     prob_matrix = np.stack(probs)
     out = pd.DataFrame(
         {
@@ -93,7 +94,7 @@ def predict(
             "pred": prob_matrix.argmax(axis=1),
             "probs": list(prob_matrix.astype(np.float64)),
             "attention": [a.astype(np.float64) for a in attn],
-            "length": [len(s) - 2 for s in ids],
+            "length": [len(a) for a in attn],
         }
     )
     return out

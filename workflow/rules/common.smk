@@ -11,6 +11,7 @@ from attnaudit.models.attention import ATTENTIONS
 from attnaudit.models.embeddings import check_config as check_embeddings
 from attnaudit.models.embeddings import get_vectors, resolve_vector_files
 from attnaudit.models.encoders import ENCODERS
+from attnaudit.models.hierarchical import HIERARCHICAL
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 
@@ -18,7 +19,7 @@ SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 def check_config():
     """Stop before any job runs, with one message naming the bad key."""
     check_schema(config, SCHEMA)
-    check_names("encoders", config["encoders"], ENCODERS)
+    check_names("encoders", config["encoders"], [*ENCODERS, *HIERARCHICAL])
     check_names("attentions", config["attentions"], ATTENTIONS)
     for name, options in config["datasets"].items():
         try:
@@ -127,13 +128,15 @@ def library_code(*modules):
     return [str(root / m) for m in modules]
 
 
-def analysis_runs(path_pattern):
-    """Expand a per-run path over the runs with learned (non-uniform) attention."""
+def analysis_runs(path_pattern, flat_only=False):
+    """Expand a per-run path over the runs with learned (non-uniform) attention; with
+    `flat_only`, without hierarchical models (whose items are sentences, not tokens)."""
     learned = [a for a in config["attentions"] if a != "uniform"]
+    encoders = [e for e in config["encoders"] if not (flat_only and e in HIERARCHICAL)]
     return expand(
         path_pattern,
         dataset=DATASETS,
-        encoder=config["encoders"],
+        encoder=encoders,
         attention=learned,
         seed=SEEDS,
     )
@@ -175,7 +178,7 @@ def serrano_smith_outputs():
 
 
 def jain_wallace_outputs():
-    if not [a for a in config["attentions"] if a != "uniform"]:
+    if not analysis_runs("{dataset}{encoder}{attention}{seed}", flat_only=True):
         return []
     return [
         f"{REPORT}/jain_wallace/tau.md",

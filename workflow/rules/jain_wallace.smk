@@ -1,4 +1,5 @@
-# Jain & Wallace (2019): importance agreement, permutation, adversarial attention.
+# Jain & Wallace (2019): importance agreement, permutation, adversarial attention, on flat
+# models (their token-level importance measures have no sentence-level counterpart).
 # One job per dataset x learned-attention model x seed and analysis; each analysis has its
 # own params, so editing one analysis's settings reruns only it and its aggregate.
 
@@ -30,7 +31,7 @@ rule jw_analysis:
 
 rule jw_tau:
     input:
-        analysis_runs(f"{RUN}/jain_wallace/importance.parquet"),
+        analysis_runs(f"{RUN}/jain_wallace/importance.parquet", flat_only=True),
     output:
         per_seed=f"{REPORT}/jain_wallace/tau_per_seed.csv",
         csv=f"{REPORT}/jain_wallace/tau.csv",
@@ -49,7 +50,7 @@ rule jw_tau:
 
 rule jw_permutation_report:
     input:
-        analysis_runs(f"{RUN}/jain_wallace/permutation.parquet"),
+        analysis_runs(f"{RUN}/jain_wallace/permutation.parquet", flat_only=True),
     output:
         csv=f"{REPORT}/jain_wallace/permutation_by_max_attention.csv",
         figure=report(
@@ -72,7 +73,7 @@ rule jw_permutation_report:
 
 rule jw_adversary_report:
     input:
-        analysis_runs(f"{RUN}/jain_wallace/adversary.parquet"),
+        analysis_runs(f"{RUN}/jain_wallace/adversary.parquet", flat_only=True),
     output:
         csv=f"{REPORT}/jain_wallace/adversary.csv",
         binned_csv=f"{REPORT}/jain_wallace/adversary_by_max_attention.csv",

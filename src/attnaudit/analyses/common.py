@@ -21,6 +21,11 @@ def base_columns(rows: pd.DataFrame, order: np.ndarray, batch: EncodedBatch) -> 
 
 def collect(parts: list[pd.DataFrame], rows: pd.DataFrame) -> pd.DataFrame:
     """Concatenate per-batch frames and put them back in the split's row order."""
+    if not parts:
+        raise ValueError(
+            "no instances to analyse: the split is empty or every instance has a single item "
+            "(for hierarchical models: a single sentence; is `sentences: true` set?)"
+        )
     out = pd.concat(parts, ignore_index=True)
     position = {key: i for i, key in enumerate(rows["id"])}
     return out.sort_values("id", key=lambda s: s.map(position)).reset_index(drop=True)

@@ -2,7 +2,8 @@
 
 Decoder-level: the hidden states stay fixed; erasing item i sets alpha_i = 0 and
 renormalises. Output change is the JSD between output distributions; a flip is a change of
-the predicted class. Items are the tokens of the topmost attention layer.
+the predicted class. Items are those of the topmost attention layer: tokens, or sentences
+for hierarchical models (where the input-level rankings, which score tokens, are left out).
 
 Rankings (descending, "most important first"):
 - attention: alpha_i;
@@ -59,7 +60,7 @@ def single_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = Non
     """Erase the top item of each ranking and, separately, a random other item."""
     cfg = {**SINGLE_DEFAULTS, **(params or {})}
     engine = Engine(model, batch_size=cfg["batch_size"])
-    rows = rows[rows["token_ids"].map(len) > 3].reset_index(drop=True)  # skip length-1
+    rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)
     parts = []
     for batch in tqdm(engine.batches(rows), desc="single-weight erasure", mininterval=2):
         pred = batch.probs.argmax(-1)
@@ -129,18 +130,21 @@ def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None
     """
     cfg = {**MULTI_DEFAULTS, **(params or {})}
     engine = Engine(model, batch_size=cfg["batch_size"])
-    rows = rows[rows["token_ids"].map(len) > 3].reset_index(drop=True)
+    rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)
+    rankings = list(cfg["rankings"])
+    if model.hierarchical:  # input-level measures score tokens, but the items are sentences
+        rankings = [r for r in rankings if r in (*DECODER_RANKINGS, "random")]
     input_scores = {}
-    if "loo" in cfg["rankings"]:
+    if "loo" in rankings:
         input_scores["loo"] = input_level.leave_one_out(model, rows)
-    if "integrated_gradients" in cfg["rankings"]:
+    if "integrated_gradients" in rankings:
         input_scores["integrated_gradients"] = integrated_gradients(
             model, rows, n_steps=int(cfg["ig_steps"])
         )
     parts = []
     for batch in tqdm(engine.batches(rows), desc="multi-weight erasure", mininterval=2):
         orders: list[tuple[str, int, torch.Tensor]] = []
-        for ranking in cfg["rankings"]:
+        for ranking in rankings:
             if ranking in DECODER_RANKINGS:
                 orders.append((ranking, 0, decoder_scores(engine, batch, ranking)))
             elif ranking == "random":

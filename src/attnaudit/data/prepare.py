@@ -37,10 +37,18 @@ def load_documents(dataset: str, options: dict[str, Any], paths: Sequence[Path])
 
 
 def tokenize_documents(
-    dataset: str, docs: pd.DataFrame, min_count: int, max_length: int | None = None
+    dataset: str,
+    docs: pd.DataFrame,
+    min_count: int,
+    max_length: int | None = None,
+    sentences: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Tokenise, build the train-only vocabulary, and encode every instance."""
-    tokens = [tok.tokenize(t) for t in docs["text"]]
+    """Tokenise, build the train-only vocabulary, and encode every instance.
+
+    With `sentences`, sentence boundaries are kept as <SEP> tokens (hierarchical models).
+    """
+    split = tok.tokenize_sentences if sentences else tok.tokenize
+    tokens = [split(t) for t in docs["text"]]
     empty = [i for i, t in zip(docs["id"], tokens, strict=True) if not t]
     if empty:
         shown = ", ".join(map(str, empty[:5]))
@@ -48,8 +56,9 @@ def tokenize_documents(
             f"dataset {dataset!r}: {len(empty)} document(s) have no tokens after "
             f"tokenisation (ids: {shown}{', ...' if len(empty) > 5 else ''})"
         )
-    if max_length:
+    if max_length:  # a cut that ends on a sentence boundary leaves no empty sentence
         tokens = [t[:max_length] for t in tokens]
+        tokens = [t[:-1] if t[-1] == tok.SEP else t for t in tokens]
     is_train = (docs["split"] == "train").to_numpy()
     vocab = tok.build_vocab((t for t, tr in zip(tokens, is_train, strict=True) if tr), min_count)
     index = {w: i for i, w in enumerate(vocab)}

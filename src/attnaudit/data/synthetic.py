@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "n_dev": 400,
     "n_test": 400,
     "label_noise": 0.0,
+    "sentence_length": None,  # tokens per sentence ("." between them), for hierarchical models
 }
 
 
@@ -75,10 +76,14 @@ def generate(options: dict[str, Any]) -> pd.DataFrame:
                 tokens[other] = rng.choice(signal[distractor], size=n_other)
             if rng.random() < opts["label_noise"]:
                 label = int((label + 1 + rng.integers(k - 1)) % k)
+            text = [words[t] for t in tokens]
+            if opts["sentence_length"]:
+                step = int(opts["sentence_length"])
+                text = [w + ("." if (p + 1) % step == 0 else "") for p, w in enumerate(text)]
             rows.append(
                 {
                     "id": f"{split}-{i:05d}",
-                    "text": " ".join(words[t] for t in tokens),
+                    "text": " ".join(text),
                     "label": label,
                     "split": split,
                     "rationale": sorted(int(p) for p in own),

@@ -36,16 +36,15 @@ def gradient(model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 6
             (grad,) = torch.autograd.grad(chosen, embedded)
         scores = (grad * embedded).sum(-1).abs().detach()
         for j, i in enumerate(index):
-            out[i] = scores[j, 1 : len(ids[i]) - 1].numpy().astype(np.float64)
+            out[i] = scores[j][mask[j]].numpy().astype(np.float64)
     return out
 
 
-def deletions(token_ids: torch.Tensor, length: int) -> torch.Tensor:
-    """All sequences with one real token removed: (length, T - 1) for one padded row."""
+def deletions(token_ids: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """The sequences with one of `positions` removed: (len(positions), T - 1) for one row."""
     t = token_ids.shape[0]
     cols = torch.arange(t - 1).unsqueeze(0)
-    deleted = torch.arange(1, length + 1).unsqueeze(1)  # real positions 1..length
-    return token_ids[cols + (cols >= deleted).long()]
+    return token_ids[cols + (cols >= positions.unsqueeze(1)).long()]
 
 
 @torch.no_grad()
@@ -72,8 +71,9 @@ def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, per_pass: int 
     for index in groups:
         tokens = pad([ids[i] for i in index])
         base = model.probabilities(model(tokens)[0])
-        real = [int(lengths[i]) - 2 for i in index]
-        stacked = torch.cat([deletions(tokens[j], n) for j, n in enumerate(real)])
+        positions = [row.nonzero().squeeze(-1) for row in model.masks(tokens)[1]]
+        real = [len(p) for p in positions]
+        stacked = torch.cat([deletions(tokens[j], p) for j, p in enumerate(positions)])
         stacked = stacked[:, : int((stacked != PAD_ID).sum(1).max())]
         probs = model.probabilities(model(stacked)[0])
         start = 0

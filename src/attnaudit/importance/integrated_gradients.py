@@ -53,7 +53,9 @@ def integrated_gradients(
     ids = list(rows["token_ids"])
     out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
     for index in bucketed_batches([len(s) for s in ids], batch_size):
-        scores, _, _ = attribute(model, pad([ids[i] for i in index]), n_steps)
+        tokens = pad([ids[i] for i in index])
+        scores, _, _ = attribute(model, tokens, n_steps)
+        real = model.masks(tokens)[1]
         for j, i in enumerate(index):
-            out[i] = scores[j, 1 : len(ids[i]) - 1].numpy().astype(np.float64)
+            out[i] = scores[j][real[j]].numpy().astype(np.float64)
     return out

@@ -1,5 +1,6 @@
 """Embeddings, encoders, attention, decoders, and the classifier that composes them."""
 
-from attnaudit.models.classifier import AttentionClassifier, ModelConfig, build_model
+from attnaudit.models.classifier import AttentionClassifier, ModelConfig
+from attnaudit.models.factory import build_model
 
 __all__ = ["AttentionClassifier", "ModelConfig", "build_model"]

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from attnaudit.data.tokens import EOS_ID, PAD_ID, SOS_ID
+from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
 from attnaudit.models.attention import ATTENTIONS, masked_softmax
 from attnaudit.models.encoders import ENCODERS
 
@@ -34,29 +34,45 @@ class ModelConfig:
 class AttentionClassifier(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
-        if config.encoder not in ENCODERS:
-            raise ValueError(f"unknown encoder {config.encoder!r}; known: {sorted(ENCODERS)}")
-        if config.attention not in ATTENTIONS:
-            raise ValueError(f"unknown attention {config.attention!r}; known: {sorted(ATTENTIONS)}")
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=PAD_ID)
-        self.encoder = ENCODERS[config.encoder](config.embedding_dim, **config.encoder_options)
-        hidden = self.encoder.output_dim
-        self.attention = ATTENTIONS[config.attention](hidden)
+        self.encoder, hidden = self.build_encoder(config, config.embedding_dim)
+        self.attention = self.build_attention(config, hidden)
         # Binary tasks use one logit and a sigmoid, as Jain & Wallace; k-class a softmax.
         self.binary = config.n_classes == 2
         self.decoder = nn.Linear(hidden, 1 if self.binary else config.n_classes)
 
     @staticmethod
+    def build_encoder(config: ModelConfig, input_dim: int, name: str | None = None):
+        name = name or config.encoder
+        if name not in ENCODERS:
+            raise ValueError(f"unknown encoder {name!r}; known: {sorted(ENCODERS)}")
+        encoder = ENCODERS[name](input_dim, **config.encoder_options)
+        return encoder, encoder.output_dim
+
+    @staticmethod
+    def build_attention(config: ModelConfig, hidden: int) -> nn.Module:
+        if config.attention not in ATTENTIONS:
+            raise ValueError(f"unknown attention {config.attention!r}; known: {sorted(ATTENTIONS)}")
+        return ATTENTIONS[config.attention](hidden)
+
+    @staticmethod
     def masks(token_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(token mask incl. <SOS>/<EOS>, attention mask over real tokens only)."""
+        """(token mask incl. <SOS>/<EOS>, mask of real tokens: no <SOS>, <EOS>, <SEP>)."""
         present = token_ids != PAD_ID
-        real = present & (token_ids != SOS_ID) & (token_ids != EOS_ID)
+        real = present & (token_ids != SOS_ID) & (token_ids != EOS_ID) & (token_ids != SEP_ID)
         return present, real
 
     def encode_embedded(self, embedded: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
         present, _ = self.masks(token_ids)
         return self.encoder(embedded, present.sum(dim=1), present)
+
+    hierarchical = False  # items are tokens; HierarchicalClassifier's items are sentences
+
+    @staticmethod
+    def item_count(token_ids) -> int:
+        """How many items the topmost attention spreads over for one id sequence."""
+        return sum(1 for t in token_ids if t not in (PAD_ID, SOS_ID, EOS_ID, SEP_ID))
 
     def encode(self, token_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Hidden states (B, T, H) and the real-token mask (B, T)."""
@@ -100,9 +116,3 @@ class AttentionClassifier(nn.Module):
     @property
     def attention_parameters(self) -> list[nn.Parameter]:
         return list(self.attention.parameters())
-
-
-def build_model(config: ModelConfig | dict[str, Any]) -> AttentionClassifier:
-    if isinstance(config, dict):
-        config = ModelConfig(**config)
-    return AttentionClassifier(config)

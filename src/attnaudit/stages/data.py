@@ -47,6 +47,7 @@ def preprocess(
         docs,
         min_count=int(options.get("min_count", spec.min_count)),
         max_length=options.get("max_length"),
+        sentences=bool(options.get("sentences", False)),
     )
     n_classes = n_classes_for(spec, options) or int(table["label"].max()) + 1
     lengths = table["tokens"].map(len)
