@@ -106,6 +106,16 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
     assert planned_jobs(tiny_run) == {}
 
 
+def test_an_analysis_edit_reruns_only_that_analysis_and_its_aggregate(tiny_run):
+    jw = TINY["jain_wallace"]
+    edited = {**TINY, "jain_wallace": {**jw, "permutation": {**jw["permutation"], "seed": 3}}}
+    write_config(tiny_run, edited)
+    try:
+        assert planned_jobs(tiny_run) == {"all": 1, "jw_analysis": 4, "jw_permutation_report": 1}
+    finally:
+        write_config(tiny_run, TINY)
+
+
 @pytest.mark.parametrize(
     ("override", "key"),
     [
