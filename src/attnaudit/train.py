@@ -1,7 +1,10 @@
 """Training: seeded, class-weighted, Adam (amsgrad), best epoch chosen on dev, never on test.
 
 `fit` trains one model and returns everything a training job writes: the best state,
-the per-epoch log, test scores and test-set predictions with attention.
+the per-epoch log, test scores and test-set predictions with attention. Two variants serve
+Wiegreffe & Pinter's experiments: `fixed_attention` trains with per-instance attention
+supplied from outside (frozen), and `against` trains against a fixed base model with a
+per-instance objective instead of the labels.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import copy
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +26,7 @@ from tqdm.auto import tqdm
 from attnaudit import metrics
 from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.models import AttentionClassifier, ModelConfig, build_model
+from attnaudit.models.attention import FixedAttention
 
 DEFAULTS: dict[str, Any] = {
     "epochs": 8,
@@ -64,24 +69,94 @@ class TrainResult:
     device: str
 
 
+@dataclass
+class Against:
+    """Train against a fixed `model` instead of the labels (Wiegreffe & Pinter's adversary).
+
+    `objective(probs, weights, base_probs, base_weights, mask)` is a per-instance loss (B,)
+    from the new and the base model's output distributions (B, K) and attention (B, T) on
+    the same batch (`mask`: the real positions). Training minimises its mean; the kept epoch
+    is the one with the lowest mean objective on dev (labels are never used). `init_seed`
+    draws the new model's initialisation and batch order (default: the run's seed, which
+    would start it from the base model's own initialisation when both share a seed).
+    """
+
+    model: AttentionClassifier
+    objective: Callable[..., torch.Tensor]
+    init_seed: int | None = None
+
+
 def split_rows(table: pd.DataFrame, split: str) -> pd.DataFrame:
     return table[table["split"] == split].reset_index(drop=True)
 
 
+def run_model(
+    model: AttentionClassifier,
+    tokens: torch.Tensor,
+    ids: list[str],
+    fixed_attention: FixedAttention | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits, attention and real-item mask; `fixed_attention` replaces the model's own."""
+    hidden, mask = model.encode(tokens)
+    if fixed_attention is None:
+        weights = model.attend(hidden, mask)
+    else:
+        weights = fixed_attention.batch(ids, mask)
+    return model.decode(hidden, weights), weights, mask
+
+
+def objective_of(
+    model: AttentionClassifier,
+    tokens: torch.Tensor,
+    ids: list[str],
+    against: Against,
+    fixed_attention: FixedAttention | None = None,
+) -> torch.Tensor:
+    """The per-instance objective of `against` for one batch (gradients through `model`)."""
+    logits, weights, mask = run_model(model, tokens, ids, fixed_attention)
+    with torch.no_grad():
+        base_logits, base_weights, _ = run_model(against.model, tokens, ids)
+        base_probs = against.model.probabilities(base_logits)
+    return against.objective(model.probabilities(logits), weights, base_probs, base_weights, mask)
+
+
+@torch.no_grad()
+def mean_objective(
+    model: AttentionClassifier,
+    rows: pd.DataFrame,
+    against: Against,
+    batch_size: int,
+    device: torch.device,
+    fixed_attention: FixedAttention | None = None,
+) -> float:
+    """The mean per-instance objective of `against` over `rows`."""
+    model.eval()
+    ids, names = list(rows["token_ids"]), [str(i) for i in rows["id"]]
+    total = 0.0
+    for batch in bucketed_batches([len(s) for s in ids], batch_size):
+        tokens = pad([ids[i] for i in batch], device)
+        part = objective_of(model, tokens, [names[i] for i in batch], against, fixed_attention)
+        total += part.sum().item()
+    return total / max(len(ids), 1)
+
+
 @torch.no_grad()
 def predict(
-    model: AttentionClassifier, rows: pd.DataFrame, batch_size: int, device: torch.device
+    model: AttentionClassifier,
+    rows: pd.DataFrame,
+    batch_size: int,
+    device: torch.device,
+    fixed_attention: FixedAttention | None = None,
 ) -> pd.DataFrame:
     """Output distribution and attention (real tokens only) for every row, in row order."""
     model.eval()
-    ids = list(rows["token_ids"])
+    ids, names = list(rows["token_ids"]), [str(i) for i in rows["id"]]
     probs: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
     attn: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
     for batch in bucketed_batches([len(s) for s in ids], batch_size):
         tokens = pad([ids[i] for i in batch], device)
-        hidden, mask = model.encode(tokens)
-        weights = model.attend(hidden, mask)
-        p = model.probabilities(model.decode(hidden, weights)).cpu().numpy()
+        logits, weights, mask = run_model(model, tokens, [names[i] for i in batch], fixed_attention)
+        p = model.probabilities(logits).cpu().numpy()
         w, m = weights.cpu().numpy(), mask.cpu().numpy()
         for j, i in enumerate(batch):
             probs[i] = p[j]
@@ -135,10 +210,19 @@ def fit(
     seed: int,
     embeddings: np.ndarray | None = None,
     progress: bool = True,
+    fixed_attention: FixedAttention | None = None,
+    against: Against | None = None,
 ) -> TrainResult:
+    """Train with the labels, keeping the epoch with the best dev ROC-AUC (k-class:
+    accuracy); with `against`, train on its objective and keep the lowest dev objective.
+    `fixed_attention` (per-instance weights for train, dev and test) replaces the model's
+    attention throughout: use a model without attention parameters (attention: uniform).
+    """
     cfg = {**DEFAULTS, **train_config}
     torch.set_num_threads(int(cfg["threads"]))
     device = resolve_device(cfg["device"])
+    if against is not None and against.init_seed is not None:
+        seed = against.init_seed
     seed_everything(seed)
     model = build_model(model_config)
     if embeddings is not None:
@@ -149,8 +233,11 @@ def fit(
     loss_fn = make_loss(train["label"].to_numpy(), n_classes, cfg["class_weighted"], device)
     optimizer = make_optimizer(model, cfg)
     select = "roc_auc" if n_classes == 2 else "accuracy"
+    if against is not None:
+        select = "objective"  # lower is better: its negative is compared below
+        against.model.to(device).eval()
     rng = np.random.default_rng(seed)
-    train_ids = list(train["token_ids"])
+    train_ids, train_names = list(train["token_ids"]), [str(i) for i in train["id"]]
     train_labels = torch.as_tensor(train["label"].to_numpy().copy())
 
     history, best_score, best_epoch, best_state = [], -np.inf, 0, None
@@ -161,20 +248,30 @@ def fit(
         total = 0.0
         for batch in tqdm(batches, desc=f"epoch {epoch}", disable=not progress, leave=False):
             tokens = pad([train_ids[i] for i in batch], device)
-            target = train_labels[batch].to(device)
-            logits, _ = model(tokens)
-            loss = loss_fn(logits, target.float() if n_classes == 2 else target)
+            names = [train_names[i] for i in batch]
+            if against is None:
+                target = train_labels[batch].to(device)
+                logits, _, _ = run_model(model, tokens, names, fixed_attention)
+                loss = loss_fn(logits, target.float() if n_classes == 2 else target)
+            else:
+                loss = objective_of(model, tokens, names, against, fixed_attention).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
-        dev_scores = scores_of(predict(model, dev, cfg["eval_batch_size"], device), n_classes)
+        dev_predictions = predict(model, dev, cfg["eval_batch_size"], device, fixed_attention)
+        dev_scores = scores_of(dev_predictions, n_classes)
+        if against is not None:
+            dev_scores["objective"] = mean_objective(
+                model, dev, against, cfg["eval_batch_size"], device, fixed_attention
+            )
+        score = -dev_scores[select] if against is not None else dev_scores[select]
         row = {"epoch": epoch, "train_loss": total / len(train_ids)}
         row.update({f"dev_{k}": v for k, v in dev_scores.items()})
         row["seconds"] = time.perf_counter() - start
         history.append(row)
-        if dev_scores[select] > best_score:
-            best_score, best_epoch = dev_scores[select], epoch
+        if score > best_score:
+            best_score, best_epoch = score, epoch
             best_state = copy.deepcopy(model.state_dict())
         if progress:
             tqdm.write(
@@ -182,7 +279,7 @@ def fit(
                 f"{dev_scores[select]:.4f} ({row['seconds']:.1f}s)"
             )
     model.load_state_dict(best_state)
-    predictions = predict(model, test, cfg["eval_batch_size"], device)
+    predictions = predict(model, test, cfg["eval_batch_size"], device, fixed_attention)
     return TrainResult(
         model=model.cpu(),
         best_epoch=best_epoch,

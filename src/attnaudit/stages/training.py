@@ -28,11 +28,17 @@ def train(
     outputs: dict[str, str],
     embeddings: str | None = None,
     embeddings_info: str | None = None,
+    model: str | None = None,
+    fit_options: dict[str, Any] | None = None,
+    extra_metrics: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train one model; write checkpoint, epoch log, test metrics and test predictions.
 
     `embeddings`: None (random initialisation), the dataset's cached matrix (.npy, with its
     json record `embeddings_info`, as the workflow passes it), or a vectors text file.
+    `model` names the run in its files (default `<encoder>-<attention>`), `fit_options` are
+    further keyword arguments of `fit` (Wiegreffe & Pinter's fixed attention or adversary),
+    `extra_metrics` more entries of metrics.json.
     """
     table = io.read_table(tokens)
     words = io.read_json(vocab)
@@ -47,8 +53,8 @@ def train(
         embedding_dim=vectors.shape[1] if vectors is not None else training["embedding_dim"],
         encoder_options=dict(training.get("encoder_options", {}).get(encoder, {})),
     )
-    result = fit(table, config, training, seed, embeddings=vectors)
-    model = f"{encoder}-{attention}"
+    result = fit(table, config, training, seed, embeddings=vectors, **(fit_options or {}))
+    model = model or f"{encoder}-{attention}"
     ident = {"dataset": dataset, "model": model, "seed": seed}
     io.save_checkpoint(
         outputs["checkpoint"],
@@ -72,6 +78,7 @@ def train(
         "train_seconds": float(result.history["seconds"].sum()),
         # AG News' test-only re-split (offline mirror): NOT comparable with the papers
         "resplit_from_test": bool(data_summary.get("resplit_from_test", False)),
+        **(extra_metrics or {}),
     }
     io.write_json(outputs["metrics"], metrics)
     log.info("test scores: %s (best epoch %d)", result.test_scores, result.best_epoch)
