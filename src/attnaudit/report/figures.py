@@ -81,17 +81,22 @@ def class_label(pred: int) -> str:
     return f"predicted {pred}"
 
 
-def binned_boxplots(table: pd.DataFrame, value: str, ylabel: str, title: str, path: str):
+def binned_boxplots(
+    table: pd.DataFrame, value: str, ylabel: str, title: str, path: str, hue: str = "pred",
+    ylim: tuple[float, float] | None = None,
+):  # fmt: skip
     """Per panel: boxplots of `value` by max-attention bin, side by side per predicted class
-    (all seeds pooled), the layout of Jain & Wallace's permutation and adversary figures."""
+    (all seeds pooled), the layout of Jain & Wallace's permutation and adversary figures.
+    `hue` names another column to put side by side instead (in order of appearance), e.g.
+    the analysis a number comes from when two share the axes; `ylim` fixes the y axis."""
     table = table.assign(bin=binned(table["max_attention"].clip(upper=1.0)))
     bins = list(table["bin"].cat.categories)
-    classes = sorted(table["pred"].unique())
+    classes = sorted(table[hue].unique()) if hue == "pred" else list(pd.unique(table[hue]))
     width = 0.8 / len(classes)
     fig, axes, panels = panel_grid(table)
     for ax, sub in panels:
         for j, cls in enumerate(classes):
-            data = [sub[(sub["bin"] == b) & (sub["pred"] == cls)][value].to_numpy() for b in bins]
+            data = [sub[(sub["bin"] == b) & (sub[hue] == cls)][value].to_numpy() for b in bins]
             pos = [i + (j - (len(classes) - 1) / 2) * width for i in range(len(bins))]
             keep = [k for k, d in enumerate(data) if len(d)]
             if not keep:
@@ -103,6 +108,8 @@ def binned_boxplots(table: pd.DataFrame, value: str, ylabel: str, title: str, pa
             for box in parts["boxes"]:
                 box.set(facecolor=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.45)
         ax.set_xticks(range(len(bins)), bins, rotation=30, fontsize=7)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel, fontsize=8)
@@ -110,9 +117,12 @@ def binned_boxplots(table: pd.DataFrame, value: str, ylabel: str, title: str, pa
         ax.set_xlabel("max attention of the instance", fontsize=8)
     handles = [plt.Rectangle((0, 0), 1, 1, color=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.45)
                for j in range(len(classes))]  # fmt: skip
-    fig.legend(handles, [class_label(c) for c in classes], loc="upper right", fontsize=8)
+    if hue == "pred":
+        fig.legend(handles, [class_label(c) for c in classes], loc="upper right", fontsize=8)
+    else:  # longer labels: one row under the panels
+        fig.legend(handles, classes, loc="lower center", ncol=len(classes), fontsize=8)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.tight_layout(rect=(0, 0 if hue == "pred" else 0.06, 1, 0.95))
     save(fig, path)
 
 
@@ -187,4 +197,58 @@ def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) 
         ax.set_ylabel("fraction of items erased\nbefore the decision flips", fontsize=8)
     fig.suptitle("Multi-weight erasure: how many items must go before the decision flips")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
+    save(fig, path)
+
+
+def jsd_vs_tvd(table: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str,
+               path: str):  # fmt: skip
+    """Per panel: a scatter of `y` against `x`, one point per row, coloured by predicted
+    class (Wiegreffe & Pinter's attention divergence vs output change)."""
+    classes = sorted(table["pred"].unique())
+    fig, axes, panels = panel_grid(table)
+    for ax, sub in panels:
+        for j, cls in enumerate(classes):
+            part = sub[sub["pred"] == cls]
+            ax.scatter(part[x], part[y], s=5, alpha=0.35, label=class_label(cls),
+                       color=CLASS_COLORS[j % len(CLASS_COLORS)], linewidths=0)  # fmt: skip
+        ax.set_xlim(0.0, np.log(2.0))
+        ax.set_ylim(0.0, max(0.05, float(table[y].max()) * 1.05) if len(table) else 1.0)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1, :]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel, fontsize=8)
+    axes[0][-1].legend(fontsize=7, markerscale=3)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    save(fig, path)
+
+
+def adversarial_curve(table: pd.DataFrame, reference: pd.DataFrame, path: str) -> None:
+    """Per dataset: the adversaries' mean JSD of attention (x) against mean TVD of outputs
+    (y) to the base model, one point per lambda (mean over seeds, bars: std), joined in
+    lambda order; stars: the base model retrained with other seeds (`reference`)."""
+    datasets = sorted(table["dataset"].unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.4 * len(datasets), 3.8), squeeze=False)
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        sub = table[table["dataset"] == dataset].sort_values("lambda")
+        ax.errorbar(sub["jsd"], sub["tvd"], xerr=sub["jsd_std"].fillna(0.0),
+                    yerr=sub["tvd_std"].fillna(0.0), marker="^", color="#d62728", capsize=2,
+                    label="adversary (λ)")  # fmt: skip
+        for lam, x, y in zip(sub["lambda"], sub["jsd"], sub["tvd"], strict=True):
+            ax.annotate(f"{lam:g}", (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ref = reference[reference["dataset"] == dataset]
+        for r in ref.itertuples(index=False):
+            ax.scatter([r.jsd], [r.tvd], marker="*", s=120, color="#1f77b4", zorder=3,
+                       label=f"other seeds ({r.model})")  # fmt: skip
+        top = max([*(sub["tvd"] + sub["tvd_std"].fillna(0.0)), *ref["tvd"], 0.01])
+        ax.set_xlim(0.0, np.log(2.0))
+        ax.set_ylim(0.0, 1.15 * top)
+        ax.set_xlabel("mean JSD(attention, base attention)", fontsize=8)
+        ax.set_ylabel("mean TVD(output, base output)", fontsize=8)
+        ax.set_title(dataset, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle("End-to-end adversarial models: attention divergence vs output change")
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     save(fig, path)

@@ -311,3 +311,144 @@ def flip_fractions(multi: pd.DataFrame) -> pd.DataFrame:
             }  # fmt: skip
         )
     return pd.DataFrame(rows)
+
+
+# -- Wiegreffe & Pinter (2019) ------------------------------------------------------------
+def mean_std(mean: float, std: float, n: int | None = None, fmt: str = ".3f") -> str:
+    """'mean ± std (n)' with what is known ('n/a' without a mean)."""
+    if mean is None or np.isnan(mean):
+        return "n/a"
+    spread = "" if std is None or np.isnan(std) else f" ± {std:{fmt}}"
+    return f"{mean:{fmt}}{spread}" + (f" ({int(n)})" if n is not None else "")
+
+
+def seed_variance_summary(seeds: pd.DataFrame, adversary: pd.DataFrame | None) -> pd.DataFrame:
+    """Per dataset x model: the seed-variance noise floor (per-instance median over other
+    seeds of the JSD to the base seed's attention, and of the output TVD), next to Jain &
+    Wallace's adversarial max JSD of the base seed on the same instances, and the share of
+    those instances whose adversary diverges more than the other seeds do."""
+    rows = []
+    for (dataset, model), sub in seeds.groupby(["dataset", "model"]):
+        row = {
+            "dataset": dataset,
+            "model": model,
+            "base_seed": int(sub["seed"].iloc[0]),
+            "n_other_seeds": len(sub["other_seeds"].iloc[0]),
+            "n_instances": len(sub),
+            "seed_jsd_mean": sub["median_jsd"].mean(),
+            "seed_jsd_median": sub["median_jsd"].median(),
+            "seed_tvd_mean": sub["median_tvd"].mean(),
+            "adversary_jsd_mean": np.nan,
+            "adversary_above_seeds": np.nan,
+            "n_adversary_instances": 0,
+        }
+        if adversary is not None and len(adversary):
+            adv = adversary[
+                (adversary["dataset"] == dataset)
+                & (adversary["model"] == model)
+                & (adversary["seed"] == row["base_seed"])
+            ]
+            both = adv[["id", "max_jsd"]].merge(sub[["id", "median_jsd"]], on="id")
+            if len(both):
+                row["adversary_jsd_mean"] = both["max_jsd"].mean()
+                row["adversary_above_seeds"] = float((both["max_jsd"] > both["median_jsd"]).mean())
+                row["n_adversary_instances"] = len(both)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+GUIDED_VARIANTS = {"uniform": "Uniform", "own": "Trained MLP", "base": "Base model",
+                   "adversary": "Adversary"}  # fmt: skip
+
+
+def guided_mlp(metrics: pd.DataFrame, score: str = "test_f1") -> pd.DataFrame:
+    """Wiegreffe & Pinter's guided MLP (Table 3): per dataset x variant, the test score of the
+    MLP with frozen guide attention, mean / std / 95 % interval over seeds."""
+    table = (
+        metrics.groupby(["dataset", "variant"])[score].apply(mean_interval).unstack().reset_index()
+    )
+    guides = metrics.groupby(["dataset", "variant"])["guide"].first().reset_index()
+    table = table.merge(guides, on=["dataset", "variant"])
+    rank = table["variant"].map({v: i for i, v in enumerate(GUIDED_VARIANTS)})
+    table = table.assign(rank=rank).sort_values(["dataset", "rank"], ignore_index=True)
+    return table.drop(columns="rank")
+
+
+def guided_mlp_markdown(table: pd.DataFrame) -> str:
+    """Variants as rows (named with their guide), datasets as columns: 'mean ± std (n)'."""
+    cells: dict[str, dict[str, str]] = {}
+    names = {}
+    for r in table.itertuples(index=False):
+        names[r.variant] = f"{GUIDED_VARIANTS.get(r.variant, r.variant)} ({r.guide})"
+        cells.setdefault(r.variant, {})[r.dataset] = mean_std(r.mean, r.std, r.n)
+    datasets = sorted(table["dataset"].unique())
+    view = pd.DataFrame(
+        [
+            {"guide attention": names[v], **{d: cells[v].get(d, "") for d in datasets}}
+            for v in GUIDED_VARIANTS
+            if v in cells
+        ]  # fmt: skip
+    )
+    return to_markdown(view)
+
+
+def adversarial(adversary: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """Wiegreffe & Pinter's adversarial model (Table 4): per dataset x lambda, the adversary's
+    test F1, mean TVD of its outputs and mean JSD of its attention to the base model's, each
+    as mean / std / 95 % interval over seeds, with the base model's test F1 over seeds."""
+    rows = []
+    for (dataset, lam), sub in adversary.groupby(["dataset", "lambda"]):
+        row = {"dataset": dataset, "lambda": lam, "base_model": sub["base_model"].iloc[0]}
+        for name, col in (("f1", "test_f1"), ("tvd", "mean_tvd"), ("jsd", "mean_jsd")):
+            interval = mean_interval(sub[col])
+            row.update({name: interval["mean"], f"{name}_std": interval["std"],
+                        f"{name}_ci95": interval["ci95"]})  # fmt: skip
+        ref = base[(base["dataset"] == dataset) & (base["model"] == row["base_model"])]
+        ref = ref[ref["seed"].isin(sub["seed"])]
+        interval = mean_interval(ref["test_f1"])
+        row.update(base_f1=interval["mean"], base_f1_std=interval["std"], n_seeds=len(sub))
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values(["dataset", "lambda"], ignore_index=True)
+
+
+def adversarial_markdown(table: pd.DataFrame, seeds: pd.DataFrame | None = None) -> str:
+    """One row per dataset x lambda: 'mean ± std' over seeds; with `seeds` (seed-variance
+    tables of the base model), a row per dataset for the other seeds of the base model."""
+    rows = [
+        {
+            "dataset": r.dataset,
+            "model": f"adversary, λ = {r.lam:g}",
+            "F1": mean_std(r.f1, r.f1_std),
+            "base F1": mean_std(r.base_f1, r.base_f1_std),
+            "mean TVD to base": mean_std(r.tvd, r.tvd_std, fmt=".4f"),
+            "mean JSD to base": mean_std(r.jsd, r.jsd_std, fmt=".4f"),
+            "seeds": int(r.n_seeds),
+        }
+        for r in table.rename(columns={"lambda": "lam"}).itertuples(index=False)
+    ]
+    for r in seed_reference(seeds).itertuples(index=False):
+        rows.append(
+            {
+                "dataset": r.dataset,
+                "model": f"other seeds of {r.model}",
+                "F1": "",
+                "base F1": "",
+                "mean TVD to base": f"{r.tvd:.4f}",
+                "mean JSD to base": f"{r.jsd:.4f}",
+                "seeds": r.n_seeds,
+            }
+        )
+    return to_markdown(pd.DataFrame(rows).sort_values("dataset", kind="stable"))
+
+
+def seed_reference(seeds: pd.DataFrame | None) -> pd.DataFrame:
+    """Per dataset x model, the mean over instances and other seeds of the JSD of attention
+    and the TVD of outputs to the base seed: where an unconstrained retraining lands."""
+    rows = []
+    groups = seeds.groupby(["dataset", "model"]) if seeds is not None else []
+    for (dataset, model), sub in groups:
+        rows.append({"dataset": dataset, "model": model,
+                     "jsd": float(np.concatenate(sub["jsd"].to_numpy()).mean()),
+                     "tvd": float(np.concatenate(sub["tvd"].to_numpy()).mean()),
+                     "n_seeds": 1 + len(sub["other_seeds"].iloc[0])})  # fmt: skip
+    return pd.DataFrame(rows, columns=["dataset", "model", "jsd", "tvd", "n_seeds"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from attnaudit import io
@@ -106,3 +107,74 @@ def serrano_smith_multi(multi: Sequence[str], csv: str, markdown: str, figure: s
         "(Serrano & Smith 2019, Figures 4-6).\n\n" + tables.to_markdown(table),
     )
     figures.flip_fraction_boxplots(data, table, figure)
+
+
+def wiegreffe_pinter_seed_variance(
+    seed_variance: Sequence[str], adversary: Sequence[str], csv: str, markdown: str,
+    binned_csv: str, by_attention: str, jsd_vs_tvd: str,
+) -> None:  # fmt: skip
+    """Seed variance (Wiegreffe & Pinter 2019) next to Jain & Wallace's adversarial JSDs:
+    a summary table, both by max-attention bin on shared axes, and JSD vs output TVD."""
+    seeds = read_tables(seed_variance)
+    adv = read_tables(adversary) if adversary else None
+    table = tables.seed_variance_summary(seeds, adv)
+    io.write_table(csv, table)
+    io.write_text(
+        markdown,
+        "Seed variance: per test instance the median over the other seeds of the JSD between "
+        "their attention and the base seed's (and of the output TVD), mean over instances; "
+        "Jain & Wallace's adversarial max JSD of the base seed on the same instances, and "
+        "the share of instances where it exceeds the seed JSD (Wiegreffe & Pinter 2019, "
+        "section 4).\n\n" + tables.to_markdown(table, ".4f"),
+    )
+    seed_source, adversary_source = "other seeds (median JSD)", "adversarial attention (max JSD)"
+    parts = [seeds.assign(jsd=seeds["median_jsd"], source=seed_source)]
+    binned = [tables.by_attention_bin(seeds, "median_jsd").assign(source=seed_source)]
+    if adv is not None:
+        parts.append(adv.assign(jsd=adv["max_jsd"], source=adversary_source))
+        binned.append(tables.by_attention_bin(adv, "max_jsd").assign(source=adversary_source))
+    io.write_table(binned_csv, pd.concat(binned, ignore_index=True))
+    columns = ["dataset", "model", "pred", "max_attention", "jsd", "source"]
+    figures.binned_boxplots(
+        pd.concat([p[columns] for p in parts], ignore_index=True), "jsd",
+        "JSD to the model's attention", "Seed variance vs adversarial attention, by max "
+        "attention", by_attention, hue="source", ylim=(0.0, float(np.log(2.0))),
+    )  # fmt: skip
+    pairs = seeds[["dataset", "model", "pred", "jsd", "tvd"]].explode(["jsd", "tvd"])
+    figures.jsd_vs_tvd(
+        pairs.astype({"jsd": float, "tvd": float}), "jsd", "tvd",
+        "JSD(attention, base seed's attention)", "TVD(output, base seed's output)",
+        "Seed variance: attention divergence vs output change (each instance x other seed)",
+        jsd_vs_tvd,
+    )  # fmt: skip
+
+
+def wiegreffe_pinter_guided(metrics: Sequence[str], csv: str, markdown: str) -> None:
+    """The guided MLP table (Wiegreffe & Pinter 2019, Table 3) from the guided runs."""
+    table = tables.guided_mlp(read_metrics(metrics))
+    io.write_table(csv, table)
+    io.write_text(
+        markdown,
+        "Test F1 of the no-encoder token MLP trained with its attention frozen to each guide's "
+        "weights, mean ± std over seeds (number of seeds) (Wiegreffe & Pinter 2019, Table 3)."
+        "\n\n" + tables.guided_mlp_markdown(table),
+    )
+
+
+def wiegreffe_pinter_adversarial(
+    adversary: Sequence[str], base: Sequence[str], seed_variance: Sequence[str], csv: str,
+    markdown: str, figure: str,
+) -> None:  # fmt: skip
+    """The end-to-end adversarial models per lambda (Wiegreffe & Pinter 2019, Table 4 and
+    Figure 4), with the base model's other seeds as reference where there are any."""
+    table = tables.adversarial(read_metrics(adversary), read_metrics(base))
+    seeds = read_tables(seed_variance) if seed_variance else None
+    io.write_table(csv, table)
+    io.write_text(
+        markdown,
+        "End-to-end adversarial models: test F1, and the mean over test instances of the TVD "
+        "of outputs and the JSD of attention to the base model, mean ± std over seeds, per "
+        "lambda; epochs selected on dev by the lowest adversarial loss (Wiegreffe & Pinter "
+        "2019, Table 4).\n\n" + tables.adversarial_markdown(table, seeds),
+    )
+    figures.adversarial_curve(table, tables.seed_reference(seeds), figure)
