@@ -19,6 +19,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/jain_wallace.smk"
 include: "workflow/rules/serrano_smith.smk"
+include: "workflow/rules/wiegreffe_pinter.smk"
 
 
 rule all:

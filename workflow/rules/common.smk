@@ -51,6 +51,13 @@ DATA = "results/{dataset}/data"
 VECTORS = "resources/embeddings/{embedding}"
 MATRIX = f"{DATA}/embeddings/{{embedding}}"
 REPORT = "results/report"
+# Wiegreffe & Pinter: seed variance of a dataset x model; per dataset a guide's attention
+# (every split), the guided MLP runs and the adversaries, each per seed
+WP_MODEL = "results/{dataset}/{encoder}-{attention}/wiegreffe_pinter"
+WP = "results/{dataset}/wiegreffe_pinter"
+GUIDE = f"{WP}/guides/{{variant}}/seed{{seed}}.parquet"
+GUIDED = f"{WP}/guided/{{variant}}/seed{{seed}}"
+ADVERSARY = f"{WP}/adversary/lambda{{lam}}/seed{{seed}}"
 
 
 wildcard_constraints:
@@ -153,6 +160,18 @@ def runs(path_pattern, datasets=None):
     )
 
 
+def run_path(dataset, model, seed, name):
+    """A file of one run, the model given as '<encoder>-<attention>'."""
+    encoder, attention = model.split("-")
+    return expand(
+        f"{RUN}/{name}",
+        dataset=dataset,
+        encoder=encoder,
+        attention=attention,
+        seed=seed,
+    )[0]
+
+
 def all_outputs():
     return [
         *runs(f"{RUN}/metrics.json"),
@@ -163,6 +182,122 @@ def all_outputs():
         f"{REPORT}/dataset_statistics.md",
         *jain_wallace_outputs(),
         *serrano_smith_outputs(),
+        *wiegreffe_pinter_outputs(),
+    ]
+
+
+def lambda_label(value):
+    """An adversary's lambda as it appears in paths (the `lam` wildcard): 0.1 -> '0.1'."""
+    return format(float(value), "g")
+
+
+def wiegreffe_pinter_outputs():
+    """Each item's tables and figures, where the runs it builds on are configured runs
+    (asked for by path, the other items train what they need)."""
+    cfg = config["wiegreffe_pinter"]
+    learned = [a for a in config["attentions"] if a != "uniform"]
+    outputs = []
+    if learned and len(SEEDS) > 1:
+        outputs += [
+            f"{REPORT}/wiegreffe_pinter/seed_variance.md",
+            f"{REPORT}/figures/wiegreffe_pinter_seed_variance.png",
+            f"{REPORT}/figures/wiegreffe_pinter_seed_jsd_vs_tvd.png",
+        ]
+    guided = cfg["guided_mlp"]
+    needs = {"own": guided["own"], "base": guided["base"]}
+    needs["adversary"] = cfg["adversarial"]["base"]
+    wanted = [needs[v] for v in guided["variants"] if v in needs]
+    if guided["variants"] and set(wanted) <= set(MODELS):
+        outputs.append(f"{REPORT}/wiegreffe_pinter/guided_mlp.md")
+    if cfg["adversarial"]["lambdas"] and cfg["adversarial"]["base"] in MODELS:
+        outputs += [
+            f"{REPORT}/wiegreffe_pinter/adversarial.md",
+            f"{REPORT}/figures/wiegreffe_pinter_adversarial.png",
+        ]
+    return outputs
+
+
+# Wiegreffe & Pinter: settings, checks (schema defaults in) and input functions.
+WP_CFG = config["wiegreffe_pinter"]
+WP_CODE = library_code("analyses/wiegreffe_pinter.py", "stages/wiegreffe_pinter.py")
+LAMBDAS = [lambda_label(x) for x in WP_CFG["adversarial"]["lambdas"]]
+LEARNED = [m for m in MODELS if not m.endswith("-uniform")]
+
+
+def check_wiegreffe_pinter():
+    """Model names, lambdas and the base seed of `wiegreffe_pinter:` (schema defaults in)."""
+    key = "wiegreffe_pinter"
+    if len(set(LAMBDAS)) != len(LAMBDAS):
+        raise ConfigError(
+            f"config key '{key}.adversarial.lambdas': {LAMBDAS} name the same path twice"
+        )
+    guided, adversarial = WP_CFG["guided_mlp"], WP_CFG["adversarial"]
+    check_names(f"{key}.guided_mlp.encoder", [guided["encoder"]], ENCODERS)
+    for name, model in [
+        ("guided_mlp.own", guided["own"]),
+        ("guided_mlp.base", guided["base"]),
+        ("adversarial.base", adversarial["base"]),
+    ]:
+        encoder, attention = model.split("-")
+        check_names(f"{key}.{name}", [encoder], ENCODERS)
+        check_names(f"{key}.{name}", [attention], ATTENTIONS)
+    base_seed = WP_CFG["seed_variance"]["base_seed"]
+    if base_seed is not None and base_seed not in SEEDS:
+        raise ConfigError(
+            f"config key '{key}.seed_variance.base_seed': {base_seed} is not one of {SEEDS}"
+        )
+
+
+try:
+    check_wiegreffe_pinter()
+except ConfigError as exc:
+    raise WorkflowError(f"invalid config: {exc}") from None
+
+
+def wp_guide_model(variant):
+    """The model whose attention guides a variant of the guided MLP, by name."""
+    guided = WP_CFG["guided_mlp"]
+    if variant == "adversary":
+        return f"adversary-lambda{lambda_label(guided['adversary_lambda'])}"
+    return guided[variant] if variant in ("own", "base") else "uniform"
+
+
+def wp_guide_checkpoint(wildcards):
+    """The guide model's checkpoint (same dataset and seed); none for uniform weights."""
+    variant = wildcards.variant
+    if variant == "uniform":
+        return []
+    if variant == "adversary":
+        lam = lambda_label(WP_CFG["guided_mlp"]["adversary_lambda"])
+        return expand(
+            f"{ADVERSARY}/model.pt",
+            dataset=wildcards.dataset,
+            lam=lam,
+            seed=wildcards.seed,
+        )[0]
+    model = WP_CFG["guided_mlp"][variant]
+    return run_path(wildcards.dataset, model, wildcards.seed, "model.pt")
+
+
+def wp_base_run(name):
+    """A file of the adversary's base run (same dataset and seed)."""
+    base = WP_CFG["adversarial"]["base"]
+    return lambda wc: run_path(wc.dataset, base, wc.seed, name)
+
+
+def wp_adversary_training():
+    """The training settings of an adversary: `training:` with its own epochs."""
+    epochs = WP_CFG["adversarial"]["epochs"] or config["training"]["epochs"]
+    return {**config["training"], "epochs": epochs}
+
+
+def wp_seed_variance_files(models):
+    """The seed-variance tables of `models` (names '<encoder>-<attention>'), every dataset."""
+    pattern = f"{WP_MODEL}/seed_variance.parquet"
+    return [
+        expand(pattern, dataset=d, encoder=e, attention=a)[0]
+        for d in DATASETS
+        for e, a in (m.split("-") for m in models)
     ]
 
 

@@ -1,0 +1,229 @@
+# Wiegreffe & Pinter (2019): seed variance, the guided MLP diagnostic and the end-to-end
+# adversarial model. Each item has its own rules, with its own block of `wiegreffe_pinter:`
+# as params; a new lambda or seed adds only its own jobs (and the tables over them). Seed
+# variance is one job per dataset x model over all seeds: a new seed reruns it.
+
+
+# -- 1. seed variance ---------------------------------------------------------------------
+rule wp_seed_variance:
+    input:
+        predictions=lambda wc: expand(
+            f"{RUN}/predictions.parquet",
+            dataset=wc.dataset,
+            encoder=wc.encoder,
+            attention=wc.attention,
+            seed=SEEDS,
+        ),
+        code=WP_CODE,
+    output:
+        output=f"{WP_MODEL}/seed_variance.parquet",
+    log:
+        f"results/logs/wiegreffe_pinter/{WP_MODEL.removeprefix('results/')}/seed_variance.log",
+    benchmark:
+        f"results/benchmarks/wiegreffe_pinter/{WP_MODEL.removeprefix('results/')}/seed_variance.tsv"
+    conda:
+        ENV
+    params:
+        job="seed_variance",
+        options=WP_CFG["seed_variance"],
+    script:
+        "../scripts/wiegreffe_pinter.py"
+
+
+rule wp_seed_variance_report:
+    input:
+        seed_variance=wp_seed_variance_files(LEARNED),
+        adversary=rules.jw_adversary_report.input,  # Jain & Wallace's, for comparison
+    output:
+        csv=f"{REPORT}/wiegreffe_pinter/seed_variance.csv",
+        markdown=f"{REPORT}/wiegreffe_pinter/seed_variance.md",
+        binned_csv=f"{REPORT}/wiegreffe_pinter/seed_variance_by_max_attention.csv",
+        by_attention=report(
+            f"{REPORT}/figures/wiegreffe_pinter_seed_variance.png",
+            caption="../report/wiegreffe_pinter_seed_variance.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Seed variance",
+        ),
+        jsd_vs_tvd=report(
+            f"{REPORT}/figures/wiegreffe_pinter_seed_jsd_vs_tvd.png",
+            caption="../report/wiegreffe_pinter_seed_jsd_vs_tvd.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Seed variance",
+        ),
+    log:
+        "results/logs/report/wiegreffe_pinter_seed_variance.log",
+    benchmark:
+        "results/benchmarks/report/wiegreffe_pinter_seed_variance.tsv"
+    conda:
+        ENV
+    params:
+        aggregate="wiegreffe_pinter_seed_variance",
+    script:
+        "../scripts/aggregate.py"
+
+
+# -- 2. guided MLP ------------------------------------------------------------------------
+rule wp_guide:
+    input:
+        tokens=f"{DATA}/tokens.parquet",
+        checkpoint=wp_guide_checkpoint,
+        code=WP_CODE,
+    output:
+        output=GUIDE,
+    log:
+        f"results/logs/wiegreffe_pinter/{GUIDE.removeprefix('results/')}.log",
+    benchmark:
+        f"results/benchmarks/wiegreffe_pinter/{GUIDE.removeprefix('results/')}.tsv"
+    wildcard_constraints:
+        variant="uniform|own|base|adversary",
+    conda:
+        ENV
+    params:
+        job="guide_attention",
+        guide=lambda wc: wp_guide_model(wc.variant),
+        options={"batch_size": WP_CFG["guided_mlp"]["batch_size"]},
+    script:
+        "../scripts/wiegreffe_pinter.py"
+
+
+rule wp_guided:
+    input:
+        tokens=f"{DATA}/tokens.parquet",
+        vocab=f"{DATA}/vocab.json",
+        summary=f"{DATA}/summary.json",
+        embeddings=embedding_inputs,
+        guide=GUIDE,
+        code=[*TRAIN_CODE, *WP_CODE],
+    output:
+        checkpoint=f"{GUIDED}/model.pt",
+        history=f"{GUIDED}/epochs.csv",
+        metrics=f"{GUIDED}/metrics.json",
+        predictions=f"{GUIDED}/predictions.parquet",
+    log:
+        f"results/logs/wiegreffe_pinter/{GUIDED.removeprefix('results/')}.log",
+    benchmark:
+        f"results/benchmarks/wiegreffe_pinter/{GUIDED.removeprefix('results/')}.tsv"
+    wildcard_constraints:
+        variant="uniform|own|base|adversary",
+    conda:
+        ENV
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=4000,
+        gpu=training_gpus(),
+    params:
+        job="train_guided",
+        options=lambda wc: {
+            "dataset": wc.dataset,
+            "variant": wc.variant,
+            "guide_model": wp_guide_model(wc.variant),
+            "seed": int(wc.seed),
+            "encoder": WP_CFG["guided_mlp"]["encoder"],
+            "training": config["training"],
+        },
+    script:
+        "../scripts/wiegreffe_pinter.py"
+
+
+rule wp_guided_report:
+    input:
+        metrics=expand(
+            f"{GUIDED}/metrics.json",
+            dataset=DATASETS,
+            variant=WP_CFG["guided_mlp"]["variants"],
+            seed=SEEDS,
+        ),
+    output:
+        csv=report(
+            f"{REPORT}/wiegreffe_pinter/guided_mlp.csv",
+            caption="../report/wiegreffe_pinter_guided_mlp.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Guided MLP",
+        ),
+        markdown=f"{REPORT}/wiegreffe_pinter/guided_mlp.md",
+    log:
+        "results/logs/report/wiegreffe_pinter_guided.log",
+    benchmark:
+        "results/benchmarks/report/wiegreffe_pinter_guided.tsv"
+    conda:
+        ENV
+    params:
+        aggregate="wiegreffe_pinter_guided",
+    script:
+        "../scripts/aggregate.py"
+
+
+# -- 3. end-to-end adversarial model ------------------------------------------------------
+rule wp_adversary:
+    input:
+        tokens=f"{DATA}/tokens.parquet",
+        vocab=f"{DATA}/vocab.json",
+        summary=f"{DATA}/summary.json",
+        embeddings=embedding_inputs,
+        base=wp_base_run("model.pt"),
+        base_predictions=wp_base_run("predictions.parquet"),
+        code=[*TRAIN_CODE, *WP_CODE, *library_code("stages/analyses.py")],
+    output:
+        checkpoint=f"{ADVERSARY}/model.pt",
+        history=f"{ADVERSARY}/epochs.csv",
+        metrics=f"{ADVERSARY}/metrics.json",
+        predictions=f"{ADVERSARY}/predictions.parquet",
+        comparison=f"{ADVERSARY}/comparison.parquet",
+    log:
+        f"results/logs/wiegreffe_pinter/{ADVERSARY.removeprefix('results/')}.log",
+    benchmark:
+        f"results/benchmarks/wiegreffe_pinter/{ADVERSARY.removeprefix('results/')}.tsv"
+    wildcard_constraints:
+        lam="[0-9][0-9.e+-]*",
+    conda:
+        ENV
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=4000,
+        gpu=training_gpus(),
+    params:
+        job="train_adversary",
+        options=lambda wc: {
+            "dataset": wc.dataset,
+            "lam": float(wc.lam),
+            "seed": int(wc.seed),
+            "training": wp_adversary_training(),
+        },
+    script:
+        "../scripts/wiegreffe_pinter.py"
+
+
+rule wp_adversarial_report:
+    input:
+        adversary=expand(
+            f"{ADVERSARY}/metrics.json", dataset=DATASETS, lam=LAMBDAS, seed=SEEDS
+        ),
+        base=[
+            run_path(d, WP_CFG["adversarial"]["base"], s, "metrics.json")
+            for d in DATASETS
+            for s in SEEDS
+        ],
+        seed_variance=(
+            wp_seed_variance_files([WP_CFG["adversarial"]["base"]])
+            if len(SEEDS) > 1
+            else []
+        ),
+    output:
+        csv=f"{REPORT}/wiegreffe_pinter/adversarial.csv",
+        markdown=f"{REPORT}/wiegreffe_pinter/adversarial.md",
+        figure=report(
+            f"{REPORT}/figures/wiegreffe_pinter_adversarial.png",
+            caption="../report/wiegreffe_pinter_adversarial.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Adversarial model",
+        ),
+    log:
+        "results/logs/report/wiegreffe_pinter_adversarial.log",
+    benchmark:
+        "results/benchmarks/report/wiegreffe_pinter_adversarial.tsv"
+    conda:
+        ENV
+    params:
+        aggregate="wiegreffe_pinter_adversarial",
+    script:
+        "../scripts/aggregate.py"
