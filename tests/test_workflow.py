@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import mirror_file
-from tests.workflow_runner import planned_jobs, snakemake, write_config
+from tests.workflow_runner import dry_run, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +33,7 @@ TINY = {
         "single_weight": {"max_instances": 30},
         "multi_weight": {"max_instances": 30, "n_random": 2, "ig_steps": 10},
     },
+    "wiegreffe_pinter": {"adversarial": {"lambdas": [0.0, 1.0], "epochs": 2}},
 }  # fmt: skip
 
 
@@ -99,7 +101,9 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
         assert planned_jobs(tiny_run) == {
             "all": 1, "train": 8, "learned_vs_uniform": 1, "jw_analysis": 12, "jw_tau": 1,
             "jw_permutation_report": 1, "jw_adversary_report": 1, "ss_analysis": 8,
-            "ss_single_report": 1, "ss_multi_report": 1,
+            "ss_single_report": 1, "ss_multi_report": 1, "wp_seed_variance": 2,
+            "wp_seed_variance_report": 1, "wp_guide": 6, "wp_guided": 8, "wp_guided_report": 1,
+            "wp_adversary": 4, "wp_adversarial_report": 1,
         }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)
@@ -114,6 +118,43 @@ def test_an_analysis_edit_reruns_only_that_analysis_and_its_aggregate(tiny_run):
         assert planned_jobs(tiny_run) == {"all": 1, "jw_analysis": 4, "jw_permutation_report": 1}
     finally:
         write_config(tiny_run, TINY)
+
+
+def test_wiegreffe_pinter_tables_and_the_frozen_uniform_run(tiny_run):
+    report = tiny_run / "results/report/wiegreffe_pinter"
+    guided = pd.read_csv(report / "guided_mlp.csv")
+    assert list(guided["variant"]) == ["uniform", "own", "base", "adversary"]
+    assert (guided["n"] == 2).all()
+    assert list(pd.read_csv(report / "adversarial.csv")["lambda"]) == [0.0, 1.0]
+    results = tiny_run / "results/synthetic"
+    for seed in (1, 2):  # frozen uniform weights reproduce the uniform-attention run exactly
+        guided = json.loads((results / f"wiegreffe_pinter/guided/uniform/seed{seed}/metrics.json")
+                            .read_text())  # fmt: skip
+        uniform = json.loads((results / f"average-uniform/seed{seed}/metrics.json").read_text())
+        assert guided["test_f1"] == uniform["test_f1"] and guided["attention"] == "fixed"
+
+
+def test_a_new_lambda_or_seed_runs_only_its_own_jobs(tiny_run):
+    aggregates = ["learned_vs_uniform", "jw_tau", "jw_permutation_report", "jw_adversary_report",
+                  "ss_single_report", "ss_multi_report", "wp_seed_variance_report",
+                  "wp_guided_report", "wp_adversarial_report"]  # fmt: skip
+    adversarial = TINY["wiegreffe_pinter"]["adversarial"]
+    lambdas = {"wiegreffe_pinter": {"adversarial": {**adversarial, "lambdas": [0.0, 0.5, 1.0]}}}
+    for edit, key, value, expected in [
+        (lambdas, "lam", "0.5", {"all": 1, "wp_adversary": 2, "wp_adversarial_report": 1}),
+        ({"seeds": [1, 2, 3]}, "seed", "3",
+         {"all": 1, **dict.fromkeys(aggregates, 1), "train": 4, "jw_analysis": 6,
+          "ss_analysis": 4, "wp_guide": 4, "wp_guided": 4, "wp_adversary": 2,
+          "wp_seed_variance": 2}),  # seed variance: one job per model over all seeds
+    ]:  # fmt: skip
+        write_config(tiny_run, {**TINY, **edit})
+        try:
+            jobs = dry_run(tiny_run)
+        finally:
+            write_config(tiny_run, TINY)
+        assert Counter(job.rule for job in jobs) == expected
+        assert {job.wildcards[key] for job in jobs if key in job.wildcards} == {value}
+    assert planned_jobs(tiny_run) == {}
 
 
 @pytest.mark.parametrize(
