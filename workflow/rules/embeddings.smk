@@ -6,6 +6,11 @@
 ruleorder: download_vectors > download
 
 
+# Compute nodes often have no internet: like dataset downloads, on the submitting host.
+localrules:
+    download_vectors,
+
+
 rule download_vectors:
     output:
         f"{VECTORS}/{{filename}}",
