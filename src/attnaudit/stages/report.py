@@ -80,6 +80,7 @@ def jain_wallace_adversary(
     figures.binned_boxplots(
         data, "max_jsd", "max JSD of an adversary",
         f"Adversarial attention vs max attention (TVD <= {eps:g})", by_attention,
+        ylim=(0.0, float(np.log(2.0))),  # JSD's range: the axes of the seed-variance figure
     )  # fmt: skip
 
 
