@@ -71,9 +71,9 @@ rule wp_guide:
     output:
         output=GUIDE,
     log:
-        f"results/logs/wiegreffe_pinter/{GUIDE.removeprefix('results/')}.log",
+        f"results/logs/wiegreffe_pinter/{GUIDE.removeprefix('results/').removesuffix('.parquet')}.log",
     benchmark:
-        f"results/benchmarks/wiegreffe_pinter/{GUIDE.removeprefix('results/')}.tsv"
+        f"results/benchmarks/wiegreffe_pinter/{GUIDE.removeprefix('results/').removesuffix('.parquet')}.tsv"
     wildcard_constraints:
         variant="uniform|own|base|adversary",
     conda:

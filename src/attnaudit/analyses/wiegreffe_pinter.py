@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 
 from attnaudit import metrics
+from attnaudit.data.batching import pad
 from attnaudit.engine import tvd
 from attnaudit.models import AttentionClassifier
 from attnaudit.models.attention import FixedAttention
@@ -89,8 +90,7 @@ def guide_attention(
     """The guide's attention over the real items of every row (`id`, `split`, `attention`);
     `model` None: uniform, 1/T over the T real items."""
     if model is None:
-        real = (AttentionClassifier.masks(torch.as_tensor(ids))[1] for ids in rows["token_ids"])
-        counts = [int(m.sum()) for m in real]
+        counts = AttentionClassifier.masks(pad(list(rows["token_ids"])))[1].sum(1).tolist()
         attention = [np.full(n, 1.0 / n) for n in counts]
     else:
         attention = list(predict(model, rows, batch_size, torch.device("cpu"))["attention"])
