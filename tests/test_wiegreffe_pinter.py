@@ -148,13 +148,18 @@ def test_seed_variance_is_zero_for_identical_seeds():
 
 def test_guided_and_adversarial_tables():
     metrics = pd.DataFrame(
-        {"dataset": "d", "variant": ["base", "uniform", "base", "uniform"],
-         "guide": ["lstm-additive", "uniform"] * 2, "test_f1": [0.8, 0.7, 0.9, 0.7]}
+        {"dataset": "d", "variant": ["base", "uniform", "own"] * 2,
+         "guide": ["lstm-additive", "uniform", "average-additive"] * 2,
+         "test_f1": [0.8, 0.7, 0.9, 0.9, 0.7, 0.9]}
     )  # fmt: skip
     table = tables.guided_mlp(metrics)
-    assert list(table["variant"]) == ["uniform", "base"]
-    assert table.loc[1, "mean"] == pytest.approx(0.85) and table.loc[1, "n"] == 2
+    assert list(table["variant"]) == ["uniform", "own", "base"]
+    assert table.loc[2, "mean"] == pytest.approx(0.85) and table.loc[2, "n"] == 2
     assert "| Base model (lstm-additive) | 0.850 ± 0.071 (2) |" in tables.guided_mlp_markdown(table)
+    assert (
+        "the base model's attention helps the MLP less than its own (F1 0.850 ± 0.635 vs 0.900"
+        in (tables.guided_mlp_findings(table))
+    )
     adversary = pd.DataFrame(
         {"dataset": "d", "lambda": [0.0, 0.0, 1.0, 1.0], "seed": [1, 2, 1, 2],
          "base_model": "lstm-additive", "test_f1": [0.8, 0.8, 0.5, 0.7],

@@ -392,6 +392,28 @@ def guided_mlp_markdown(table: pd.DataFrame) -> str:
     return to_markdown(view)
 
 
+def guided_mlp_findings(table: pd.DataFrame) -> str:
+    """Per dataset, in words: does the base model's attention help the MLP at least as much
+    as its own, and the adversary's less than the base's (means over seeds, with the 95 %
+    intervals of both, so a difference inside them reads as seed noise)."""
+    lines = []
+    for dataset, sub in table.groupby("dataset"):
+        mean, ci = sub.set_index("variant")["mean"], sub.set_index("variant")["ci95"]
+        found = []
+        for a, b, name in (("base", "own", "the base model's attention helps the MLP"),
+                           ("adversary", "base", "the adversary's helps it")):  # fmt: skip
+            if a in mean and b in mean:
+                verdict = "at least as much as" if mean[a] >= mean[b] else "less than"
+                other = "its own" if b == "own" else "the base model's"
+                found.append(
+                    f"{name} {verdict} {other} (F1 {mean[a]:.3f} ± {ci[a]:.3f} vs "
+                    f"{mean[b]:.3f} ± {ci[b]:.3f}, 95 % intervals)"
+                )
+        if found:
+            lines.append(f"- {dataset}: " + "; ".join(found) + ".")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def adversarial(adversary: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     """Wiegreffe & Pinter's adversarial model (Table 4): per dataset x lambda, the adversary's
     test F1, mean TVD of its outputs and mean JSD of its attention to the base model's, each

@@ -158,7 +158,7 @@ def wiegreffe_pinter_guided(metrics: Sequence[str], csv: str, markdown: str) -> 
         markdown,
         "Test F1 of the no-encoder token MLP trained with its attention frozen to each guide's "
         "weights, mean ± std over seeds (number of seeds) (Wiegreffe & Pinter 2019, Table 3)."
-        "\n\n" + tables.guided_mlp_markdown(table),
+        "\n\n" + tables.guided_mlp_markdown(table) + "\n" + tables.guided_mlp_findings(table),
     )
 
 
