@@ -84,29 +84,31 @@ def jain_wallace_adversary(
     )  # fmt: skip
 
 
+def publish(table: pd.DataFrame, csv: str, markdown: str, intro: str, floatfmt: str = ".3f"):
+    """Write a result table as CSV and as markdown under a one-paragraph explanation."""
+    io.write_table(csv, table)
+    io.write_text(markdown, intro + "\n\n" + tables.to_markdown(table, floatfmt))
+
+
 def serrano_smith_single(single: Sequence[str], csv: str, markdown: str, figure: str) -> None:
     data = read_tables(single)
-    table = tables.flip_table(data)
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
+    intro = (
         "Decision flips after erasing the top-ranked item vs a random other item, percent of "
-        "instances, mean over seeds (Serrano & Smith 2019, Table 2).\n\n"
-        + tables.to_markdown(table, ".1f"),
+        "instances, mean over seeds (Serrano & Smith 2019, Table 2)."
     )
+    publish(tables.flip_table(data), csv, markdown, intro, ".1f")
     figures.delta_jsd_hexbins(data, figure)
 
 
 def serrano_smith_multi(multi: Sequence[str], csv: str, markdown: str, figure: str) -> None:
     data = read_tables(multi)
     table = tables.flip_fractions(data)
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
+    intro = (
         "Fraction of items erased (in ranking order) before the decision flips: median over "
         "flipped instances, and the share never flipped, mean over seeds with 95 % interval "
-        "(Serrano & Smith 2019, Figures 4-6).\n\n" + tables.to_markdown(table),
+        "(Serrano & Smith 2019, Figures 4-6)."
     )
+    publish(table, csv, markdown, intro)
     figures.flip_fraction_boxplots(data, table, figure)
 
 
