@@ -11,6 +11,17 @@ from attnaudit import io
 from attnaudit.report import figures, tables
 
 
+def publish(
+    table: pd.DataFrame, csv: str, markdown: str, intro: str, body: str | None = None,
+    floatfmt: str = ".3f",
+) -> None:  # fmt: skip
+    """Write a result table as CSV, and as markdown (`body`, by default the table itself)
+    under a one-paragraph explanation."""
+    io.write_table(csv, table)
+    body = tables.to_markdown(table, floatfmt) if body is None else body
+    io.write_text(markdown, intro + "\n\n" + body)
+
+
 def read_metrics(paths: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame([io.read_json(p) for p in paths])
 
@@ -18,25 +29,24 @@ def read_metrics(paths: Sequence[str]) -> pd.DataFrame:
 def learned_vs_uniform(metrics: Sequence[str], csv: str, markdown: str, figure: str) -> None:
     runs = read_metrics(metrics)
     table = tables.learned_vs_uniform(runs)
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
+    publish(
+        table, csv, markdown,
         "Test F1 (positive class), mean ± std over seeds (number of seeds), learned vs "
-        "uniform attention.\n\n" + tables.learned_vs_uniform_markdown(table),
-    )
+        "uniform attention.",
+        tables.learned_vs_uniform_markdown(table),
+    )  # fmt: skip
     figures.learned_vs_uniform(runs, figure)
 
 
 def dataset_statistics(summaries: Sequence[str], csv: str, markdown: str) -> pd.DataFrame:
     """The dataset table (the papers' Table 1) from every dataset's summary.json."""
     table = tables.dataset_statistics([io.read_json(p) for p in summaries])
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
-        "Datasets after preprocessing: instances per split and class, vocabulary (train "
-        "only, min count), and lengths in tokens (without <SOS>/<EOS>).\n\n"
-        + tables.dataset_statistics_markdown(table),
-    )
+    publish(
+        table, csv, markdown,
+        "Datasets after preprocessing: instances per split and class, vocabulary (train only,"
+        " min count), and lengths in tokens (without <SOS>/<EOS>).",
+        tables.dataset_statistics_markdown(table),
+    )  # fmt: skip
     return table
 
 
@@ -48,13 +58,12 @@ def jain_wallace_tau(importance: Sequence[str], per_seed: str, csv: str, markdow
     seeds = tables.tau_by_class(read_tables(importance))
     table = tables.tau_table(seeds)
     io.write_table(per_seed, seeds)
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
-        "Kendall tau-b per instance, by predicted class: mean ± std over instances "
-        "(fraction with p <= 0.05), averaged over seeds (Jain & Wallace 2019, Table 2).\n\n"
-        + tables.tau_markdown(table),
-    )
+    publish(
+        table, csv, markdown,
+        "Kendall tau-b per instance, by predicted class: mean ± std over instances (fraction "
+        "with p <= 0.05), averaged over seeds (Jain & Wallace 2019, Table 2).",
+        tables.tau_markdown(table),
+    )  # fmt: skip
 
 
 def jain_wallace_permutation(permutation: Sequence[str], csv: str, figure: str) -> None:
@@ -84,19 +93,13 @@ def jain_wallace_adversary(
     )  # fmt: skip
 
 
-def publish(table: pd.DataFrame, csv: str, markdown: str, intro: str, floatfmt: str = ".3f"):
-    """Write a result table as CSV and as markdown under a one-paragraph explanation."""
-    io.write_table(csv, table)
-    io.write_text(markdown, intro + "\n\n" + tables.to_markdown(table, floatfmt))
-
-
 def serrano_smith_single(single: Sequence[str], csv: str, markdown: str, figure: str) -> None:
     data = read_tables(single)
     intro = (
         "Decision flips after erasing the top-ranked item vs a random other item, percent of "
         "instances, mean over seeds (Serrano & Smith 2019, Table 2)."
     )
-    publish(tables.flip_table(data), csv, markdown, intro, ".1f")
+    publish(tables.flip_table(data), csv, markdown, intro, floatfmt=".1f")
     figures.delta_jsd_hexbins(data, figure)
 
 
@@ -121,15 +124,15 @@ def wiegreffe_pinter_seed_variance(
     seeds = read_tables(seed_variance)
     adv = read_tables(adversary) if adversary else None
     table = tables.seed_variance_summary(seeds, adv)
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
+    publish(
+        table, csv, markdown,
         "Seed variance: per test instance the median over the other seeds of the JSD between "
         "their attention and the base seed's (and of the output TVD), mean over instances; "
-        "Jain & Wallace's adversarial max JSD of the base seed on the same instances, and "
-        "the share of instances where it exceeds the seed JSD (Wiegreffe & Pinter 2019, "
-        "section 4).\n\n" + tables.to_markdown(table, ".4f"),
-    )
+        "Jain & Wallace's adversarial max JSD of the base seed on the same instances, and the"
+        " share of instances where it exceeds the seed JSD (Wiegreffe & Pinter 2019, section "
+        "4).",
+        floatfmt=".4f",
+    )  # fmt: skip
     seed_source, adversary_source = "other seeds (median JSD)", "adversarial attention (max JSD)"
     parts = [seeds.assign(jsd=seeds["median_jsd"], source=seed_source)]
     binned = [tables.by_attention_bin(seeds, "median_jsd").assign(source=seed_source)]
@@ -155,13 +158,13 @@ def wiegreffe_pinter_seed_variance(
 def wiegreffe_pinter_guided(metrics: Sequence[str], csv: str, markdown: str) -> None:
     """The guided MLP table (Wiegreffe & Pinter 2019, Table 3) from the guided runs."""
     table = tables.guided_mlp(read_metrics(metrics))
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
-        "Test F1 of the no-encoder token MLP trained with its attention frozen to each guide's "
-        "weights, mean ± std over seeds (number of seeds) (Wiegreffe & Pinter 2019, Table 3)."
-        "\n\n" + tables.guided_mlp_markdown(table) + "\n" + tables.guided_mlp_findings(table),
-    )
+    publish(
+        table, csv, markdown,
+        "Test F1 of the no-encoder token MLP trained with its attention frozen to each "
+        "guide's weights, mean ± std over seeds (number of seeds) (Wiegreffe & Pinter 2019, "
+        "Table 3).",
+        tables.guided_mlp_markdown(table) + "\n" + tables.guided_mlp_findings(table),
+    )  # fmt: skip
 
 
 def wiegreffe_pinter_adversarial(
@@ -172,12 +175,12 @@ def wiegreffe_pinter_adversarial(
     Figure 4), with the base model's other seeds as reference where there are any."""
     table = tables.adversarial(read_metrics(adversary), read_metrics(base))
     seeds = read_tables(seed_variance) if seed_variance else None
-    io.write_table(csv, table)
-    io.write_text(
-        markdown,
+    publish(
+        table, csv, markdown,
         "End-to-end adversarial models: test F1, and the mean over test instances of the TVD "
         "of outputs and the JSD of attention to the base model, mean ± std over seeds, per "
         "lambda; epochs selected on dev by the lowest adversarial loss (Wiegreffe & Pinter "
-        "2019, Table 4).\n\n" + tables.adversarial_markdown(table, seeds),
-    )
+        "2019, Table 4).",
+        tables.adversarial_markdown(table, seeds),
+    )  # fmt: skip
     figures.adversarial_curve(table, tables.seed_reference(seeds), figure)
