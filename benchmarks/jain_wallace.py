@@ -24,7 +24,7 @@ from attnaudit.analyses import jain_wallace
 from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.engine import Engine, tvd
-from attnaudit.importance import input_level
+from attnaudit.importance import input_level, leave_one_out
 from attnaudit.models import ModelConfig
 from attnaudit.train import fit
 
@@ -168,7 +168,7 @@ def main() -> None:
     diff = max(float((a - b).abs().max()) for a, b in zip(fast, slow, strict=True))
     report("erasure (each item)", fast_s, slow_s, diff)
 
-    fast, fast_s = timed(input_level.leave_one_out, model, rows, 512)
+    fast, fast_s = timed(leave_one_out.leave_one_out, model, rows)
     slow, slow_s = timed(naive_leave_one_out, model, rows, 64)
     report("leave-one-out", fast_s, slow_s, max_diff(fast, slow))
 

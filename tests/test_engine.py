@@ -5,11 +5,13 @@ import pytest
 import torch
 
 from attnaudit.data.batching import pad
-from attnaudit.engine import Engine, jsd
-from attnaudit.importance import input_level
+from attnaudit.data.tokens import SEP_ID
+from attnaudit.engine import Engine, jsd, neg_entropy
+from attnaudit.importance import input_level, leave_one_out
+from attnaudit.models.activations import tanh
 from tests.model_fixtures import small_model, small_rows
 
-ENCODERS = ["lstm", "cnn", "average"]
+ENCODERS = ["lstm", "gru", "cnn", "average"]
 
 
 @pytest.fixture(scope="module", params=ENCODERS)
@@ -80,7 +82,7 @@ def test_jsd_bounds():
 
 def test_leave_one_out_matches_one_run_per_deletion(setup):
     model, rows = setup
-    fast = input_level.leave_one_out(model, rows, per_pass=9)
+    fast = leave_one_out.leave_one_out(model, rows, per_pass=9)
     for i in range(0, len(rows), 5):
         seq = rows["token_ids"].iloc[i]
         base = model.probabilities(model(pad([seq]))[0])[0]
@@ -102,3 +104,40 @@ def test_gradient_importance_matches_a_single_instance_computation(setup):
         alone = input_level.gradient(model, rows.iloc[[i]].reset_index(drop=True), 1)[0]
         np.testing.assert_allclose(batched[i], alone, rtol=1e-4, atol=1e-7)
         assert len(alone) == len(rows["token_ids"].iloc[i]) - 2 and np.all(alone >= 0)
+
+
+def test_jsd_from_entropies_equals_jsd():
+    """The adversary search's form: JSD(p, q) = (N(p) + N(q)) / 2 - N((p + q) / 2)."""
+    p = torch.softmax(torch.randn(50, 7), -1)
+    q = torch.softmax(torch.randn(50, 7) * 4, -1)
+    mixed = 0.5 * (neg_entropy(p) + neg_entropy(q)) - neg_entropy(0.5 * (p + q))
+    torch.testing.assert_close(mixed, jsd(p, q), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("encoder", ["lstm", "gru"])
+def test_leave_one_out_reusing_states_equals_rerunning(encoder):
+    """Sentence separators inside the sequence, three classes, deletions split in chunks."""
+    model = small_model(encoder, seed=3, n_classes=3)
+    rows = small_rows(30, seed=4)
+    rows["token_ids"] = [
+        [s[0], *s[1:-1][:3], SEP_ID, *s[1:-1][3:], s[-1]] for s in rows["token_ids"]
+    ]
+    reused = leave_one_out.leave_one_out(model, rows, per_pass=40, max_elements=64)
+    real = model.masks(pad(list(rows["token_ids"])))[1].sum(1).tolist()
+    with torch.no_grad():
+        for i, seq in enumerate(rows["token_ids"]):
+            tokens = pad([seq])
+            rows_of, deleted = model.masks(tokens)[1].nonzero(as_tuple=True)
+            keep = torch.arange(len(seq) - 1).unsqueeze(0)
+            shortened = tokens[rows_of.unsqueeze(1), keep + (keep >= deleted.unsqueeze(1)).long()]
+            expected = leave_one_out.rerun_deletions(model, tokens, rows_of, deleted, shortened)
+            base = model.probabilities(model(tokens)[0])
+            change = 0.5 * (expected - base).abs().sum(-1)
+            assert len(reused[i]) == real[i]
+            if real[i] > 1:
+                np.testing.assert_allclose(reused[i], change.numpy(), atol=1e-6)
+
+
+def test_fast_tanh_is_tanh():
+    x = torch.linspace(-20, 20, 10001)
+    torch.testing.assert_close(tanh(x), torch.tanh(x), atol=3e-7, rtol=0)

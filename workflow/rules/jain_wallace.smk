@@ -9,7 +9,10 @@ rule jw_analysis:
         checkpoint=f"{RUN}/model.pt",
         tokens=f"{DATA}/tokens.parquet",
         code=library_code(
-            "engine.py", "analyses/jain_wallace.py", "importance/input_level.py"
+            "engine.py",
+            "analyses/jain_wallace.py",
+            "importance/input_level.py",
+            "importance/leave_one_out.py",
         ),
     output:
         f"{RUN}/jain_wallace/{{analysis}}.parquet",

@@ -10,7 +10,7 @@ rule ss_analysis:
             "engine.py",
             "analyses/serrano_smith.py",
             "analyses/common.py",
-            "importance/input_level.py",
+            "importance/leave_one_out.py",
             "importance/integrated_gradients.py",
         ),
     output:

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from attnaudit.analyses.common import base_columns, collect
 from attnaudit.engine import EncodedBatch, Engine, jsd, per_instance
-from attnaudit.importance import input_level
+from attnaudit.importance import leave_one_out
 from attnaudit.importance.integrated_gradients import integrated_gradients
 
 SINGLE_DEFAULTS = {"seed": 0, "batch_size": 128, "rankings": ["attention", "gradient",
@@ -136,7 +136,7 @@ def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None
         rankings = [r for r in rankings if r in (*DECODER_RANKINGS, "random")]
     input_scores = {}
     if "loo" in rankings:
-        input_scores["loo"] = input_level.leave_one_out(model, rows)
+        input_scores["loo"] = leave_one_out.leave_one_out(model, rows)
     if "integrated_gradients" in rankings:
         input_scores["integrated_gradients"] = integrated_gradients(
             model, rows, n_steps=int(cfg["ig_steps"])

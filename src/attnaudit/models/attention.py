@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from attnaudit.models.activations import tanh
+
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Softmax over positions where `mask` is True; masked positions are exactly zero."""
@@ -30,7 +32,7 @@ class AdditiveAttention(nn.Module):
         self.v = nn.Linear(hidden_dim // 2, 1, bias=False)
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        return self.v(torch.tanh(self.proj(hidden))).squeeze(-1)
+        return self.v(tanh(self.proj(hidden))).squeeze(-1)
 
 
 class DotAttention(nn.Module):

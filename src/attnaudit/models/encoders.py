@@ -11,6 +11,8 @@ import torch
 from torch import _VF, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from attnaudit.models.activations import tanh
+
 
 class BiLSTMEncoder(nn.Module):
     """Bidirectional LSTM, `hidden_size` per direction (Jain & Wallace: 128, so H = 256).
@@ -93,7 +95,7 @@ class AverageEncoder(nn.Module):
         self.output_dim = hidden_size
 
     def forward(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor):
-        return torch.tanh(self.proj(embedded))
+        return tanh(self.proj(embedded))
 
 
 ENCODERS: dict[str, type[nn.Module]] = {

@@ -1,0 +1,202 @@
+"""Leave-one-out importance: |y(x) - y(x without token t)| as a TVD, for every real token.
+
+The whole model runs on each shortened input (Jain & Wallace's input-level measure), but
+for a bidirectional LSTM or GRU most of that run is already known. Deleting token t leaves
+the forward states before t and the backward states after t unchanged, so only the forward
+recurrence from t on (starting from the state at t - 1) and the backward recurrence below
+t (starting from the state at t + 1) are recomputed, and every token's input projection is
+computed once. The result is the same model run, not an approximation (tests compare it
+with one full run per deletion). The recomputed recurrences of all deletions of a group of
+instances run together in a time-step loop over a shrinking prefix of rows (the layout of
+a packed sequence). Other encoders re-run on the stacked shortened sequences.
+
+Memory stays bounded: instances are grouped by length, and the deletions of a group are
+evaluated in chunks of at most `max_elements` (deletions x sequence length) entries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from attnaudit.data.batching import pad
+from attnaudit.models import AttentionClassifier
+from attnaudit.models.activations import tanh
+from attnaudit.models.encoders import BiLSTMEncoder
+
+
+class RecurrentCell:
+    """One direction of a single-layer nn.LSTM / nn.GRU, stepped by hand.
+
+    A state is (h, c) for an LSTM and (h,) for a GRU; `project` is the input half of the
+    gates, computed once per token.
+    """
+
+    def __init__(self, rnn: nn.LSTM | nn.GRU, suffix: str):
+        self.lstm = isinstance(rnn, nn.LSTM)
+        self.size = rnn.hidden_size
+        self.w_ih, self.w_hh = (getattr(rnn, f"{n}_l0{suffix}") for n in ("weight_ih", "weight_hh"))
+        self.b_ih, self.b_hh = (getattr(rnn, f"{n}_l0{suffix}") for n in ("bias_ih", "bias_hh"))
+        self.w_hh_t = self.w_hh.t().contiguous()
+
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        bias = self.b_ih + self.b_hh if self.lstm else self.b_ih
+        return torch.nn.functional.linear(x, self.w_ih, bias)
+
+    def zeros(self, rows: int) -> tuple[torch.Tensor, ...]:
+        h = self.w_hh.new_zeros(rows, self.size)
+        return (h, h.clone()) if self.lstm else (h,)
+
+    def step(self, projected: torch.Tensor, state: tuple[torch.Tensor, ...]):
+        n, h = self.size, state[0]
+        if self.lstm:
+            gates = torch.addmm(projected, h, self.w_hh_t)
+            i, f, _, o = gates.sigmoid().split(n, 1)
+            c = torch.addcmul(f * state[1], i, tanh(gates[:, 2 * n : 3 * n]))
+            return o * tanh(c), c
+        hidden = torch.addmm(self.b_hh, h, self.w_hh_t)
+        r, z = (projected[:, : 2 * n] + hidden[:, : 2 * n]).sigmoid().split(n, 1)
+        new = tanh(torch.addcmul(projected[:, 2 * n :], r, hidden[:, 2 * n :]))
+        return (torch.addcmul(new, z, h - new),)
+
+
+def base_states(cell: RecurrentCell, projected: torch.Tensor, lengths: torch.Tensor,
+                reverse: bool) -> list[torch.Tensor]:  # fmt: skip
+    """States (B, T + 2, n) of one direction on the padded batch (h, and c for an LSTM),
+    framed by zero states: forward, column s + 1 holds the state after tokens 0..s;
+    backward, column s + 1 the state after tokens L - 1 down to s (zero for s >= L).
+    """
+    b, t, _ = projected.shape
+    state = cell.zeros(b)
+    out = [x.new_zeros(b, t + 2, cell.size) for x in state]
+    for s in reversed(range(t)) if reverse else range(t):
+        stepped = cell.step(projected[:, s], state)
+        if reverse:  # rows shorter than s + 1 stay at the zero state
+            live = (lengths > s).unsqueeze(1)
+            pairs = zip(stepped, state, strict=True)
+            stepped = tuple(torch.where(live, new, old) for new, old in pairs)
+        state = stepped
+        for buffer, x in zip(out, state, strict=True):
+            buffer[:, s + 1] = x
+    return out
+
+
+def run_rows(cell: RecurrentCell, projected: torch.Tensor, inputs: torch.Tensor,
+             targets: torch.Tensor, steps: torch.Tensor, start: tuple[torch.Tensor, ...],
+             into: torch.Tensor, rows_per_chunk: int) -> None:  # fmt: skip
+    """For each row p, run `cell` from state `start[p]` over the inputs
+    `projected[inputs[p, k]]`, k < steps[p], writing the k-th hidden state to row
+    `targets[p, k]` of `into`.
+
+    Rows are sorted by their number of steps and run in cache-sized chunks, so in each
+    chunk the rows still running form a shrinking prefix.
+    """
+    order = torch.argsort(steps, descending=True, stable=True)
+    for first in range(0, len(order), rows_per_chunk):
+        chunk = order[first : first + rows_per_chunk]
+        state = tuple(x[chunk] for x in start)
+        counts, width = steps[chunk], int(steps[chunk[0]]) if len(chunk) else 0
+        active = (counts.unsqueeze(0) > torch.arange(width).unsqueeze(1)).sum(1).tolist()
+        source, target = inputs[chunk], targets[chunk]
+        for k, a in enumerate(active):
+            state = cell.step(projected.index_select(0, source[:a, k]), tuple(x[:a] for x in state))
+            into.index_copy_(0, target[:a, k], state[0])
+
+
+ROWS_PER_CHUNK = 1024  # deletions whose states and gates fit in a 2-core machine's cache
+
+
+def recurrent_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: torch.Tensor,
+                        deleted: torch.Tensor, shortened: torch.Tensor,
+                        rows_per_chunk: int = ROWS_PER_CHUNK) -> torch.Tensor:  # fmt: skip
+    """Output distributions of the model on `shortened` (row `rows[p]` of `tokens` without
+    position `deleted[p]`), reusing the unchanged recurrent states (BiLSTM / BiGRU)."""
+    rnn = model.encoder.rnn
+    lengths = model.masks(tokens)[0].sum(1)
+    embedded = model.embedding(tokens)
+    b, t = tokens.shape
+    n_pairs, width = shortened.shape
+    cols = torch.arange(width).unsqueeze(0)
+    halves = []
+    for suffix, reverse in (("", False), ("_reverse", True)):
+        cell = RecurrentCell(rnn, suffix)
+        projected = cell.project(embedded)
+        states = base_states(cell, projected, lengths, reverse)
+        # the unchanged states: forward at new position j < t is old j (column j + 1);
+        # backward at new position j >= t is old j + 1 (column j + 2)
+        # (padding: column 0, the zero state)
+        column = (cols + (2 if reverse else 1)).clamp(max=t + 1)
+        column = column.masked_fill(cols >= (lengths[rows] - 1).unsqueeze(1), 0)
+        hidden = states[0][rows.unsqueeze(1), column]
+        if reverse:  # from the state after tokens L - 1 .. t + 1, over tokens t - 1 .. 0
+            steps, start = deleted, (x[rows, deleted + 2] for x in states)
+            offsets = -torch.arange(int(steps.max()))
+        else:  # from the state after tokens 0 .. t - 1, over tokens t + 1 .. L - 1
+            steps, start = lengths[rows] - 1 - deleted, (x[rows, deleted] for x in states)
+            offsets = torch.arange(int(steps.max()))
+        new_position = (deleted - 1 if reverse else deleted).unsqueeze(1) + offsets
+        source = rows.unsqueeze(1) * t + (new_position + (0 if reverse else 1)).clamp(0, t - 1)
+        target = torch.arange(n_pairs).unsqueeze(1) * width + new_position.clamp(0, width - 1)
+        flat = hidden.reshape(n_pairs * width, -1)
+        run_rows(cell, projected.reshape(b * t, -1), source, target, steps, tuple(start), flat,
+                 rows_per_chunk)  # fmt: skip
+        halves.append(hidden)
+    # attention and decoder over cache-sized slices of the deletions
+    real, probs = model.masks(shortened)[1], []
+    for s in range(0, n_pairs, rows_per_chunk):
+        hidden = torch.cat([half[s : s + rows_per_chunk] for half in halves], dim=-1)
+        weights = model.attend(hidden, real[s : s + rows_per_chunk])
+        probs.append(model.probabilities(model.decode(hidden, weights)))
+    return torch.cat(probs)
+
+
+def rerun_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: torch.Tensor,
+                    deleted: torch.Tensor, shortened: torch.Tensor) -> torch.Tensor:  # fmt: skip
+    """Output distributions of the whole model run on the shortened sequences."""
+    return model.probabilities(model(shortened)[0])
+
+
+def length_groups(lengths: np.ndarray, per_group: int) -> list[list[int]]:
+    """Instances in order of length, grouped so that a group has about `per_group`
+    deletions (real tokens)."""
+    groups, current, size = [], [], 0
+    for i in np.argsort(lengths, kind="stable"):
+        if current and size + lengths[i] > per_group:
+            groups.append(current)
+            current, size = [], 0
+        current.append(int(i))
+        size += int(lengths[i])
+    groups.append(current)
+    return groups
+
+
+@torch.no_grad()
+def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, per_pass: int = 4096,
+                  max_elements: int = 1 << 20) -> list[np.ndarray]:  # fmt: skip
+    """Per instance, the output change of deleting each real token; NaN for length-1 inputs
+    (deleting the only token leaves nothing to attend to)."""
+    model.eval()
+    flat_recurrent = not model.hierarchical and isinstance(model.encoder, BiLSTMEncoder)
+    run = recurrent_deletions if flat_recurrent else rerun_deletions
+    ids = list(rows["token_ids"])
+    out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
+    for index in length_groups(np.array([len(s) for s in ids]), per_pass):
+        tokens = pad([ids[i] for i in index])
+        base = model.probabilities(model(tokens)[0])
+        real = model.masks(tokens)[1]
+        rows_of, deleted = real.nonzero(as_tuple=True)
+        counts = real.sum(1).tolist()
+        chunk = max(1, max_elements // tokens.shape[1])
+        probs = []
+        for s in range(0, len(deleted), chunk):
+            r, d = rows_of[s : s + chunk], deleted[s : s + chunk]
+            keep = torch.arange(tokens.shape[1] - 1).unsqueeze(0)
+            shortened = tokens[r.unsqueeze(1), keep + (keep >= d.unsqueeze(1)).long()]
+            shortened = shortened[:, : int((shortened != 0).sum(1).max())]
+            probs.append(run(model, tokens, r, d, shortened))
+        change = 0.5 * (torch.cat(probs) - base[rows_of]).abs().sum(-1)
+        for i, part, n in zip(index, change.split(counts), counts, strict=True):
+            out[i] = part.numpy().astype(np.float64) if n > 1 else np.full(n, np.nan)
+    return out
