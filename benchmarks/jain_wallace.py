@@ -172,7 +172,7 @@ def main() -> None:
     slow, slow_s = timed(naive_leave_one_out, model, rows, 64)
     report("leave-one-out", fast_s, slow_s, max_diff(fast, slow))
 
-    fast, fast_s = timed(input_level.gradient, model, rows, 256)
+    fast, fast_s = timed(input_level.gradient, model, rows, 64)
     slow, slow_s = timed(naive_gradient, model, rows)
     report("gradient", fast_s, slow_s, max_diff(fast, slow))
 

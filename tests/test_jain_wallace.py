@@ -3,8 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from attnaudit.analyses import jain_wallace
+from attnaudit.engine import Engine, jsd, tvd
+from attnaudit.models.attention import masked_softmax
 from attnaudit.report import tables
 from tests.model_fixtures import small_model, small_rows
 
@@ -84,3 +87,27 @@ def test_results_do_not_depend_on_batch_size(rows):
     one = jain_wallace.adversary(model, sub, {**FAST_ADVERSARY, "batch_size": 1})
     many = jain_wallace.adversary(model, sub, {**FAST_ADVERSARY, "batch_size": 8})
     np.testing.assert_allclose(one["max_jsd"], many["max_jsd"], atol=1e-4)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hand_written_adversary_gradient_equals_autograd(n_classes, rows):
+    """The search's gradient against autograd of the loss as EXPERIMENTS.md writes it."""
+    model = small_model("lstm", n_classes=n_classes)
+    engine = Engine(model, batch_size=64)
+    cfg = {**jain_wallace.ADVERSARY_DEFAULTS, "epsilon": 0.002}
+    batch = next(iter(engine.batches(rows[rows["token_ids"].map(len) > 3])))
+    k = 4
+    torch.manual_seed(0)
+    scores = torch.randn(*batch.attention.shape[:1], k, batch.attention.shape[1])
+    weights = masked_softmax(scores, batch.mask.unsqueeze(1)).requires_grad_(True)
+    own = batch.attention.unsqueeze(1)
+    change = tvd(engine.probabilities(batch, weights), batch.probs.unsqueeze(1))
+    pairs = jsd(weights.unsqueeze(2), weights.unsqueeze(1)).sum((1, 2)) / 2
+    loss = cfg["lambda"] * torch.relu(change - cfg["epsilon"]).sum() - (
+        jsd(weights, own).sum() + pairs.sum() / (k * (k - 1))
+    )
+    (expected,) = torch.autograd.grad(loss, weights)
+    assert (change > cfg["epsilon"]).any() and (change < cfg["epsilon"]).any()
+    got = jain_wallace.adversary_gradient(engine, batch, weights.detach(), {**cfg, "k": k})
+    real = batch.mask.unsqueeze(1)  # elsewhere the softmax's backward gives 0 either way
+    torch.testing.assert_close(got * real, expected * real, atol=1e-4, rtol=1e-4)

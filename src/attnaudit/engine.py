@@ -167,11 +167,6 @@ def real_values(values: torch.Tensor, mask: torch.Tensor) -> list[np.ndarray]:
     return [row[m] for row, m in zip(values, mask, strict=True)]
 
 
-def neg_entropy(p: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
-    """sum p log p over the last axis; zero entries (masked positions) contribute nothing."""
-    return (p * torch.log(p + eps)).sum(-1)
-
-
 def jsd(p: torch.Tensor, q: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
     """Differentiable Jensen-Shannon divergence over the last axis (natural log).
 

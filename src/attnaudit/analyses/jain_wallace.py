@@ -20,7 +20,6 @@ from attnaudit.engine import (
     EncodedBatch,
     Engine,
     jsd,
-    neg_entropy,
     per_instance,
     real_values,
     tvd,
@@ -39,9 +38,9 @@ ADVERSARY_DEFAULTS = {
     "steps": 500,
     "init_noise": 3.0,  # their code: log-uniform logits + 3 * N(0, 1)
     "seed": 0,
-    "batch_size": 256,
+    "batch_size": 512,
 }
-IMPORTANCE_DEFAULTS = {"batch_size": 256, "deletions_per_pass": 4096}
+IMPORTANCE_DEFAULTS = {"batch_size": 64, "deletions_per_pass": 4096}
 
 
 def importance_agreement(
@@ -94,43 +93,66 @@ def permutation(
     return collect(parts, rows)
 
 
+def adversary_gradient(engine: Engine, batch: EncodedBatch, weights: torch.Tensor, cfg: dict):
+    """Gradient of the search's loss with respect to candidate attention `weights` (B, K, T).
+
+    loss = lambda * sum_k max(0, TVD(y_k, y) - epsilon) - sum_k JSD(a_k, a)
+           - sum_{i<j} JSD(a_i, a_j) / (K (K - 1)),
+    where y_k is the output for a_k and a, y the model's own attention and output. Written
+    out by hand rather than by autograd: each of the 500 steps is then about twenty tensor
+    operations instead of seventy (tests compare it with autograd).
+    dJSD(p, q)/dp = (log p - log m) / 2 with m = (p + q) / 2; logs are taken of p + 1e-10.
+    """
+    k = weights.shape[1]
+    out = engine.logits(batch, weights)
+    if engine.model.binary:  # TVD = |p - p_hat|, dp/dlogit = p (1 - p)
+        p = torch.sigmoid(out)
+        diff = p - batch.probs[:, 1:]
+        d_out = (diff.sign() * p * (1.0 - p)).unsqueeze(-1)
+        tvd_ = diff.abs()
+    else:  # TVD = sum |y - y_hat| / 2 through the softmax
+        y = torch.softmax(out, dim=-1)
+        diff = y - batch.probs.unsqueeze(1)
+        half_sign = 0.5 * diff.sign()
+        d_out = y * (half_sign - (y * half_sign).sum(-1, keepdim=True))
+        tvd_ = 0.5 * diff.abs().sum(-1)
+    active = (tvd_ > float(cfg["epsilon"])).unsqueeze(-1)
+    grad = float(cfg["lambda"]) * torch.matmul(
+        d_out * active, batch.contributions.transpose(-1, -2)
+    )
+    # JSD over unordered pairs of [own attention, a_1 .. a_K]
+    first, second = torch.triu_indices(k + 1, k + 1, offset=1)
+    pair_weight = torch.where(first == 0, 1.0, 1.0 / (k * (k - 1)) if k > 1 else 0.0).view(1, -1, 1)
+    dists = torch.cat([batch.attention.unsqueeze(1), weights], dim=1)
+    log_d = torch.log(dists + 1e-10)
+    log_m = torch.log(0.5 * (dists[:, first] + dists[:, second]) + 1e-10)
+    d_dists = torch.zeros_like(dists)
+    d_dists.index_add_(1, first, pair_weight * (log_d[:, first] - log_m))
+    d_dists.index_add_(1, second, pair_weight * (log_d[:, second] - log_m))
+    return grad - 0.5 * d_dists[:, 1:]
+
+
 def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict):
     """Optimise K attention distributions per instance that diverge from the model's own
-    (and from each other) while keeping the output within epsilon (a hinge penalty).
-
-    The objective is sum_k JSD(a_k, a) + sum_{i<j} JSD(a_i, a_j) / (K (K - 1)) - lambda *
-    sum_k max(0, TVD(y_k, y) - epsilon). Every JSD is computed once per unordered pair, as
-    JSD(p, q) = (N(p) + N(q)) / 2 - N((p + q) / 2) with N(p) = sum p log p, so each step
-    evaluates K + 1 entropies and K (K + 1) / 2 mixtures rather than K^2 + K divergences.
+    (and from each other) while keeping the output within epsilon (a hinge penalty): Adam
+    on free logits, initialised log-uniform plus noise, through a masked softmax.
 
     Returns the candidates (B, K, T) and their output distributions (B, K, C).
     """
-    k, mask = int(cfg["k"]), batch.mask.unsqueeze(1)
+    k, padding = int(cfg["k"]), ~batch.mask.unsqueeze(1)
     b, t = batch.attention.shape
     uniform = -torch.log(batch.lengths.float()).view(b, 1, 1).expand(b, k, t)
     noise = per_instance(torch.randn, cfg["seed"], batch, (k,)) * float(cfg["init_noise"])
     logits = (uniform + noise).clone().requires_grad_(True)
     optimizer = torch.optim.Adam([logits], lr=float(cfg["lr"]), amsgrad=True)
-    base_w, base_p = batch.attention.unsqueeze(1), batch.probs.unsqueeze(1)
-    # pairs among [own attention, a_1 .. a_K]: those with the own attention (index 0) weigh
-    # 1, those between two candidates 1 / (K (K - 1))
-    first, second = torch.triu_indices(k + 1, k + 1, offset=1)
-    pair_weight = torch.where(first == 0, 1.0, 1.0 / (k * (k - 1)) if k > 1 else 0.0)
-    with torch.enable_grad():
-        for _ in range(int(cfg["steps"])):
-            weights = masked_softmax(logits, mask)
-            probs = engine.probabilities(batch, weights)
-            dists = torch.cat([base_w, weights], dim=1)
-            own = neg_entropy(dists)
-            mixed = neg_entropy(0.5 * (dists[:, first] + dists[:, second]))
-            divergence = 0.5 * (own[:, first] + own[:, second]) - mixed
-            penalty = torch.relu(tvd(probs, base_p) - float(cfg["epsilon"])).sum()
-            loss = float(cfg["lambda"]) * penalty - (divergence * pair_weight).sum()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
     with torch.no_grad():
-        weights = masked_softmax(logits, mask)
+        for _ in range(int(cfg["steps"])):
+            weights = torch.softmax(logits.masked_fill(padding, float("-inf")), dim=-1)
+            grad = adversary_gradient(engine, batch, weights, cfg)
+            # through the softmax: dL/dz = a * (dL/da - sum_t a_t dL/da_t)
+            logits.grad = weights * (grad - (weights * grad).sum(-1, keepdim=True))
+            optimizer.step()
+        weights = masked_softmax(logits, ~padding)
         return weights, engine.outputs(batch, weights)
 
 
