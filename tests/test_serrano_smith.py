@@ -6,6 +6,7 @@ import torch
 
 from attnaudit.analyses import serrano_smith
 from attnaudit.data.batching import pad
+from attnaudit.data.tokens import SEP_ID
 from attnaudit.engine import Engine
 from attnaudit.importance.integrated_gradients import attribute
 from tests.model_fixtures import small_model, small_rows
@@ -100,3 +101,18 @@ def test_integrated_gradients_completeness():
         p0 = model.probabilities(model.decode(h0, w0)).gather(1, target.view(-1, 1))[:, 0]
     torch.testing.assert_close(scores.sum(-1), p - p0, atol=2e-3, rtol=0)
     assert delta.abs().max() < 2e-3
+
+
+def test_input_level_scores_land_on_their_tokens_around_sentence_separators():
+    """Flat models on sentence-split text: a token's LOO/IG score goes to that token's
+    position, not to the <SEP> before it."""
+    model = small_model("gru")
+    rows = small_rows(n=8, seed=1)
+    rows["token_ids"] = [[s[0], 7, SEP_ID, *s[1:]] for s in rows["token_ids"]]
+    batch = next(Engine(model, batch_size=8).batches(rows))
+    scores = [np.arange(1.0, n + 1) for n in rows["token_ids"].map(lambda s: len(s) - 3)]
+    placed = serrano_smith.at_items(batch, scores)
+    for j, i in enumerate(batch.index):
+        assert placed[j, 2] == 0.0  # the separator
+        assert placed[j, 1] == 1.0 and placed[j, 3] == 2.0
+        np.testing.assert_array_equal(placed[j][batch.mask[j]].numpy(), scores[i])

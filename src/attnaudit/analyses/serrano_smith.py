@@ -122,6 +122,15 @@ def flip_fraction(engine: Engine, batch: EncodedBatch, places: torch.Tensor):
     return first, flipped.any(1)
 
 
+def at_items(batch: EncodedBatch, scores: list[np.ndarray]) -> torch.Tensor:
+    """Per-instance scores of the real tokens (in order) placed at their positions in the
+    batch, (B, T); <SOS>, <EOS>, <SEP> and padding get 0."""
+    out = torch.zeros_like(batch.attention)
+    for j, i in enumerate(batch.index):
+        out[j, batch.mask[j]] = torch.as_tensor(scores[i], dtype=out.dtype)
+    return out
+
+
 def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Fraction of items erased before the decision flips, per instance and ranking.
 
@@ -151,11 +160,7 @@ def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None
                 keys = per_instance(torch.rand, cfg["seed"], batch, (int(cfg["n_random"]),))
                 orders += [("random", r, keys[:, r]) for r in range(keys.shape[1])]
             else:
-                scores = torch.zeros_like(batch.attention)
-                for j, i in enumerate(batch.index):
-                    values = torch.as_tensor(input_scores[ranking][i], dtype=scores.dtype)
-                    scores[j, 1 : 1 + len(values)] = values
-                orders.append((ranking, 0, scores))
+                orders.append((ranking, 0, at_items(batch, input_scores[ranking])))
         for ranking, ordering, scores in orders:
             first, flipped = flip_fraction(engine, batch, ranks_from_scores(scores, batch.mask))
             lengths = batch.lengths.float()
