@@ -1,6 +1,7 @@
 """Serrano & Smith erasure analyses: invariants on small seeded models."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -9,6 +10,7 @@ from attnaudit.data.batching import pad
 from attnaudit.data.tokens import SEP_ID
 from attnaudit.engine import Engine
 from attnaudit.importance.integrated_gradients import attribute
+from attnaudit.report import tables
 from tests.model_fixtures import small_model, small_rows
 
 
@@ -116,3 +118,26 @@ def test_input_level_scores_land_on_their_tokens_around_sentence_separators():
         assert placed[j, 2] == 0.0  # the separator
         assert placed[j, 1] == 1.0 and placed[j, 3] == 2.0
         np.testing.assert_array_equal(placed[j][batch.mask[j]].numpy(), scores[i])
+
+
+def test_flip_fraction_table_counts_never_flipped_and_pairs_with_attention():
+    rows = []
+    # per instance: (length, attention n_erased or None, gradient n_erased or None)
+    cases = {"a": (10, 5, 2), "b": (10, None, 3), "c": (10, 2, 4), "d": (10, 1, None)}
+    for seed in (1, 2):
+        for key, (length, att, grad) in cases.items():
+            for ranking, n in (("attention", att), ("gradient", grad)):
+                rows.append({"dataset": "d", "model": "m", "seed": seed, "id": key,
+                             "ranking": ranking, "ordering": 0, "length": length,
+                             "flipped": n is not None, "n_erased": n or 0,
+                             "fraction": n / length if n else np.nan})  # fmt: skip
+    table = tables.flip_fractions(pd.DataFrame(rows)).set_index("ranking")
+    att, grad = table.loc["attention"], table.loc["gradient"]
+    assert att["median_fraction"] == pytest.approx(0.2)  # flipped: 0.5, 0.2, 0.1
+    assert att["never_flipped"] == pytest.approx(0.25)
+    assert att["median_fraction_all"] == pytest.approx(0.35)  # 0.5, 1, 0.2, 0.1
+    assert grad["median_fraction_all"] == pytest.approx(0.35)  # 0.2, 0.3, 0.4, 1
+    # flipped by both: a (2 < 5) and c (4 > 2)
+    assert grad["fewer_than_attention"] == pytest.approx(0.5)
+    assert grad["more_than_attention"] == pytest.approx(0.5)
+    assert np.isnan(att["fewer_than_attention"]) and grad["n_seeds"] == 2

@@ -174,7 +174,8 @@ def delta_jsd_hexbins(single: pd.DataFrame, path: str, ranking: str = "attention
 
 def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) -> None:
     """Per panel, a box per ranking of the fraction of items erased before the decision
-    flips (flipped instances, seeds pooled), the never-flipped share written under it."""
+    flips (flipped instances, seeds pooled), the never-flipped share written under it, and
+    a diamond at the median over all instances with a never-flipped one counted as 1."""
     rankings = [r for r in RANKING_ORDER if r in set(multi["ranking"])]
     fig, axes, panels = panel_grid(multi, width=4.4, height=3.2)
     for ax, sub in panels:
@@ -188,6 +189,10 @@ def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) 
             share = never[(never["dataset"] == dataset) & (never["model"] == model)]
             shares = dict(zip(share["ranking"], share["never_flipped"], strict=True))
             labels = [f"{r}\n(never {shares.get(r, np.nan):.0%})" for r in rankings]
+            overall = dict(zip(share["ranking"], share["median_fraction_all"], strict=True))
+            ax.scatter(range(len(rankings)), [overall.get(r, np.nan) for r in rankings],
+                       marker="D", s=18, color="#d62728", zorder=3,
+                       label="median of all, never flipped = 1")  # fmt: skip
         else:
             labels = rankings
         ax.set_xticks(range(len(rankings)), labels, rotation=35, fontsize=6, ha="right")
@@ -195,6 +200,7 @@ def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) 
         ax.grid(axis="y", alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel("fraction of items erased\nbefore the decision flips", fontsize=8)
+    axes[0][-1].legend(fontsize=6, loc="lower right")
     fig.suptitle("Multi-weight erasure: how many items must go before the decision flips")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, path)

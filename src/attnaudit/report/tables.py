@@ -287,29 +287,54 @@ def flip_table(single: pd.DataFrame) -> pd.DataFrame:
     return mean[sorted(mean.columns)].reset_index()
 
 
+def paired_with_attention(multi: pd.DataFrame) -> pd.DataFrame:
+    """Each instance's erasure count under every ranking next to its count under the
+    attention ranking (same dataset, model, seed and instance; random orderings each)."""
+    keys = ["dataset", "model", "seed", "id"]
+    attention = multi.loc[multi["ranking"] == "attention", [*keys, "flipped", "n_erased"]]
+    return multi.merge(attention, on=keys, suffixes=("", "_attention"))
+
+
 def flip_fractions(multi: pd.DataFrame) -> pd.DataFrame:
-    """Per dataset x model x ranking: the median fraction of items erased before a flip
-    (flipped instances only; random orderings pooled) and the share that never flips,
-    each as a mean over seeds with a 95 % interval."""
-    per_seed = multi.groupby(["dataset", "model", "ranking", "seed"]).agg(
+    """Per dataset x model x ranking, each as a mean over seeds with a 95 % interval:
+
+    - median_fraction: the median fraction of items erased before a flip over the
+      instances that flip (Serrano & Smith's statistic; random orderings pooled);
+    - never_flipped: the share that never flips (one item always remains);
+    - median_fraction_all: the median over all instances, a never-flipped one counted as
+      1 (all items). The first two compare different subsets of instances when rankings
+      flip different shares; this one does not;
+    - fewer_than_attention / more_than_attention: over the instances that both this
+      ranking and attention flip, the share where this ranking needs fewer (more) items.
+    """
+    multi = multi.assign(fraction_all=multi["fraction"].fillna(1.0))
+    paired = paired_with_attention(multi)
+    both = paired[paired["flipped"] & paired["flipped_attention"]]
+    both = both.assign(
+        fewer=both["n_erased"] < both["n_erased_attention"],
+        more=both["n_erased"] > both["n_erased_attention"],
+    )
+    keys = ["dataset", "model", "ranking", "seed"]
+    per_seed = multi.groupby(keys).agg(
         median_fraction=("fraction", "median"),
         never_flipped=("flipped", lambda s: float(1.0 - s.mean())),
+        median_fraction_all=("fraction_all", "median"),
     )
+    per_seed = per_seed.join(both.groupby(keys)[["fewer", "more"]].mean())
+    per_seed.loc[per_seed.index.get_level_values("ranking") == "attention", ["fewer", "more"]] = (
+        np.nan
+    )
+    columns = {"median_fraction": "median_fraction", "never_flipped": "never_flipped",
+               "median_fraction_all": "median_fraction_all",
+               "fewer": "fewer_than_attention", "more": "more_than_attention"}  # fmt: skip
     rows = []
     for key, group in per_seed.groupby(level=["dataset", "model", "ranking"]):
-        frac, never = mean_interval(group["median_fraction"]), mean_interval(group["never_flipped"])
-        rows.append(
-            {
-                "dataset": key[0],
-                "model": key[1],
-                "ranking": key[2],
-                "median_fraction": frac["mean"],
-                "median_fraction_ci95": frac["ci95"],
-                "never_flipped": never["mean"],
-                "never_flipped_ci95": never["ci95"],
-                "n_seeds": int(frac["n"]),
-            }  # fmt: skip
-        )
+        row = {"dataset": key[0], "model": key[1], "ranking": key[2]}
+        for source, name in columns.items():
+            summary = mean_interval(group[source])
+            row[name], row[f"{name}_ci95"] = summary["mean"], summary["ci95"]
+        row["n_seeds"] = len(group)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -108,8 +108,12 @@ def serrano_smith_multi(multi: Sequence[str], csv: str, markdown: str, figure: s
     table = tables.flip_fractions(data)
     intro = (
         "Fraction of items erased (in ranking order) before the decision flips: median over "
-        "flipped instances, and the share never flipped, mean over seeds with 95 % interval "
-        "(Serrano & Smith 2019, Figures 4-6)."
+        "flipped instances and the share never flipped (Serrano & Smith 2019, Figures 4-6); "
+        "the median over all instances with a never-flipped one counted as 1 (all items), "
+        "since rankings that flip different shares are otherwise compared on different "
+        "instances; and, over the instances that both a ranking and attention flip, the "
+        "share where the ranking needs fewer (more) items than attention. Means over seeds "
+        "with 95 % intervals."
     )
     publish(table, csv, markdown, intro)
     figures.flip_fraction_boxplots(data, table, figure)
