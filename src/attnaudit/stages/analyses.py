@@ -70,6 +70,7 @@ def run_analysis(
         table.insert(0, key, state[key])
     io.write_table(output, table)
     log.info(
-        "%s/%s: %d instances in %.1f s (%d threads)", family, analysis, len(table), seconds, threads
-    )
+        "%s/%s: %d instances (%d rows) in %.1f s (%d threads)",
+        family, analysis, table["id"].nunique(), len(table), seconds, threads,
+    )  # fmt: skip
     return table
