@@ -106,7 +106,7 @@ def test_gradient_importance_matches_a_single_instance_computation(setup):
         assert len(alone) == len(rows["token_ids"].iloc[i]) - 2 and np.all(alone >= 0)
 
 
-@pytest.mark.parametrize("encoder", ["lstm", "gru"])
+@pytest.mark.parametrize("encoder", ["lstm", "gru", "cnn", "average"])
 def test_leave_one_out_reusing_states_equals_rerunning(encoder):
     """Sentence separators inside the sequence, three classes, deletions split in chunks."""
     model = small_model(encoder, seed=3, n_classes=3)

@@ -24,7 +24,7 @@ from torch import nn
 from attnaudit.data.batching import pad
 from attnaudit.models import AttentionClassifier
 from attnaudit.models.activations import tanh
-from attnaudit.models.encoders import BiLSTMEncoder
+from attnaudit.models.encoders import AverageEncoder, BiLSTMEncoder, CNNEncoder
 
 
 class RecurrentCell:
@@ -143,13 +143,66 @@ def recurrent_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: 
         run_rows(cell, projected.reshape(b * t, -1), source, target, steps, tuple(start), flat,
                  rows_per_chunk)  # fmt: skip
         halves.append(hidden)
-    # attention and decoder over cache-sized slices of the deletions
-    real, probs = model.masks(shortened)[1], []
-    for s in range(0, n_pairs, rows_per_chunk):
-        hidden = torch.cat([half[s : s + rows_per_chunk] for half in halves], dim=-1)
+    return attend_and_decode(model, halves, model.masks(shortened)[1], rows_per_chunk)
+
+
+def attend_and_decode(model: AttentionClassifier, parts: list[torch.Tensor], real: torch.Tensor,
+                      rows_per_chunk: int) -> torch.Tensor:  # fmt: skip
+    """Output distributions from hidden states given as feature blocks `parts` (N, T, .),
+    attention and decoder over cache-sized slices of the deletions."""
+    probs = []
+    for s in range(0, len(real), rows_per_chunk):
+        hidden = torch.cat([part[s : s + rows_per_chunk] for part in parts], dim=-1)
         weights = model.attend(hidden, real[s : s + rows_per_chunk])
         probs.append(model.probabilities(model.decode(hidden, weights)))
     return torch.cat(probs)
+
+
+def window_radius(encoder: torch.nn.Module) -> int | None:
+    """How many tokens either side an encoder's state sees: 0 for the no-encoder model,
+    k // 2 for same-padded convolutions of odd widths k; None for anything else."""
+    if isinstance(encoder, AverageEncoder):
+        return 0
+    if isinstance(encoder, CNNEncoder):
+        widths = [conv.kernel_size[0] for conv in encoder.convs]
+        if all(
+            w % 2 == 1 and conv.padding[0] == w // 2
+            for w, conv in zip(widths, encoder.convs, strict=True)
+        ):
+            return max(widths) // 2
+    return None
+
+
+def local_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: torch.Tensor,
+                    deleted: torch.Tensor, shortened: torch.Tensor,
+                    rows_per_chunk: int = ROWS_PER_CHUNK) -> torch.Tensor:  # fmt: skip
+    """The same for encoders that see a window of r tokens either side (a same-padded CNN
+    with kernels up to 2r + 1 wide; the no-encoder model, r = 0): deleting token t changes
+    only new positions t - r .. t + r - 1; before them the states are the old ones, after
+    them the old ones shifted by one. Only that window is recomputed."""
+    encoder = model.encoder
+    radius = window_radius(encoder)
+    present = model.masks(tokens)[0]
+    old = encoder(model.embedding(tokens), present.sum(1), present)
+    b, t = tokens.shape
+    n_pairs, width = shortened.shape
+    cols = torch.arange(width).unsqueeze(0)
+    source = torch.where(cols < deleted.unsqueeze(1), cols, cols + 1).clamp(max=t - 1)
+    hidden = old[rows.unsqueeze(1), source]
+    if radius:
+        # a patch of the shortened sequence, t - 2r .. t + 2r - 1, holds the receptive
+        # fields of the window's 2r positions
+        offsets = torch.arange(-2 * radius, 2 * radius)
+        at = deleted.unsqueeze(1) + offsets
+        inside = (at >= 0) & (at < width)
+        patch = shortened.gather(1, at.clamp(0, width - 1)).masked_fill(~inside, 0)
+        mask = model.masks(patch)[0]
+        window = encoder(model.embedding(patch), mask.sum(1), mask)[:, radius : 3 * radius]
+        at = at[:, radius : 3 * radius]
+        keep = (at >= 0) & (at < width)
+        pair = torch.arange(n_pairs).unsqueeze(1).expand_as(at)
+        hidden[pair[keep], at[keep]] = window[keep]
+    return attend_and_decode(model, [hidden], model.masks(shortened)[1], rows_per_chunk)
 
 
 def rerun_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: torch.Tensor,
@@ -178,8 +231,11 @@ def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, per_pass: int 
     """Per instance, the output change of deleting each real token; NaN for length-1 inputs
     (deleting the only token leaves nothing to attend to)."""
     model.eval()
-    flat_recurrent = not model.hierarchical and isinstance(model.encoder, BiLSTMEncoder)
-    run = recurrent_deletions if flat_recurrent else rerun_deletions
+    run = rerun_deletions
+    if not model.hierarchical and isinstance(model.encoder, BiLSTMEncoder):
+        run = recurrent_deletions
+    elif not model.hierarchical and window_radius(model.encoder) is not None:
+        run = local_deletions
     ids = list(rows["token_ids"])
     out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
     for index in length_groups(np.array([len(s) for s in ids]), per_pass):
