@@ -31,8 +31,8 @@ def learned_vs_uniform(metrics: Sequence[str], csv: str, markdown: str, figure: 
     table = tables.learned_vs_uniform(runs)
     publish(
         table, csv, markdown,
-        "Test F1 (positive class), mean ± std over seeds (number of seeds), learned vs "
-        "uniform attention.",
+        "Test F1 (binary tasks: of the positive class; k-class tasks: macro average over "
+        "classes), mean ± std over seeds (number of seeds), learned vs uniform attention.",
         tables.learned_vs_uniform_markdown(table),
     )  # fmt: skip
     figures.learned_vs_uniform(runs, figure)
