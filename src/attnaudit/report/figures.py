@@ -188,7 +188,8 @@ def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) 
             dataset, model = sub["dataset"].iloc[0], sub["model"].iloc[0]
             share = never[(never["dataset"] == dataset) & (never["model"] == model)]
             shares = dict(zip(share["ranking"], share["never_flipped"], strict=True))
-            labels = [f"{r}\n(never {shares.get(r, np.nan):.0%})" for r in rankings]
+            labels = [f"{r}\n(never {shares[r]:.0%})" if r in shares else f"{r}\n(not run)"
+                      for r in rankings]  # fmt: skip
             overall = dict(zip(share["ranking"], share["median_fraction_all"], strict=True))
             ax.scatter(range(len(rankings)), [overall.get(r, np.nan) for r in rankings],
                        marker="D", s=18, color="#d62728", zorder=3,
