@@ -8,7 +8,10 @@ t (starting from the state at t + 1) are recomputed, and every token's input pro
 computed once. The result is the same model run, not an approximation (tests compare it
 with one full run per deletion). The recomputed recurrences of all deletions of a group of
 instances run together in a time-step loop over a shrinking prefix of rows (the layout of
-a packed sequence). Other encoders re-run on the stacked shortened sequences.
+a packed sequence). A convolutional encoder's states change only within its kernel radius
+of the deletion (none for the no-encoder model): that window is recomputed and the other
+states are the old ones, shifted past t. Other models (hierarchical ones) re-run on the
+stacked shortened sequences.
 
 Memory stays bounded: instances are grouped by length, and the deletions of a group are
 evaluated in chunks of at most `max_elements` (deletions x sequence length) entries.
