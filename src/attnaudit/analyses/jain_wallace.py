@@ -125,10 +125,10 @@ def adversary_gradient(engine: Engine, batch: EncodedBatch, weights: torch.Tenso
     pair_weight = torch.where(first == 0, 1.0, 1.0 / (k * (k - 1)) if k > 1 else 0.0).view(1, -1, 1)
     dists = torch.cat([batch.attention.unsqueeze(1), weights], dim=1)
     log_d = torch.log(dists + 1e-10)
-    log_m = torch.log(0.5 * (dists[:, first] + dists[:, second]) + 1e-10)
+    log_m = torch.log(0.5 * (dists.index_select(1, first) + dists.index_select(1, second)) + 1e-10)
     d_dists = torch.zeros_like(dists)
-    d_dists.index_add_(1, first, pair_weight * (log_d[:, first] - log_m))
-    d_dists.index_add_(1, second, pair_weight * (log_d[:, second] - log_m))
+    d_dists.index_add_(1, first, pair_weight * (log_d.index_select(1, first) - log_m))
+    d_dists.index_add_(1, second, pair_weight * (log_d.index_select(1, second) - log_m))
     return grad - 0.5 * d_dists[:, 1:]
 
 
@@ -144,7 +144,7 @@ def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict):
     uniform = -torch.log(batch.lengths.float()).view(b, 1, 1).expand(b, k, t)
     noise = per_instance(torch.randn, cfg["seed"], batch, (k,)) * float(cfg["init_noise"])
     logits = (uniform + noise).clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([logits], lr=float(cfg["lr"]), amsgrad=True)
+    optimizer = torch.optim.Adam([logits], lr=float(cfg["lr"]), amsgrad=True, fused=True)
     with torch.no_grad():
         for _ in range(int(cfg["steps"])):
             weights = torch.softmax(logits.masked_fill(padding, float("-inf")), dim=-1)
