@@ -122,7 +122,7 @@ def test_leave_one_out_reusing_states_equals_rerunning(encoder):
             rows_of, deleted = model.masks(tokens)[1].nonzero(as_tuple=True)
             keep = torch.arange(len(seq) - 1).unsqueeze(0)
             shortened = tokens[rows_of.unsqueeze(1), keep + (keep >= deleted.unsqueeze(1)).long()]
-            expected = leave_one_out.rerun_deletions(model, tokens, rows_of, deleted, shortened)
+            expected = leave_one_out.rerun_deletions(model, tokens)(rows_of, deleted, shortened)
             base = model.probabilities(model(tokens)[0])
             change = 0.5 * (expected - base).abs().sum(-1)
             assert len(reused[i]) == real[i]

@@ -19,12 +19,15 @@ evaluated in chunks of at most `max_elements` (deletions x sequence length) entr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
 from attnaudit.data.batching import pad
+from attnaudit.data.tokens import PAD_ID
 from attnaudit.models import AttentionClassifier
 from attnaudit.models.activations import tanh
 from attnaudit.models.encoders import AverageEncoder, BiLSTMEncoder, CNNEncoder
@@ -110,43 +113,53 @@ def run_rows(cell: RecurrentCell, projected: torch.Tensor, inputs: torch.Tensor,
 
 ROWS_PER_CHUNK = 1024  # deletions whose states and gates fit in a 2-core machine's cache
 
+# Given the rows of a group, the deleted position and the shortened sequences (N, T - 1) of
+# a chunk of deletions, their output distributions (N, C).
+Deletions = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
-def recurrent_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: torch.Tensor,
-                        deleted: torch.Tensor, shortened: torch.Tensor,
-                        rows_per_chunk: int = ROWS_PER_CHUNK) -> torch.Tensor:  # fmt: skip
-    """Output distributions of the model on `shortened` (row `rows[p]` of `tokens` without
-    position `deleted[p]`), reusing the unchanged recurrent states (BiLSTM / BiGRU)."""
+
+def recurrent_deletions(model: AttentionClassifier, tokens: torch.Tensor,
+                        rows_per_chunk: int = ROWS_PER_CHUNK) -> Deletions:  # fmt: skip
+    """For a BiLSTM / BiGRU: the stored states of both directions on `tokens`, computed once
+    per group, and the function that evaluates deletions reusing the unchanged ones."""
     rnn = model.encoder.rnn
     lengths = model.masks(tokens)[0].sum(1)
     embedded = model.embedding(tokens)
     b, t = tokens.shape
-    n_pairs, width = shortened.shape
-    cols = torch.arange(width).unsqueeze(0)
-    halves = []
+    directions = []
     for suffix, reverse in (("", False), ("_reverse", True)):
         cell = RecurrentCell(rnn, suffix)
         projected = cell.project(embedded)
-        states = base_states(cell, projected, lengths, reverse)
-        # the unchanged states: forward at new position j < t is old j (column j + 1);
-        # backward at new position j >= t is old j + 1 (column j + 2)
-        # (padding: column 0, the zero state)
-        column = (cols + (2 if reverse else 1)).clamp(max=t + 1)
-        column = column.masked_fill(cols >= (lengths[rows] - 1).unsqueeze(1), 0)
-        hidden = states[0][rows.unsqueeze(1), column]
-        if reverse:  # from the state after tokens L - 1 .. t + 1, over tokens t - 1 .. 0
-            steps, start = deleted, (x[rows, deleted + 2] for x in states)
-            offsets = -torch.arange(int(steps.max()))
-        else:  # from the state after tokens 0 .. t - 1, over tokens t + 1 .. L - 1
-            steps, start = lengths[rows] - 1 - deleted, (x[rows, deleted] for x in states)
-            offsets = torch.arange(int(steps.max()))
-        new_position = (deleted - 1 if reverse else deleted).unsqueeze(1) + offsets
-        source = rows.unsqueeze(1) * t + (new_position + (0 if reverse else 1)).clamp(0, t - 1)
-        target = torch.arange(n_pairs).unsqueeze(1) * width + new_position.clamp(0, width - 1)
-        flat = hidden.reshape(n_pairs * width, -1)
-        run_rows(cell, projected.reshape(b * t, -1), source, target, steps, tuple(start), flat,
-                 rows_per_chunk)  # fmt: skip
-        halves.append(hidden)
-    return attend_and_decode(model, halves, model.masks(shortened)[1], rows_per_chunk)
+        directions.append((cell, projected, base_states(cell, projected, lengths, reverse)))
+
+    def run(rows: torch.Tensor, deleted: torch.Tensor, shortened: torch.Tensor):
+        n_pairs, width = shortened.shape
+        cols = torch.arange(width).unsqueeze(0)
+        halves = []
+        for reverse, (cell, projected, states) in zip((False, True), directions, strict=True):
+            # the unchanged states: forward at new position j < t is old j (column j + 1);
+            # backward at new position j >= t is old j + 1 (column j + 2)
+            # (padding: column 0, the zero state)
+            column = (cols + (2 if reverse else 1)).clamp(max=t + 1)
+            column = column.masked_fill(cols >= (lengths[rows] - 1).unsqueeze(1), 0)
+            hidden = states[0][rows.unsqueeze(1), column]
+            if reverse:  # from the state after tokens L - 1 .. t + 1, over tokens t - 1 .. 0
+                steps, start = deleted, (x[rows, deleted + 2] for x in states)
+                offsets = -torch.arange(int(steps.max()))
+            else:  # from the state after tokens 0 .. t - 1, over tokens t + 1 .. L - 1
+                steps, start = lengths[rows] - 1 - deleted, (x[rows, deleted] for x in states)
+                offsets = torch.arange(int(steps.max()))
+            new_position = (deleted - 1 if reverse else deleted).unsqueeze(1) + offsets
+            shift = 0 if reverse else 1
+            source = rows.unsqueeze(1) * t + (new_position + shift).clamp(0, t - 1)
+            target = torch.arange(n_pairs).unsqueeze(1) * width + new_position.clamp(0, width - 1)
+            flat = hidden.reshape(n_pairs * width, -1)
+            run_rows(cell, projected.reshape(b * t, -1), source, target, steps, tuple(start),
+                     flat, rows_per_chunk)  # fmt: skip
+            halves.append(hidden)
+        return attend_and_decode(model, halves, model.masks(shortened)[1], rows_per_chunk)
+
+    return run
 
 
 def attend_and_decode(model: AttentionClassifier, parts: list[torch.Tensor], real: torch.Tensor,
@@ -176,42 +189,44 @@ def window_radius(encoder: torch.nn.Module) -> int | None:
     return None
 
 
-def local_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: torch.Tensor,
-                    deleted: torch.Tensor, shortened: torch.Tensor,
-                    rows_per_chunk: int = ROWS_PER_CHUNK) -> torch.Tensor:  # fmt: skip
-    """The same for encoders that see a window of r tokens either side (a same-padded CNN
-    with kernels up to 2r + 1 wide; the no-encoder model, r = 0): deleting token t changes
-    only new positions t - r .. t + r - 1; before them the states are the old ones, after
-    them the old ones shifted by one. Only that window is recomputed."""
+def local_deletions(model: AttentionClassifier, tokens: torch.Tensor,
+                    rows_per_chunk: int = ROWS_PER_CHUNK) -> Deletions:  # fmt: skip
+    """For encoders that see a window of r tokens either side (a same-padded CNN with
+    kernels up to 2r + 1 wide; the no-encoder model, r = 0): deleting token t changes only
+    new positions t - r .. t + r - 1; before them the states are the old ones (computed
+    once per group), after them the old ones shifted by one. Only that window is
+    recomputed."""
     encoder = model.encoder
     radius = window_radius(encoder)
     present = model.masks(tokens)[0]
     old = encoder(model.embedding(tokens), present.sum(1), present)
-    b, t = tokens.shape
-    n_pairs, width = shortened.shape
-    cols = torch.arange(width).unsqueeze(0)
-    source = torch.where(cols < deleted.unsqueeze(1), cols, cols + 1).clamp(max=t - 1)
-    hidden = old[rows.unsqueeze(1), source]
-    if radius:
-        # a patch of the shortened sequence, t - 2r .. t + 2r - 1, holds the receptive
-        # fields of the window's 2r positions
-        offsets = torch.arange(-2 * radius, 2 * radius)
-        at = deleted.unsqueeze(1) + offsets
-        inside = (at >= 0) & (at < width)
-        patch = shortened.gather(1, at.clamp(0, width - 1)).masked_fill(~inside, 0)
-        mask = model.masks(patch)[0]
-        window = encoder(model.embedding(patch), mask.sum(1), mask)[:, radius : 3 * radius]
-        at = at[:, radius : 3 * radius]
-        keep = (at >= 0) & (at < width)
-        pair = torch.arange(n_pairs).unsqueeze(1).expand_as(at)
-        hidden[pair[keep], at[keep]] = window[keep]
-    return attend_and_decode(model, [hidden], model.masks(shortened)[1], rows_per_chunk)
+    t = tokens.shape[1]
+
+    def run(rows: torch.Tensor, deleted: torch.Tensor, shortened: torch.Tensor):
+        n_pairs, width = shortened.shape
+        cols = torch.arange(width).unsqueeze(0)
+        source = torch.where(cols < deleted.unsqueeze(1), cols, cols + 1).clamp(max=t - 1)
+        hidden = old[rows.unsqueeze(1), source]
+        if radius:
+            # a patch of the shortened sequence, t - 2r .. t + 2r - 1, holds the receptive
+            # fields of the window's 2r positions
+            at = deleted.unsqueeze(1) + torch.arange(-2 * radius, 2 * radius)
+            inside = (at >= 0) & (at < width)
+            patch = shortened.gather(1, at.clamp(0, width - 1)).masked_fill(~inside, PAD_ID)
+            mask = model.masks(patch)[0]
+            window = encoder(model.embedding(patch), mask.sum(1), mask)[:, radius : 3 * radius]
+            at = at[:, radius : 3 * radius]
+            keep = (at >= 0) & (at < width)
+            pair = torch.arange(n_pairs).unsqueeze(1).expand_as(at)
+            hidden[pair[keep], at[keep]] = window[keep]
+        return attend_and_decode(model, [hidden], model.masks(shortened)[1], rows_per_chunk)
+
+    return run
 
 
-def rerun_deletions(model: AttentionClassifier, tokens: torch.Tensor, rows: torch.Tensor,
-                    deleted: torch.Tensor, shortened: torch.Tensor) -> torch.Tensor:  # fmt: skip
-    """Output distributions of the whole model run on the shortened sequences."""
-    return model.probabilities(model(shortened)[0])
+def rerun_deletions(model: AttentionClassifier, tokens: torch.Tensor) -> Deletions:
+    """For any other model: the whole model run on the shortened sequences."""
+    return lambda rows, deleted, shortened: model.probabilities(model(shortened)[0])
 
 
 def length_groups(lengths: np.ndarray, per_group: int) -> list[list[int]]:
@@ -234,11 +249,11 @@ def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, per_pass: int 
     """Per instance, the output change of deleting each real token; NaN for length-1 inputs
     (deleting the only token leaves nothing to attend to)."""
     model.eval()
-    run = rerun_deletions
+    prepare = rerun_deletions
     if not model.hierarchical and isinstance(model.encoder, BiLSTMEncoder):
-        run = recurrent_deletions
+        prepare = recurrent_deletions
     elif not model.hierarchical and window_radius(model.encoder) is not None:
-        run = local_deletions
+        prepare = local_deletions
     ids = list(rows["token_ids"])
     out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
     for index in length_groups(np.array([len(s) for s in ids]), per_pass):
@@ -248,13 +263,12 @@ def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, per_pass: int 
         rows_of, deleted = real.nonzero(as_tuple=True)
         counts = real.sum(1).tolist()
         chunk = max(1, max_elements // tokens.shape[1])
-        probs = []
+        run, keep, probs = prepare(model, tokens), torch.arange(tokens.shape[1] - 1), []
         for s in range(0, len(deleted), chunk):
             r, d = rows_of[s : s + chunk], deleted[s : s + chunk]
-            keep = torch.arange(tokens.shape[1] - 1).unsqueeze(0)
             shortened = tokens[r.unsqueeze(1), keep + (keep >= d.unsqueeze(1)).long()]
-            shortened = shortened[:, : int((shortened != 0).sum(1).max())]
-            probs.append(run(model, tokens, r, d, shortened))
+            shortened = shortened[:, : int((shortened != PAD_ID).sum(1).max())]
+            probs.append(run(r, d, shortened))
         change = 0.5 * (torch.cat(probs) - base[rows_of]).abs().sum(-1)
         for i, part, n in zip(index, change.split(counts), counts, strict=True):
             out[i] = part.numpy().astype(np.float64) if n > 1 else np.full(n, np.nan)
