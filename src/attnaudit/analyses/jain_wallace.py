@@ -7,6 +7,7 @@ the analysis's settings, and returns one row per instance. Decoder-level work go
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -93,6 +94,15 @@ def permutation(
     return collect(parts, rows)
 
 
+@functools.cache
+def unordered_pairs(k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The unordered pairs (i < j) of [own attention, a_1 .. a_K] and their weights in the
+    loss: 1 for a pair with the own attention, 1 / (K (K - 1)) between two candidates."""
+    first, second = torch.triu_indices(k + 1, k + 1, offset=1)
+    weight = torch.where(first == 0, 1.0, 1.0 / (k * (k - 1)) if k > 1 else 0.0)
+    return first, second, weight.view(1, -1, 1)
+
+
 def adversary_gradient(engine: Engine, batch: EncodedBatch, weights: torch.Tensor, cfg: dict):
     """Gradient of the search's loss with respect to candidate attention `weights` (B, K, T).
 
@@ -120,9 +130,7 @@ def adversary_gradient(engine: Engine, batch: EncodedBatch, weights: torch.Tenso
     grad = float(cfg["lambda"]) * torch.matmul(
         d_out * active, batch.contributions.transpose(-1, -2)
     )
-    # JSD over unordered pairs of [own attention, a_1 .. a_K]
-    first, second = torch.triu_indices(k + 1, k + 1, offset=1)
-    pair_weight = torch.where(first == 0, 1.0, 1.0 / (k * (k - 1)) if k > 1 else 0.0).view(1, -1, 1)
+    first, second, pair_weight = unordered_pairs(k)
     dists = torch.cat([batch.attention.unsqueeze(1), weights], dim=1)
     log_d = torch.log(dists + 1e-10)
     log_m = torch.log(0.5 * (dists.index_select(1, first) + dists.index_select(1, second)) + 1e-10)
