@@ -1,0 +1,102 @@
+"""Analysis settings are declared once (attnaudit.settings): the schema, the defaults, the
+configs and docs/settings.md are derived from the declarations or checked against them."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jsonschema
+import pytest
+import yaml
+
+from attnaudit import config as config_module
+from attnaudit import settings
+from tests.workflow_runner import REPO
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+BLOCKS = [(s, b, cls) for s, blocks in settings.SECTIONS.items() for b, cls in blocks.items()]
+
+
+def test_docs_settings_page_is_generated_from_the_declarations():
+    page = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert page == settings.markdown(), (
+        "regenerate: python -m attnaudit.settings > docs/settings.md"
+    )
+
+
+@pytest.mark.parametrize(("section", "block", "cls"), BLOCKS)
+def test_schema_block_is_the_declaration(section, block, cls):
+    """Every field is a schema property with the field's default, and nothing else is."""
+    schema = config_module.full_schema(SCHEMA)["properties"][section]["properties"][block]
+    fields = {settings.config_key(f): f for f in dataclasses.fields(cls)}
+    assert set(schema["properties"]) == set(fields)
+    assert schema["additionalProperties"] is False
+    defaults = cls().params()
+    for key, spec in schema["properties"].items():
+        assert spec["default"] == defaults[key]
+        assert spec["description"] == fields[key].metadata["doc"]
+    assert cls.key == f"{section}.{block}"
+    assert cls.__doc__ and cls.__doc__.strip()  # the math, as in captum's attribute() docs
+
+
+@pytest.mark.parametrize(("section", "block", "cls"), BLOCKS)
+def test_defaults_are_valid_against_the_schema_and_their_own_limits(section, block, cls):
+    schema = config_module.full_schema(SCHEMA)["properties"][section]["properties"][block]
+    jsonschema.validate(cls().params(), schema)
+    assert cls.of(cls().params()) == cls()
+
+
+@pytest.mark.parametrize(
+    "path", ["config.yaml", *sorted(p.name for p in (REPO / "configs").glob("*.yaml"))]
+)
+def test_every_shipped_config_block_parses(path):
+    file = REPO / path if path == "config.yaml" else REPO / "configs" / path
+    config = yaml.safe_load(file.read_text(encoding="utf-8"))
+    for section, blocks in settings.SECTIONS.items():
+        for block, given in (config.get(section) or {}).items():
+            assert block in blocks, f"{path}: {section}.{block} is not a settings block"
+            blocks[block].of(given)
+
+
+@pytest.mark.parametrize(
+    ("cls", "given", "message"),
+    [
+        (settings.Adversary, {"lamda": 1.0}, "is not allowed here; allowed keys: ['batch_size'"),
+        (settings.Adversary, {"lambda": math.inf}, "is not a finite number"),
+        (settings.Adversary, {"lambda": math.nan}, "is not a finite number"),
+        (settings.Adversary, {"k": 0}, "is less than 1"),
+        (settings.Adversary, {"epsilon": 0.0}, "is not above 0"),
+        (settings.Adversary, {"steps": 10.5}, "is not an integer"),
+        (settings.Adversary, {"steps": True}, "is not an integer"),
+        (settings.Permutation, {"split": "valid"}, "is not one of"),
+        (settings.MultiWeight, {"rankings": []}, "needs at least 1"),
+        (settings.MultiWeight, {"rankings": ["loo", "loo"]}, "repeats an item"),
+        (settings.MultiWeight, {"rankings": ["lime"]}, "is not one of"),
+        (settings.Adversarial, {"lambdas": [0.1, -1.0]}, "is less than 0"),
+        (settings.GuidedMlp, {"base": "lstm"}, "does not match"),
+    ],
+)
+def test_bad_settings_name_the_key(cls, given, message):
+    key = f"{cls.key}.{next(iter(given))}"
+    with pytest.raises(settings.SettingsError, match=rf"config key '{key}'") as info:
+        cls.of(given)
+    assert message in str(info.value)
+
+
+def test_params_are_canonical_whatever_the_order_and_type_of_the_input():
+    a = settings.Adversary.of({"steps": 20, "lambda": 5, "k": 2})
+    b = settings.Adversary.of({"k": 2, "lambda": 5.0, "steps": 20})
+    assert a.params() == b.params() and repr(a.params()) == repr(b.params())
+    assert list(a.params()) == [settings.config_key(f) for f in dataclasses.fields(a)]
+    assert isinstance(a.params()["lambda"], float)
+
+
+def test_check_schema_fills_the_analysis_defaults_and_refuses_non_finite_numbers():
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    del config["jain_wallace"]["adversary"]
+    config_module.check_schema(config, SCHEMA)
+    assert config["jain_wallace"]["adversary"] == settings.Adversary().params()
+    config["training"]["lr"] = math.inf
+    with pytest.raises(config_module.ConfigError, match="'training.lr': inf is not a finite"):
+        config_module.check_schema(config, SCHEMA)
