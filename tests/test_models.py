@@ -93,3 +93,15 @@ def test_fasttext_header_is_skipped_and_bad_width_is_an_error(tmp_path):
     bad.write_text("film 1 2 3\ngood 4 5\n")
     with pytest.raises(ValueError, match="bad.txt:2: expected 3 values"):
         load_vectors(bad, ["film"])
+
+
+def test_the_catalog_names_exactly_the_model_classes():
+    """The workflow checks names against the torch-free catalog; each is a real class."""
+    from attnaudit.models import catalog
+    from attnaudit.models.attention import ATTENTIONS as ATTENTION_CLASSES
+    from attnaudit.models.encoders import ENCODERS as ENCODER_CLASSES
+    from attnaudit.models.hierarchical import HIERARCHICAL
+
+    assert set(catalog.FLAT_ENCODERS) == set(ENCODER_CLASSES)
+    assert set(catalog.HIERARCHICAL_ENCODERS) == set(HIERARCHICAL)
+    assert set(catalog.ATTENTIONS) == set(ATTENTION_CLASSES)

@@ -23,7 +23,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from attnaudit.data.registry import UNKNOWN, RemoteFile
+from attnaudit.data.remote import UNKNOWN, RemoteFile
 from attnaudit.io import atomic_path
 
 CHUNK = 1 << 20

@@ -27,10 +27,11 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data import agnews, imdb, newsgroups, sst, sst2, synthetic, tabular, zhang
-from attnaudit.data.errors import DatasetError
+from attnaudit.data.remote import UNKNOWN, RemoteFile, override_files
+
+__all__ = ["UNKNOWN", "DatasetSpec", "RemoteFile", "get_spec", "n_classes_for", "resolve_files"]
 
 Parser = Callable[[Sequence[Path], dict[str, Any]], pd.DataFrame]
-UNKNOWN = "unknown"  # a checksum that no one has published: the download is not verified
 
 
 class UnknownDatasetError(KeyError):
@@ -38,29 +39,6 @@ class UnknownDatasetError(KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    """One file to download: official address, SHA-256, and its name on disk and in a mirror.
-
-    With `member`, `url` is an archive (zip or tar) and the file is that member of it:
-    `sha256` is the member's checksum and `archive_sha256` the archive's (either may be
-    "unknown"). A mirror holds the file itself under `mirror_name` (default: `filename`),
-    checked against `mirror_sha256` (default: `sha256`).
-    """
-
-    url: str
-    sha256: str
-    filename: str
-    member: str = ""
-    archive_sha256: str = ""
-    mirror_name: str = ""
-    mirror_sha256: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "mirror_name", self.mirror_name or self.filename)
-        object.__setattr__(self, "mirror_sha256", self.mirror_sha256 or self.sha256)
 
 
 @dataclass(frozen=True)
@@ -242,8 +220,6 @@ REGISTRY["20news_all"] = dataclasses.replace(
     "scikit-learn; official train/test, 10% of train as dev.",
 )
 
-_OVERRIDABLE = ("mirror_name", "mirror_sha256")
-
 
 def get_spec(dataset_type: str) -> DatasetSpec:
     try:
@@ -259,34 +235,6 @@ def resolve_files(spec: DatasetSpec, options: dict[str, Any]) -> list[RemoteFile
     """The files these options need, in parser order, with the `files` option's overrides."""
     files = spec.files_for(options) if spec.files_for else spec.files
     return override_files(f"dataset type {spec.name!r}", files, spec.files, options.get("files"))
-
-
-def override_files(
-    owner: str,
-    files: Sequence[RemoteFile],
-    known: Sequence[RemoteFile],
-    overrides: dict[str, dict[str, str]] | None,
-) -> list[RemoteFile]:
-    """`files` with per-file `mirror_name` / `mirror_sha256` overrides keyed by file name
-    (shared by datasets and word vectors); `owner` names the entry in error messages."""
-    overrides = overrides or {}
-    unknown = sorted(set(overrides) - {f.filename for f in known})
-    if unknown:
-        raise DatasetError(
-            f"{owner}: option `files` names unknown file(s) {unknown}; "
-            f"its files: {[f.filename for f in known]}"
-        )
-    resolved = []
-    for remote in files:
-        override = overrides.get(remote.filename) or {}
-        bad = sorted(set(override) - set(_OVERRIDABLE))
-        if bad:
-            raise DatasetError(
-                f"{owner}: option `files.{remote.filename}` has unknown "
-                f"key(s) {bad}; allowed: {list(_OVERRIDABLE)}"
-            )
-        resolved.append(dataclasses.replace(remote, **override))
-    return resolved
 
 
 def n_classes_for(spec: DatasetSpec, options: dict[str, Any]) -> int | None:

@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from attnaudit.config import ConfigError
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.registry import UNKNOWN, RemoteFile, override_files
+from attnaudit.data.remote import UNKNOWN, RemoteFile, override_files
 from attnaudit.data.tokens import PAD
+from attnaudit.errors import ConfigError
 
 OOV_POLICIES = ("zero", "random")
 COMMON_OPTIONS = ("type", "oov", "seed")

@@ -10,7 +10,7 @@ import numpy as np
 
 from attnaudit import io
 from attnaudit.data import download
-from attnaudit.data.registry import RemoteFile
+from attnaudit.data.remote import RemoteFile
 from attnaudit.models.embeddings import build_matrix, get_vectors
 
 log = logging.getLogger("attnaudit")

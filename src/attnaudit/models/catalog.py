@@ -1,0 +1,12 @@
+"""The encoder and attention names a config may use, known without importing torch.
+
+The workflow checks `encoders:` and `attentions:` against these names before any job runs,
+and plans without torch. Each name is a key of `encoders.ENCODERS`,
+`hierarchical.HIERARCHICAL` or `attention.ATTENTIONS` (a test checks they agree): a new
+encoder is its class, its entry there, and its name here.
+"""
+
+FLAT_ENCODERS = ("lstm", "gru", "cnn", "average")
+HIERARCHICAL_ENCODERS = ("hangru", "hancnn", "hanaverage")  # sentence attention on top
+ENCODERS = (*FLAT_ENCODERS, *HIERARCHICAL_ENCODERS)
+ATTENTIONS = ("additive", "dot", "uniform")

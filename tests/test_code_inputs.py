@@ -1,0 +1,88 @@
+"""The library files a workflow script runs: the static import closure (code_inputs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from attnaudit.code_inputs import closure, imported_names, script_code
+from tests.workflow_runner import REPO
+
+SRC = REPO / "src"
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_closure_follows_imports_anywhere_in_a_file_and_includes_parent_packages(tmp_path):
+    write(
+        tmp_path,
+        {
+            "attnaudit/__init__.py": "",
+            "attnaudit/a/__init__.py": "",
+            "attnaudit/a/b.py": "import numpy\nfrom attnaudit import c\n",
+            "attnaudit/c.py": "def f():\n    from attnaudit.d import thing\n",
+            "attnaudit/d.py": "thing = 1\n",
+            "attnaudit/e.py": "from .d import thing\n",  # relative, not reached
+            "attnaudit/unused.py": "",
+        },
+    )
+    script = tmp_path.parent / f"{tmp_path.name}-script.py"
+    script.write_text("from attnaudit.a.b import x\n")
+    found = {p.relative_to(tmp_path).as_posix() for p in closure(tmp_path, [script])}
+    assert found == {
+        "attnaudit/__init__.py", "attnaudit/a/__init__.py", "attnaudit/a/b.py",
+        "attnaudit/c.py", "attnaudit/d.py",
+    }  # fmt: skip
+
+
+def test_relative_imports_resolve_against_the_package(tmp_path):
+    write(tmp_path, {"attnaudit/__init__.py": "", "attnaudit/e.py": "from .d import thing\n"})
+    assert imported_names(tmp_path / "attnaudit/e.py", "attnaudit") == {
+        "attnaudit.d", "attnaudit.d.thing"
+    }  # fmt: skip
+
+
+def loaded_modules(script: str, *modules: str) -> set[str]:
+    """The attnaudit files a script's imports (and `modules`) load, read from sys.modules of
+    a fresh interpreter: what the static closure must cover."""
+    header = "\n".join(
+        line
+        for line in (REPO / "workflow/scripts" / script).read_text().splitlines()
+        if line.startswith(("from attnaudit", "import attnaudit"))
+    )
+    code = (
+        f"{header}\nimport importlib, sys\n"
+        + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+        + "print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
+        "if n.split('.')[0] == 'attnaudit' and getattr(m, '__file__', None)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
+    return {str(Path(p).resolve()) for p in out.split()}
+
+
+def test_the_static_closure_covers_what_every_script_really_imports():
+    """For every workflow script, each attnaudit module loaded at run time is a code input
+    (the static closure may list more: imports inside functions that did not run)."""
+    family_modules = {"analysis.py": ["attnaudit.analyses.jain_wallace",
+                                      "attnaudit.analyses.serrano_smith"]}  # fmt: skip
+    for script in sorted(p.name for p in (REPO / "workflow/scripts").glob("*.py")):
+        modules = family_modules.get(script, [])
+        static = {str(Path(p).resolve()) for p in script_code(
+            REPO / "workflow/scripts" / script, SRC.resolve(), *modules)}  # fmt: skip
+        missing = loaded_modules(script, *modules) - static
+        assert not missing, (script, missing)
+
+
+def test_training_code_does_not_reach_dataset_parsers_or_analysis_settings():
+    """Editing a parser of another dataset, or an analysis's settings, retrains nothing."""
+    train = {Path(p).name for p in script_code(REPO / "workflow/scripts/train.py", SRC)}
+    assert not {"imdb.py", "sst.py", "registry.py", "settings.py", "config.py"} & train
+    assert {"train.py", "encoders.py", "attention.py", "optim.py"} <= train
