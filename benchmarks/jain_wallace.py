@@ -28,7 +28,7 @@ from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.engine import Engine, tvd
 from attnaudit.importance import input_level, leave_one_out
-from attnaudit.models import ModelConfig
+from attnaudit.models.classifier import ModelConfig
 from attnaudit.train import fit
 
 ORIGINAL = {"training": 35.0, "gradient": 0.7, "leave-one-out": 3.9, "permutation": 3.7,

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
+from attnaudit import settings
 from attnaudit.analyses import jain_wallace
 from attnaudit.engine import Engine, jsd, tvd
 from attnaudit.models.attention import masked_softmax
@@ -94,7 +95,7 @@ def test_hand_written_adversary_gradient_equals_autograd(n_classes, rows):
     """The search's gradient against autograd of the loss as EXPERIMENTS.md writes it."""
     model = small_model("lstm", n_classes=n_classes)
     engine = Engine(model, batch_size=64)
-    cfg = {**jain_wallace.ADVERSARY_DEFAULTS, "epsilon": 0.002}
+    cfg = settings.Adversary.of({"epsilon": 0.002, "k": 4})
     batch = next(iter(engine.batches(rows[rows["token_ids"].map(len) > 3])))
     k = 4
     torch.manual_seed(0)
@@ -103,11 +104,11 @@ def test_hand_written_adversary_gradient_equals_autograd(n_classes, rows):
     own = batch.attention.unsqueeze(1)
     change = tvd(engine.probabilities(batch, weights), batch.probs.unsqueeze(1))
     pairs = jsd(weights.unsqueeze(2), weights.unsqueeze(1)).sum((1, 2)) / 2
-    loss = cfg["lambda"] * torch.relu(change - cfg["epsilon"]).sum() - (
+    loss = cfg.lam * torch.relu(change - cfg.epsilon).sum() - (
         jsd(weights, own).sum() + pairs.sum() / (k * (k - 1))
     )
     (expected,) = torch.autograd.grad(loss, weights)
-    assert (change > cfg["epsilon"]).any() and (change < cfg["epsilon"]).any()
-    got = jain_wallace.adversary_gradient(engine, batch, weights.detach(), {**cfg, "k": k})
+    assert (change > cfg.epsilon).any() and (change < cfg.epsilon).any()
+    got = jain_wallace.adversary_gradient(engine, batch, weights.detach(), cfg)
     real = batch.mask.unsqueeze(1)  # elsewhere the softmax's backward gives 0 either way
     torch.testing.assert_close(got * real, expected * real, atol=1e-4, rtol=1e-4)

@@ -1,9 +1,11 @@
 """The workflow on a real single-node SLURM, submitted through `--profile profiles/slurm`.
 
+Opt-in, because it installs system packages: with ATTNAUDIT_SLURM=1,
 tests/slurm/start_cluster.sh installs the Debian packages if missing and starts munged,
 slurmctld and slurmd on loopback (root only); the module fixture stops them by their PIDs.
 Where the cluster cannot start, the tests skip with the failing step and its reason; with
 ATTNAUDIT_SLURM=require (set by .ci/run) they fail instead, so CI never skips silently.
+Without the variable the module skips, saying how to run it, and installs nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ from tests.workflow_runner import REPO, snakemake, snakemake_command, write_conf
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 SCRIPTS = REPO / "tests" / "slurm"
+OPTED_IN = os.environ.get("ATTNAUDIT_SLURM", "") in ("1", "require")
 REQUIRED = os.environ.get("ATTNAUDIT_SLURM") == "require"
+if not OPTED_IN:
+    pytest.skip(
+        "the SLURM test is opt-in: ATTNAUDIT_SLURM=1 starts a single-node SLURM on loopback "
+        "(as root; it apt-get installs slurmctld slurmd slurm-client munge when missing), "
+        "ATTNAUDIT_SLURM=require also fails when the cluster cannot start",
+        allow_module_level=True,
+    )
 
 TINY = {
     "datasets": {

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from attnaudit.analyses import wiegreffe_pinter as wp
+from attnaudit.analyses.seed_variance import seed_variance
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SOS_ID
 from attnaudit.models import ModelConfig
@@ -134,16 +135,16 @@ def test_seed_variance_is_zero_for_identical_seeds():
     attention = [np.array([0.9, 0.1]), np.array([0.2, 0.3, 0.5])]
     probs = [np.array([0.8, 0.2]), np.array([0.3, 0.7])]
     same = pd.concat([predictions_of(s, attention, probs) for s in (3, 1, 2)])
-    out = wp.seed_variance(same)
+    out = seed_variance(same)
     assert (out["seed"] == 1).all() and list(out["other_seeds"].iloc[0]) == [2, 3]
     assert (out["median_jsd"] == 0).all() and (out["median_tvd"] == 0).all()
     assert list(out["max_attention"]) == [0.9, 0.5]
     other = predictions_of(2, [np.array([0.1, 0.9]), attention[1]], [probs[1], probs[1]])
-    out = wp.seed_variance(pd.concat([predictions_of(1, attention, probs), other]))
+    out = seed_variance(pd.concat([predictions_of(1, attention, probs), other]))
     assert out["jsd"].iloc[0][0] > 0.3 and out["jsd"].iloc[1][0] == 0
     assert out["tvd"].iloc[0][0] == pytest.approx(0.5)
     with pytest.raises(ValueError, match="another"):
-        wp.seed_variance(predictions_of(1, attention, probs))
+        seed_variance(predictions_of(1, attention, probs))
 
 
 def test_guided_and_adversarial_tables():

@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 
 from attnaudit.data.batching import bucketed_batches, pad
-from attnaudit.models import AttentionClassifier
+from attnaudit.models.classifier import AttentionClassifier
 
 
 @dataclass

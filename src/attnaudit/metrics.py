@@ -1,12 +1,14 @@
-"""Distances and scores used across the analyses: pure numpy/scipy, no torch state.
+"""Distances and scores used across the analyses: pure numpy/pandas/scipy, no torch state.
 
-Natural logarithms everywhere, so JSD lies in [0, ln 2].
+Natural logarithms everywhere, so JSD lies in [0, ln 2]. scipy.stats is imported where
+Kendall's tau needs it, not at module import: it takes a second to load, and training jobs,
+which import this module for their scores, never need it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+import pandas as pd
 
 _EPS = 1e-12
 
@@ -42,6 +44,8 @@ def kendall_tau(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     b = np.asarray(b, dtype=np.float64)
     if a.size < 2 or np.all(a == a[0]) or np.all(b == b[0]):
         return float("nan"), float("nan")
+    from scipy import stats
+
     res = stats.kendalltau(a, b)
     return float(res.statistic), float(res.pvalue)
 
@@ -79,5 +83,5 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     n_pos, n_neg = int(labels.sum()), int((~labels).sum())
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    ranks = stats.rankdata(scores)
+    ranks = pd.Series(np.asarray(scores, dtype=np.float64)).rank(method="average").to_numpy()
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))

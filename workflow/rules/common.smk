@@ -1,26 +1,33 @@
-# Config validation, and the one place where result paths are built from wildcards.
+# Config validation, the one place where result paths are built from wildcards, and the
+# library code each rule runs. Planning imports no torch (a login node needs no GPU stack).
 
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
-from attnaudit.config import ConfigError, check_names, check_schema
-from attnaudit.data.registry import UnknownDatasetError, get_spec, resolve_files
-from attnaudit.models.attention import ATTENTIONS
+from attnaudit import settings
+from attnaudit.code_inputs import module_path, script_code
+from attnaudit.config import ConfigError, canonical, check_names, check_schema
+from attnaudit.data.registry import (
+    REGISTRY,
+    UnknownDatasetError,
+    get_spec,
+    resolve_files,
+)
+from attnaudit.models import catalog
 from attnaudit.models.embeddings import check_config as check_embeddings
 from attnaudit.models.embeddings import get_vectors, resolve_vector_files
-from attnaudit.models.encoders import ENCODERS
-from attnaudit.models.hierarchical import HIERARCHICAL
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+SRC = Path(workflow.basedir) / "src"
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
 
 def check_config():
-    """Stop before any job runs, with one message naming the bad key."""
+    """Stop before any job runs, with one message naming the bad key; fill in defaults."""
     check_schema(config, SCHEMA)
-    check_names("encoders", config["encoders"], [*ENCODERS, *HIERARCHICAL])
-    check_names("attentions", config["attentions"], ATTENTIONS)
+    check_names("encoders", config["encoders"], catalog.ENCODERS)
+    check_names("attentions", config["attentions"], catalog.ATTENTIONS)
     for name, options in config["datasets"].items():
         try:
             get_spec(options.get("type", name))
@@ -33,9 +40,6 @@ try:
     check_config()
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
-validate(
-    config, "../schemas/config.schema.yaml"
-)  # passes now; fills in schema defaults
 
 
 # The software environment of every rule (for --software-deployment-method conda).
@@ -44,6 +48,8 @@ ENV = "../../envs/attnaudit.yaml"
 DATASETS = sorted(config["datasets"])
 MODELS = [f"{e}-{a}" for e in config["encoders"] for a in config["attentions"]]
 SEEDS = sorted(config["seeds"])
+TRAINING = canonical(config["training"])
+THREADS = config["training"]["threads"]  # of every training and analysis job
 
 RUN = "results/{dataset}/{encoder}-{attention}/seed{seed}"
 DATA = "results/{dataset}/data"
@@ -51,11 +57,10 @@ DATA = "results/{dataset}/data"
 VECTORS = "resources/embeddings/{embedding}"
 MATRIX = f"{DATA}/embeddings/{{embedding}}"
 REPORT = "results/report"
-# Wiegreffe & Pinter: seed variance of a dataset x model; per dataset a guide's attention
-# (every split), the guided MLP runs and the adversaries, each per seed
+# Wiegreffe & Pinter: seed variance of a dataset x model; per dataset and seed the guided
+# MLP runs (one folder per variant, with its guide's attention) and the adversaries
 WP_MODEL = "results/{dataset}/{encoder}-{attention}/wiegreffe_pinter"
 WP = "results/{dataset}/wiegreffe_pinter"
-GUIDE = f"{WP}/guides/{{variant}}/seed{{seed}}.parquet"
 GUIDED = f"{WP}/guided/{{variant}}/seed{{seed}}"
 ADVERSARY = f"{WP}/adversary/lambda{{lam}}/seed{{seed}}"
 
@@ -67,8 +72,45 @@ wildcard_constraints:
     seed="[0-9]+",
 
 
+def job_paths(kind, pattern):
+    """A rule's log and benchmark paths: results/{logs,benchmarks}/<kind>/<pattern>."""
+    stem = pattern.removeprefix("results/")
+    return (
+        f"results/logs/{kind}/{stem}.log",
+        f"results/benchmarks/{kind}/{stem}.tsv",
+    )
+
+
+# -- the library code a rule runs -----------------------------------------------------------
+def code(script, *modules):
+    """The library files that `script` (in workflow/scripts) imports, directly or not, and
+    `modules` it imports by name: a rule's inputs, so that editing one reruns its jobs.
+    """
+    return list(script_code(SCRIPTS / script, SRC, *modules))
+
+
+def parser_files(spec):
+    """The parser module of a dataset type: its parser's module, or the module named like
+    the type where the parser is a lambda in the registry."""
+    name = spec.parser.__module__
+    if name == "attnaudit.data.registry":
+        name = f"attnaudit.data.{spec.name}"
+    path = module_path(SRC, name)
+    return {str(path)} if path else set()
+
+
+ALL_PARSERS = set().union(*(parser_files(spec) for spec in REGISTRY.values()))
+
+
+def preprocess_code(wildcards):
+    """The preprocessing code, with only this dataset's parser among the parsers."""
+    spec = get_spec(dataset_options(wildcards.dataset).get("type", wildcards.dataset))
+    return sorted(set(code("preprocess.py")) - ALL_PARSERS | parser_files(spec))
+
+
+# -- config lookups ---------------------------------------------------------------------------
 def dataset_options(dataset):
-    return config["datasets"][dataset]
+    return canonical(config["datasets"][dataset])
 
 
 def dataset_files(wildcards):
@@ -84,7 +126,7 @@ def dataset_files(wildcards):
 
 
 def embedding_options(name):
-    return config["embeddings"][name]
+    return canonical(config["embeddings"][name])
 
 
 def embedding_inputs(wildcards):
@@ -125,21 +167,38 @@ def vector_remote(wildcards):
     )
 
 
-def library_code(*modules):
-    """Library source files as rule inputs, so editing an analysis's code reruns it.
+def remote_file(wildcards):
+    """What a download fetches (address, checksums, names): its params and cache key."""
+    from dataclasses import asdict
 
-    Snakemake tracks `script:` files but not the modules they import; listing them as
-    inputs makes an edit (a newer mtime) rerun exactly the rules that use them.
+    options = dataset_options(wildcards.dataset)
+    spec = get_spec(options.get("type", wildcards.dataset))
+    for remote in resolve_files(spec, options):
+        if remote.filename == wildcards.filename:
+            return asdict(remote)
+    raise WorkflowError(
+        f"dataset {wildcards.dataset!r} has no file {wildcards.filename!r}"
+    )
+
+
+def training_gpus():
+    """GPUs a training job asks the scheduler for: one when `training.device` is cuda.
+
+    `auto` asks for none; it takes a GPU only where the job already sees one.
     """
-    root = Path(workflow.basedir) / "src" / "attnaudit"
-    return [str(root / m) for m in modules]
+    return 1 if config["training"]["device"] == "cuda" else 0
 
 
+# -- runs ---------------------------------------------------------------------------------------
 def analysis_runs(path_pattern, flat_only=False):
     """Expand a per-run path over the runs with learned (non-uniform) attention; with
     `flat_only`, without hierarchical models (whose items are sentences, not tokens)."""
     learned = [a for a in config["attentions"] if a != "uniform"]
-    encoders = [e for e in config["encoders"] if not (flat_only and e in HIERARCHICAL)]
+    encoders = [
+        e
+        for e in config["encoders"]
+        if not (flat_only and e in catalog.HIERARCHICAL_ENCODERS)
+    ]
     return expand(
         path_pattern,
         dataset=DATASETS,
@@ -172,6 +231,18 @@ def run_path(dataset, model, seed, name):
     )[0]
 
 
+def family_settings(family):
+    """The settings blocks of an analysis family (canonical: schema defaults filled in)."""
+    return config[family]
+
+
+def family_outputs(family):
+    """One table per analysis of the family, named by its config block."""
+    return {
+        name: f"{RUN}/{family}/{name}.parquet" for name in settings.SECTIONS[family]
+    }
+
+
 def all_outputs():
     return [
         *runs(f"{RUN}/metrics.json"),
@@ -183,121 +254,6 @@ def all_outputs():
         *jain_wallace_outputs(),
         *serrano_smith_outputs(),
         *wiegreffe_pinter_outputs(),
-    ]
-
-
-def lambda_label(value):
-    """An adversary's lambda as it appears in paths (the `lam` wildcard): 0.1 -> '0.1'."""
-    return format(float(value), "g")
-
-
-def wiegreffe_pinter_outputs():
-    """Each item's tables and figures, where the runs it builds on are configured runs
-    (asked for by path, the other items train what they need)."""
-    cfg = config["wiegreffe_pinter"]
-    learned = [a for a in config["attentions"] if a != "uniform"]
-    outputs = []
-    if learned and len(SEEDS) > 1:
-        outputs += [
-            f"{REPORT}/wiegreffe_pinter/seed_variance.md",
-            f"{REPORT}/figures/wiegreffe_pinter_seed_variance.png",
-            f"{REPORT}/figures/wiegreffe_pinter_seed_jsd_vs_tvd.png",
-        ]
-    guided = cfg["guided_mlp"]
-    needs = {"own": guided["own"], "base": guided["base"]}
-    needs["adversary"] = cfg["adversarial"]["base"]
-    wanted = [needs[v] for v in guided["variants"] if v in needs]
-    if guided["variants"] and set(wanted) <= set(MODELS):
-        outputs.append(f"{REPORT}/wiegreffe_pinter/guided_mlp.md")
-    if cfg["adversarial"]["lambdas"] and cfg["adversarial"]["base"] in MODELS:
-        outputs += [
-            f"{REPORT}/wiegreffe_pinter/adversarial.md",
-            f"{REPORT}/figures/wiegreffe_pinter_adversarial.png",
-        ]
-    return outputs
-
-
-# Wiegreffe & Pinter: settings, checks (schema defaults in) and input functions.
-WP_CFG = config["wiegreffe_pinter"]
-WP_CODE = library_code("analyses/wiegreffe_pinter.py", "stages/wiegreffe_pinter.py")
-LAMBDAS = [lambda_label(x) for x in WP_CFG["adversarial"]["lambdas"]]
-LEARNED = [m for m in MODELS if not m.endswith("-uniform")]
-
-
-def check_wiegreffe_pinter():
-    """Model names, lambdas and the base seed of `wiegreffe_pinter:` (schema defaults in)."""
-    key = "wiegreffe_pinter"
-    if len(set(LAMBDAS)) != len(LAMBDAS):
-        raise ConfigError(
-            f"config key '{key}.adversarial.lambdas': {LAMBDAS} name the same path twice"
-        )
-    guided, adversarial = WP_CFG["guided_mlp"], WP_CFG["adversarial"]
-    check_names(f"{key}.guided_mlp.encoder", [guided["encoder"]], ENCODERS)
-    for name, model in [
-        ("guided_mlp.own", guided["own"]),
-        ("guided_mlp.base", guided["base"]),
-        ("adversarial.base", adversarial["base"]),
-    ]:
-        encoder, attention = model.split("-")
-        check_names(f"{key}.{name}", [encoder], ENCODERS)
-        check_names(f"{key}.{name}", [attention], ATTENTIONS)
-    base_seed = WP_CFG["seed_variance"]["base_seed"]
-    if base_seed is not None and base_seed not in SEEDS:
-        raise ConfigError(
-            f"config key '{key}.seed_variance.base_seed': {base_seed} is not one of {SEEDS}"
-        )
-
-
-try:
-    check_wiegreffe_pinter()
-except ConfigError as exc:
-    raise WorkflowError(f"invalid config: {exc}") from None
-
-
-def wp_guide_model(variant):
-    """The model whose attention guides a variant of the guided MLP, by name."""
-    guided = WP_CFG["guided_mlp"]
-    if variant == "adversary":
-        return f"adversary-lambda{lambda_label(guided['adversary_lambda'])}"
-    return guided[variant] if variant in ("own", "base") else "uniform"
-
-
-def wp_guide_checkpoint(wildcards):
-    """The guide model's checkpoint (same dataset and seed); none for uniform weights."""
-    variant = wildcards.variant
-    if variant == "uniform":
-        return []
-    if variant == "adversary":
-        lam = lambda_label(WP_CFG["guided_mlp"]["adversary_lambda"])
-        return expand(
-            f"{ADVERSARY}/model.pt",
-            dataset=wildcards.dataset,
-            lam=lam,
-            seed=wildcards.seed,
-        )[0]
-    model = WP_CFG["guided_mlp"][variant]
-    return run_path(wildcards.dataset, model, wildcards.seed, "model.pt")
-
-
-def wp_base_run(name):
-    """A file of the adversary's base run (same dataset and seed)."""
-    base = WP_CFG["adversarial"]["base"]
-    return lambda wc: run_path(wc.dataset, base, wc.seed, name)
-
-
-def wp_adversary_training():
-    """The training settings of an adversary: `training:` with its own epochs."""
-    epochs = WP_CFG["adversarial"]["epochs"] or config["training"]["epochs"]
-    return {**config["training"], "epochs": epochs}
-
-
-def wp_seed_variance_files(models):
-    """The seed-variance tables of `models` (names '<encoder>-<attention>'), every dataset."""
-    pattern = f"{WP_MODEL}/seed_variance.parquet"
-    return [
-        expand(pattern, dataset=d, encoder=e, attention=a)[0]
-        for d in DATASETS
-        for e, a in (m.split("-") for m in models)
     ]
 
 
@@ -322,47 +278,151 @@ def jain_wallace_outputs():
     ]
 
 
-# Cluster resources and cache keys: profiles/slurm, and `cache:` in data.smk.
+# -- Wiegreffe & Pinter: settings, checks and input functions -----------------------------------
+WP_CFG = config["wiegreffe_pinter"]
+LEARNED = [m for m in MODELS if not m.endswith("-uniform")]
 
 
-def training_gpus():
-    """GPUs a training job asks the scheduler for: one when `training.device` is cuda.
-
-    `auto` asks for none; it takes a GPU only where the job already sees one.
-    """
-    return 1 if config["training"]["device"] == "cuda" else 0
+def lambda_label(value):
+    """An adversary's lambda as it appears in paths (the `lam` wildcard): 0.1 -> '0.1'."""
+    return format(float(value), "g")
 
 
-def remote_file(wildcards):
-    """What a download fetches (address, checksums, names): its params and cache key."""
-    from dataclasses import asdict
-
-    options = dataset_options(wildcards.dataset)
-    spec = get_spec(options.get("type", wildcards.dataset))
-    for remote in resolve_files(spec, options):
-        if remote.filename == wildcards.filename:
-            return asdict(remote)
-    raise WorkflowError(
-        f"dataset {wildcards.dataset!r} has no file {wildcards.filename!r}"
-    )
+LAMBDAS = [lambda_label(x) for x in WP_CFG["adversarial"]["lambdas"]]
+# guided variants trained by wp_guided; `uniform` is the `<encoder>-uniform` run itself
+GUIDED_VARIANTS = [v for v in WP_CFG["guided_mlp"]["variants"] if v != "uniform"]
 
 
-# every model module (a new encoder's file too), the training loop, batching
-TRAIN_CODE = library_code(
-    "train.py",
-    "stages/training.py",
-    "data/batching.py",
-    *(f"models/{m.name}" for m in sorted(Path(library_code("models")[0]).glob("*.py"))),
-)
+def check_wiegreffe_pinter():
+    """Model names, lambdas and the base seed of `wiegreffe_pinter:` (schema defaults in)."""
+    key = "wiegreffe_pinter"
+    if len(set(LAMBDAS)) != len(LAMBDAS):
+        raise ConfigError(
+            f"config key '{key}.adversarial.lambdas': {LAMBDAS} name the same path twice"
+        )
+    guided, adversarial = WP_CFG["guided_mlp"], WP_CFG["adversarial"]
+    check_names(f"{key}.guided_mlp.encoder", [guided["encoder"]], catalog.FLAT_ENCODERS)
+    for name, model in [
+        ("guided_mlp.own", guided["own"]),
+        ("guided_mlp.base", guided["base"]),
+        ("adversarial.base", adversarial["base"]),
+    ]:
+        encoder, attention = model.split("-")
+        check_names(f"{key}.{name}", [encoder], catalog.FLAT_ENCODERS)
+        check_names(f"{key}.{name}", [attention], catalog.ATTENTIONS)
+    base_seed = WP_CFG["seed_variance"]["base_seed"]
+    if base_seed is not None and base_seed not in SEEDS:
+        raise ConfigError(
+            f"config key '{key}.seed_variance.base_seed': {base_seed} is not one of {SEEDS}"
+        )
 
 
-def preprocess_code(wildcards):
-    """The library code that preprocessing runs for this dataset, its parser included."""
-    spec = get_spec(dataset_options(wildcards.dataset).get("type", wildcards.dataset))
-    package, *module = spec.parser.__module__.split(".")  # attnaudit.data.sst
-    parser = str(Path(*module).with_suffix(".py"))  # data/sst.py
-    named = f"data/{spec.name}.py"
-    if parser == "data/registry.py" and Path(library_code(named)[0]).is_file():
-        parser = named  # a lambda in the registry around the module named like the type
-    shared = ["stages/data.py", "data/prepare.py", "data/tokens.py", "data/parsing.py"]
-    return library_code(*shared, *sorted({parser} - set(shared)))
+try:
+    check_wiegreffe_pinter()
+except ConfigError as exc:
+    raise WorkflowError(f"invalid config: {exc}") from None
+
+
+def wiegreffe_pinter_outputs():
+    """Each item's tables and figures, where the runs it builds on are configured runs
+    (asked for by path, the other items train what they need)."""
+    learned = [a for a in config["attentions"] if a != "uniform"]
+    outputs = []
+    if learned and len(SEEDS) > 1:
+        outputs += [
+            f"{REPORT}/wiegreffe_pinter/seed_variance.md",
+            f"{REPORT}/figures/wiegreffe_pinter_seed_variance.png",
+            f"{REPORT}/figures/wiegreffe_pinter_seed_jsd_vs_tvd.png",
+        ]
+    guided = WP_CFG["guided_mlp"]
+    needs = {
+        "own": guided["own"],
+        "base": guided["base"],
+        "adversary": WP_CFG["adversarial"]["base"],
+        "uniform": f"{guided['encoder']}-uniform",
+    }
+    wanted = [needs[v] for v in guided["variants"]]
+    if guided["variants"] and set(wanted) <= set(MODELS):
+        outputs.append(f"{REPORT}/wiegreffe_pinter/guided_mlp.md")
+    if WP_CFG["adversarial"]["lambdas"] and WP_CFG["adversarial"]["base"] in MODELS:
+        outputs += [
+            f"{REPORT}/wiegreffe_pinter/adversarial.md",
+            f"{REPORT}/figures/wiegreffe_pinter_adversarial.png",
+        ]
+    return outputs
+
+
+def wp_guides():
+    """Per guided variant (but uniform), the model whose attention guides it, by name."""
+    guided = WP_CFG["guided_mlp"]
+    names = {
+        "own": guided["own"],
+        "base": guided["base"],
+        "adversary": f"adversary-lambda{lambda_label(guided['adversary_lambda'])}",
+    }
+    return {v: names[v] for v in GUIDED_VARIANTS}
+
+
+def wp_guide_checkpoints(wildcards):
+    """The checkpoints of the guide models of a dataset and seed, by variant."""
+    guided = WP_CFG["guided_mlp"]
+    paths = {}
+    for variant in GUIDED_VARIANTS:
+        if variant == "adversary":
+            paths[variant] = expand(
+                f"{ADVERSARY}/model.pt",
+                dataset=wildcards.dataset,
+                lam=lambda_label(guided["adversary_lambda"]),
+                seed=wildcards.seed,
+            )[0]
+        else:
+            paths[variant] = run_path(
+                wildcards.dataset, guided[variant], wildcards.seed, "model.pt"
+            )
+    return paths
+
+
+def wp_guided_outputs():
+    """Per variant, the files of a run and the guide's attention on every split."""
+    names = {
+        "checkpoint": "model.pt",
+        "history": "epochs.csv",
+        "metrics": "metrics.json",
+        "predictions": "predictions.parquet",
+        "guide": "guide.parquet",
+    }
+    return {
+        f"{variant}_{kind}": f"{WP}/guided/{variant}/seed{{seed}}/{name}"
+        for variant in GUIDED_VARIANTS
+        for kind, name in names.items()
+    }
+
+
+def wp_uniform_runs():
+    """The metrics of the guided MLP's uniform variant: the `<encoder>-uniform` runs."""
+    if "uniform" not in WP_CFG["guided_mlp"]["variants"]:
+        return []
+    model = f"{WP_CFG['guided_mlp']['encoder']}-uniform"
+    return [run_path(d, model, s, "metrics.json") for d in DATASETS for s in SEEDS]
+
+
+def wp_base_run(name):
+    """A file of the adversary's base run (same dataset and seed)."""
+    base = WP_CFG["adversarial"]["base"]
+    return lambda wc: run_path(wc.dataset, base, wc.seed, name)
+
+
+def wp_adversary_training():
+    """The training settings of an adversary: `training:` with its own epochs."""
+    epochs = WP_CFG["adversarial"]["epochs"] or config["training"]["epochs"]
+    return {**TRAINING, "epochs": epochs}
+
+
+def wp_seed_variance_files(models):
+    """The seed-variance tables of `models` (names '<encoder>-<attention>'), every dataset."""
+    pattern = f"{WP_MODEL}/seed_variance.parquet"
+    return [
+        expand(pattern, dataset=d, encoder=e, attention=a)[0]
+        for d in DATASETS
+        for e, a in (m.split("-") for m in models)
+    ]

@@ -5,7 +5,8 @@
 # rules (a cache hit has nothing to measure), so these two have none.
 
 
-# Compute nodes often have no internet: downloads run on the submitting host.
+# Compute nodes often have no internet: downloads run on the submitting host. A download is
+# verified by its checksum, so it lists no library code: a code edit never refetches.
 localrules:
     download,
 
@@ -40,6 +41,9 @@ rule preprocess:
     cache: "omit-software"
     conda:
         ENV
+    resources:
+        mem_mb=8000,  # a corpus is parsed and tokenised in memory
+        runtime=60,
     params:
         dataset=lambda wc: wc.dataset,
         options=lambda wc: dataset_options(wc.dataset),

@@ -35,6 +35,7 @@ rule embedding_matrix:
         tokens=f"{DATA}/tokens.parquet",
         vocab=f"{DATA}/vocab.json",
         sources=vector_files,
+        code=code("embedding_matrix.py"),
     output:
         matrix=f"{MATRIX}.npy",
         info=f"{MATRIX}.json",
@@ -46,6 +47,9 @@ rule embedding_matrix:
         embedding="[A-Za-z0-9_]+",
     conda:
         ENV
+    resources:
+        mem_mb=4000,  # word2vec training, or a vectors file read line by line
+        runtime=60,
     params:
         options=lambda wc: embedding_options(wc.embedding),
     script:

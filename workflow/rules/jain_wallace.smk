@@ -1,104 +1,86 @@
 # Jain & Wallace (2019): importance agreement, permutation, adversarial attention, on flat
 # models (their token-level importance measures have no sentence-level counterpart).
-# One job per dataset x learned-attention model x seed and analysis; each analysis has its
-# own params, so editing one analysis's settings reruns only it and its aggregate.
+# One job per dataset x learned-attention model x seed runs the three (one model load,
+# one process start-up: the start-up costs more than a small model's analyses). Each
+# analysis keeps its own settings block and output table; editing any block reruns these
+# jobs and the tables built on them, never training.
 
 
-rule jw_analysis:
+rule jain_wallace:
     input:
         checkpoint=f"{RUN}/model.pt",
         tokens=f"{DATA}/tokens.parquet",
-        code=library_code(
-            "engine.py",
-            "analyses/jain_wallace.py",
-            "importance/input_level.py",
-            "importance/leave_one_out.py",
-        ),
+        code=code("analysis.py", "attnaudit.analyses.jain_wallace"),
     output:
-        f"{RUN}/jain_wallace/{{analysis}}.parquet",
+        **family_outputs("jain_wallace"),
     log:
-        f"results/logs/jain_wallace/{RUN.removeprefix('results/')}/{{analysis}}.log",
+        job_paths("jain_wallace", RUN)[0],
     benchmark:
-        f"results/benchmarks/jain_wallace/{RUN.removeprefix('results/')}/{{analysis}}.tsv"
-    wildcard_constraints:
-        analysis="importance|permutation|adversary",
+        job_paths("jain_wallace", RUN)[1]
+    group:
+        "analyses"
     conda:
         ENV
+    threads: THREADS
+    resources:
+        mem_mb=4000,
+        runtime=120,
     params:
         family="jain_wallace",
-        analysis=lambda wc: wc.analysis,
-        settings=lambda wc: config["jain_wallace"][wc.analysis],
+        settings=family_settings("jain_wallace"),
     script:
         "../scripts/analysis.py"
 
 
-rule jw_tau:
+# The three tables and figures of the family in one job (seconds: a job's start-up costs
+# more than any of them).
+rule report_jain_wallace:
     input:
-        analysis_runs(f"{RUN}/jain_wallace/importance.parquet", flat_only=True),
+        importance=analysis_runs(
+            f"{RUN}/jain_wallace/importance.parquet", flat_only=True
+        ),
+        permutation=analysis_runs(
+            f"{RUN}/jain_wallace/permutation.parquet", flat_only=True
+        ),
+        adversary=analysis_runs(f"{RUN}/jain_wallace/adversary.parquet", flat_only=True),
+        code=code("aggregate.py"),
     output:
-        per_seed=f"{REPORT}/jain_wallace/tau_per_seed.csv",
-        csv=f"{REPORT}/jain_wallace/tau.csv",
-        markdown=f"{REPORT}/jain_wallace/tau.md",
-    log:
-        "results/logs/report/jain_wallace_tau.log",
-    benchmark:
-        "results/benchmarks/report/jain_wallace_tau.tsv"
-    conda:
-        ENV
-    params:
-        aggregate="jain_wallace_tau",
-    script:
-        "../scripts/aggregate.py"
-
-
-rule jw_permutation_report:
-    input:
-        analysis_runs(f"{RUN}/jain_wallace/permutation.parquet", flat_only=True),
-    output:
-        csv=f"{REPORT}/jain_wallace/permutation_by_max_attention.csv",
-        figure=report(
+        tau_per_seed=f"{REPORT}/jain_wallace/tau_per_seed.csv",
+        tau_csv=f"{REPORT}/jain_wallace/tau.csv",
+        tau_markdown=f"{REPORT}/jain_wallace/tau.md",
+        permutation_csv=f"{REPORT}/jain_wallace/permutation_by_max_attention.csv",
+        permutation_figure=report(
             f"{REPORT}/figures/jain_wallace_permutation.png",
             caption="../report/jain_wallace_permutation.rst",
             category="Jain & Wallace",
             subcategory="Permutation",
         ),
-    log:
-        "results/logs/report/jain_wallace_permutation.log",
-    benchmark:
-        "results/benchmarks/report/jain_wallace_permutation.tsv"
-    conda:
-        ENV
-    params:
-        aggregate="jain_wallace_permutation",
-    script:
-        "../scripts/aggregate.py"
-
-
-rule jw_adversary_report:
-    input:
-        analysis_runs(f"{RUN}/jain_wallace/adversary.parquet", flat_only=True),
-    output:
-        csv=f"{REPORT}/jain_wallace/adversary.csv",
-        binned_csv=f"{REPORT}/jain_wallace/adversary_by_max_attention.csv",
-        histogram=report(
+        adversary_csv=f"{REPORT}/jain_wallace/adversary.csv",
+        adversary_binned_csv=f"{REPORT}/jain_wallace/adversary_by_max_attention.csv",
+        adversary_histogram=report(
             f"{REPORT}/figures/jain_wallace_adversary_histogram.png",
             caption="../report/jain_wallace_adversary_histogram.rst",
             category="Jain & Wallace",
             subcategory="Adversarial attention",
         ),
-        by_attention=report(
+        adversary_by_attention=report(
             f"{REPORT}/figures/jain_wallace_adversary_by_max_attention.png",
             caption="../report/jain_wallace_adversary_by_max_attention.rst",
             category="Jain & Wallace",
             subcategory="Adversarial attention",
         ),
     log:
-        "results/logs/report/jain_wallace_adversary.log",
+        "results/logs/report/jain_wallace.log",
     benchmark:
-        "results/benchmarks/report/jain_wallace_adversary.tsv"
+        "results/benchmarks/report/jain_wallace.tsv"
+    group:
+        "aggregates"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        aggregate="jain_wallace_adversary",
+        aggregate="jain_wallace",
     script:
         "../scripts/aggregate.py"

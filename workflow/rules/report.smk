@@ -4,6 +4,7 @@
 rule learned_vs_uniform:
     input:
         metrics=runs(f"{RUN}/metrics.json"),
+        code=code("learned_vs_uniform.py"),
     output:
         csv=f"{REPORT}/learned_vs_uniform.csv",
         markdown=f"{REPORT}/learned_vs_uniform.md",
@@ -17,8 +18,13 @@ rule learned_vs_uniform:
         "results/logs/report/learned_vs_uniform.log",
     benchmark:
         "results/benchmarks/report/learned_vs_uniform.tsv"
+    group:
+        "aggregates"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     script:
         "../scripts/learned_vs_uniform.py"
 
@@ -26,6 +32,7 @@ rule learned_vs_uniform:
 rule dataset_statistics:
     input:
         summaries=expand(f"{DATA}/summary.json", dataset=DATASETS),
+        code=code("dataset_statistics.py"),
     output:
         csv=report(
             f"{REPORT}/dataset_statistics.csv",
@@ -37,7 +44,12 @@ rule dataset_statistics:
         "results/logs/report/dataset_statistics.log",
     benchmark:
         "results/benchmarks/report/dataset_statistics.tsv"
+    group:
+        "aggregates"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     script:
         "../scripts/dataset_statistics.py"

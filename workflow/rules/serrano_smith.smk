@@ -1,79 +1,67 @@
 # Serrano & Smith (2019): single- and multi-weight erasure of attended items.
-# One job per dataset x learned-attention model x seed and analysis.
+# One job per dataset x learned-attention model x seed runs both (as for Jain & Wallace).
 
 
-rule ss_analysis:
+rule serrano_smith:
     input:
         checkpoint=f"{RUN}/model.pt",
         tokens=f"{DATA}/tokens.parquet",
-        code=library_code(
-            "engine.py",
-            "analyses/serrano_smith.py",
-            "analyses/common.py",
-            "importance/leave_one_out.py",
-            "importance/integrated_gradients.py",
-        ),
+        code=code("analysis.py", "attnaudit.analyses.serrano_smith"),
     output:
-        f"{RUN}/serrano_smith/{{analysis}}.parquet",
+        **family_outputs("serrano_smith"),
     log:
-        f"results/logs/serrano_smith/{RUN.removeprefix('results/')}/{{analysis}}.log",
+        job_paths("serrano_smith", RUN)[0],
     benchmark:
-        f"results/benchmarks/serrano_smith/{RUN.removeprefix('results/')}/{{analysis}}.tsv"
-    wildcard_constraints:
-        analysis="single_weight|multi_weight",
+        job_paths("serrano_smith", RUN)[1]
+    group:
+        "analyses"
     conda:
         ENV
+    threads: THREADS
+    resources:
+        mem_mb=4000,
+        runtime=120,
     params:
         family="serrano_smith",
-        analysis=lambda wc: wc.analysis,
-        settings=lambda wc: config["serrano_smith"][wc.analysis],
+        settings=family_settings("serrano_smith"),
     script:
         "../scripts/analysis.py"
 
 
-rule ss_single_report:
+rule report_serrano_smith:
     input:
-        analysis_runs(f"{RUN}/serrano_smith/single_weight.parquet"),
+        single=analysis_runs(f"{RUN}/serrano_smith/single_weight.parquet"),
+        multi=analysis_runs(f"{RUN}/serrano_smith/multi_weight.parquet"),
+        code=code("aggregate.py"),
     output:
-        csv=f"{REPORT}/serrano_smith/decision_flips.csv",
-        markdown=f"{REPORT}/serrano_smith/decision_flips.md",
-        figure=report(
+        flips_csv=f"{REPORT}/serrano_smith/decision_flips.csv",
+        flips_markdown=f"{REPORT}/serrano_smith/decision_flips.md",
+        flips_figure=report(
             f"{REPORT}/figures/serrano_smith_delta_jsd.png",
             caption="../report/serrano_smith_delta_jsd.rst",
             category="Serrano & Smith",
             subcategory="Single-weight erasure",
         ),
-    log:
-        "results/logs/report/serrano_smith_single.log",
-    benchmark:
-        "results/benchmarks/report/serrano_smith_single.tsv"
-    conda:
-        ENV
-    params:
-        aggregate="serrano_smith_single",
-    script:
-        "../scripts/aggregate.py"
-
-
-rule ss_multi_report:
-    input:
-        analysis_runs(f"{RUN}/serrano_smith/multi_weight.parquet"),
-    output:
-        csv=f"{REPORT}/serrano_smith/flip_fractions.csv",
-        markdown=f"{REPORT}/serrano_smith/flip_fractions.md",
-        figure=report(
+        fractions_csv=f"{REPORT}/serrano_smith/flip_fractions.csv",
+        fractions_markdown=f"{REPORT}/serrano_smith/flip_fractions.md",
+        fractions_figure=report(
             f"{REPORT}/figures/serrano_smith_flip_fractions.png",
             caption="../report/serrano_smith_flip_fractions.rst",
             category="Serrano & Smith",
             subcategory="Multi-weight erasure",
         ),
     log:
-        "results/logs/report/serrano_smith_multi.log",
+        "results/logs/report/serrano_smith.log",
     benchmark:
-        "results/benchmarks/report/serrano_smith_multi.tsv"
+        "results/benchmarks/report/serrano_smith.tsv"
+    group:
+        "aggregates"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        aggregate="serrano_smith_multi",
+        aggregate="serrano_smith",
     script:
         "../scripts/aggregate.py"

@@ -7,24 +7,25 @@ rule train:
         vocab=f"{DATA}/vocab.json",
         summary=f"{DATA}/summary.json",
         embeddings=embedding_inputs,
-        code=TRAIN_CODE,  # editing the model or training code reruns training
+        code=code("train.py"),  # editing the model or training code reruns training
     output:
         checkpoint=f"{RUN}/model.pt",
         history=f"{RUN}/epochs.csv",
         metrics=f"{RUN}/metrics.json",
         predictions=f"{RUN}/predictions.parquet",
     log:
-        f"results/logs/train/{RUN.removeprefix('results/')}.log",
+        job_paths("train", RUN)[0],
     benchmark:
-        f"results/benchmarks/train/{RUN.removeprefix('results/')}.tsv"
+        job_paths("train", RUN)[1]
     conda:
         ENV
-    threads: config["training"]["threads"]
+    threads: THREADS
     resources:
         mem_mb=4000,
+        runtime=240,
         gpu=training_gpus(),  # SLURM: --gpus=1 when training.device is cuda
     params:
-        training=config["training"],
+        training=TRAINING,
         seed=lambda wc: int(wc.seed),
     script:
         "../scripts/train.py"

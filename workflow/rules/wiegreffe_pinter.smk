@@ -14,26 +14,31 @@ rule wp_seed_variance:
             attention=wc.attention,
             seed=SEEDS,
         ),
-        code=WP_CODE,
+        code=code("seed_variance.py"),
     output:
         output=f"{WP_MODEL}/seed_variance.parquet",
     log:
-        f"results/logs/wiegreffe_pinter/{WP_MODEL.removeprefix('results/')}/seed_variance.log",
+        job_paths("wiegreffe_pinter", f"{WP_MODEL}/seed_variance")[0],
     benchmark:
-        f"results/benchmarks/wiegreffe_pinter/{WP_MODEL.removeprefix('results/')}/seed_variance.tsv"
+        job_paths("wiegreffe_pinter", f"{WP_MODEL}/seed_variance")[1]
+    group:
+        "analyses"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        job="seed_variance",
-        options=WP_CFG["seed_variance"],
+        base_seed=WP_CFG["seed_variance"]["base_seed"],
     script:
-        "../scripts/wiegreffe_pinter.py"
+        "../scripts/seed_variance.py"
 
 
 rule wp_seed_variance_report:
     input:
         seed_variance=wp_seed_variance_files(LEARNED),
-        adversary=rules.jw_adversary_report.input,  # Jain & Wallace's, for comparison
+        adversary=rules.report_jain_wallace.input.adversary,  # Jain & Wallace's
+        code=code("aggregate.py"),
     output:
         csv=f"{REPORT}/wiegreffe_pinter/seed_variance.csv",
         markdown=f"{REPORT}/wiegreffe_pinter/seed_variance.md",
@@ -54,8 +59,13 @@ rule wp_seed_variance_report:
         "results/logs/report/wiegreffe_pinter_seed_variance.log",
     benchmark:
         "results/benchmarks/report/wiegreffe_pinter_seed_variance.tsv"
+    group:
+        "aggregates"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         aggregate="wiegreffe_pinter_seed_variance",
     script:
@@ -63,63 +73,38 @@ rule wp_seed_variance_report:
 
 
 # -- 2. guided MLP ------------------------------------------------------------------------
-rule wp_guide:
-    input:
-        tokens=f"{DATA}/tokens.parquet",
-        checkpoint=wp_guide_checkpoint,
-        code=WP_CODE,
-    output:
-        output=GUIDE,
-    log:
-        f"results/logs/wiegreffe_pinter/{GUIDE.removeprefix('results/').removesuffix('.parquet')}.log",
-    benchmark:
-        f"results/benchmarks/wiegreffe_pinter/{GUIDE.removeprefix('results/').removesuffix('.parquet')}.tsv"
-    wildcard_constraints:
-        variant="uniform|own|base|adversary",
-    conda:
-        ENV
-    params:
-        job="guide_attention",
-        guide=lambda wc: wp_guide_model(wc.variant),
-        options={"batch_size": WP_CFG["guided_mlp"]["batch_size"]},
-    script:
-        "../scripts/wiegreffe_pinter.py"
-
-
+# One job per dataset x seed trains every guided variant (each a few seconds); the uniform
+# variant is the `<encoder>-uniform` run itself (the same model, weights and training).
 rule wp_guided:
     input:
         tokens=f"{DATA}/tokens.parquet",
         vocab=f"{DATA}/vocab.json",
         summary=f"{DATA}/summary.json",
         embeddings=embedding_inputs,
-        guide=GUIDE,
-        code=[*TRAIN_CODE, *WP_CODE],
+        checkpoints=lambda wc: list(wp_guide_checkpoints(wc).values()),
+        code=code("wiegreffe_pinter.py"),
     output:
-        checkpoint=f"{GUIDED}/model.pt",
-        history=f"{GUIDED}/epochs.csv",
-        metrics=f"{GUIDED}/metrics.json",
-        predictions=f"{GUIDED}/predictions.parquet",
+        **wp_guided_outputs(),
     log:
-        f"results/logs/wiegreffe_pinter/{GUIDED.removeprefix('results/')}.log",
+        job_paths("wiegreffe_pinter", f"{WP}/guided/seed{{seed}}")[0],
     benchmark:
-        f"results/benchmarks/wiegreffe_pinter/{GUIDED.removeprefix('results/')}.tsv"
-    wildcard_constraints:
-        variant="uniform|own|base|adversary",
+        job_paths("wiegreffe_pinter", f"{WP}/guided/seed{{seed}}")[1]
     conda:
         ENV
-    threads: config["training"]["threads"]
+    threads: THREADS
     resources:
         mem_mb=4000,
+        runtime=240,
         gpu=training_gpus(),
     params:
         job="train_guided",
         options=lambda wc: {
             "dataset": wc.dataset,
-            "variant": wc.variant,
-            "guide_model": wp_guide_model(wc.variant),
             "seed": int(wc.seed),
+            "guides": wp_guides(),
             "encoder": WP_CFG["guided_mlp"]["encoder"],
-            "training": config["training"],
+            "batch_size": WP_CFG["guided_mlp"]["batch_size"],
+            "training": TRAINING,
         },
     script:
         "../scripts/wiegreffe_pinter.py"
@@ -130,9 +115,11 @@ rule wp_guided_report:
         metrics=expand(
             f"{GUIDED}/metrics.json",
             dataset=DATASETS,
-            variant=WP_CFG["guided_mlp"]["variants"],
+            variant=GUIDED_VARIANTS,
             seed=SEEDS,
         ),
+        uniform=wp_uniform_runs(),
+        code=code("aggregate.py"),
     output:
         csv=report(
             f"{REPORT}/wiegreffe_pinter/guided_mlp.csv",
@@ -145,8 +132,13 @@ rule wp_guided_report:
         "results/logs/report/wiegreffe_pinter_guided.log",
     benchmark:
         "results/benchmarks/report/wiegreffe_pinter_guided.tsv"
+    group:
+        "aggregates"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         aggregate="wiegreffe_pinter_guided",
     script:
@@ -162,7 +154,7 @@ rule wp_adversary:
         embeddings=embedding_inputs,
         base=wp_base_run("model.pt"),
         base_predictions=wp_base_run("predictions.parquet"),
-        code=[*TRAIN_CODE, *WP_CODE, *library_code("stages/analyses.py")],
+        code=code("wiegreffe_pinter.py"),
     output:
         checkpoint=f"{ADVERSARY}/model.pt",
         history=f"{ADVERSARY}/epochs.csv",
@@ -170,16 +162,17 @@ rule wp_adversary:
         predictions=f"{ADVERSARY}/predictions.parquet",
         comparison=f"{ADVERSARY}/comparison.parquet",
     log:
-        f"results/logs/wiegreffe_pinter/{ADVERSARY.removeprefix('results/')}.log",
+        job_paths("wiegreffe_pinter", ADVERSARY)[0],
     benchmark:
-        f"results/benchmarks/wiegreffe_pinter/{ADVERSARY.removeprefix('results/')}.tsv"
+        job_paths("wiegreffe_pinter", ADVERSARY)[1]
     wildcard_constraints:
         lam="[0-9][0-9.e+-]*",
     conda:
         ENV
-    threads: config["training"]["threads"]
+    threads: THREADS
     resources:
         mem_mb=4000,
+        runtime=240,
         gpu=training_gpus(),
     params:
         job="train_adversary",
@@ -208,6 +201,7 @@ rule wp_adversarial_report:
             if len(SEEDS) > 1
             else []
         ),
+        code=code("aggregate.py"),
     output:
         csv=f"{REPORT}/wiegreffe_pinter/adversarial.csv",
         markdown=f"{REPORT}/wiegreffe_pinter/adversarial.md",
@@ -221,8 +215,13 @@ rule wp_adversarial_report:
         "results/logs/report/wiegreffe_pinter_adversarial.log",
     benchmark:
         "results/benchmarks/report/wiegreffe_pinter_adversarial.tsv"
+    group:
+        "aggregates"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         aggregate="wiegreffe_pinter_adversarial",
     script:

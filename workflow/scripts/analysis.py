@@ -1,15 +1,14 @@
-"""Run one per-run analysis (the rule's `family` and `analysis` params) on one model."""
+"""Run the analyses of one family (the rule's `family` param) on one trained model."""
 
 from attnaudit.joblog import job_log
-from attnaudit.stages.analyses import run_analysis
+from attnaudit.stages.analyses import run_family
 
 with job_log(snakemake.log[0]):
-    run_analysis(
+    run_family(
         family=snakemake.params.family,
-        analysis=snakemake.params.analysis,
         checkpoint=snakemake.input.checkpoint,
         tokens=snakemake.input.tokens,
-        params=snakemake.params.settings,
-        output=snakemake.output[0],
+        settings_by_analysis=snakemake.params.settings,
+        outputs=dict(snakemake.output.items()),
         threads=snakemake.threads,
     )

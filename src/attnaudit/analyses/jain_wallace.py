@@ -8,14 +8,13 @@ the analysis's settings, and returns one row per instance. Decoder-level work go
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from attnaudit import metrics
+from attnaudit import metrics, settings
 from attnaudit.analyses.common import base_columns, collect
 from attnaudit.engine import (
     EncodedBatch,
@@ -26,30 +25,19 @@ from attnaudit.engine import (
     tvd,
 )
 from attnaudit.importance import input_level, leave_one_out
-from attnaudit.models import AttentionClassifier
 from attnaudit.models.attention import masked_softmax
-
-PERMUTATION_DEFAULTS = {"n_permutations": 100, "seed": 0, "batch_size": 256}
-ADVERSARY_DEFAULTS = {
-    "k": 5,
-    "lambda": 500.0,
-    "epsilon": 0.01,  # hinge threshold during the search (paper and code: 0.01)
-    "select_epsilon": 0.01,  # filter afterwards (paper: 0.01; their code: 0.05 for binary)
-    "lr": 0.01,
-    "steps": 500,
-    "init_noise": 3.0,  # their code: log-uniform logits + 3 * N(0, 1)
-    "seed": 0,
-    "batch_size": 512,
-}
-IMPORTANCE_DEFAULTS = {"batch_size": 64, "deletions_per_pass": 4096}
+from attnaudit.models.classifier import AttentionClassifier
+from attnaudit.optim import Adam
+from attnaudit.settings import Params
 
 
 def importance_agreement(
-    model: AttentionClassifier, rows: pd.DataFrame, params: dict[str, Any] | None = None
+    model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
 ) -> pd.DataFrame:
-    """Kendall tau-b between attention, gradient and leave-one-out importance per instance."""
-    cfg = {**IMPORTANCE_DEFAULTS, **(params or {})}
-    engine = Engine(model, batch_size=cfg["batch_size"])
+    """Kendall tau-b between attention, gradient and leave-one-out importance per instance
+    (`attnaudit.settings.Importance`)."""
+    cfg = settings.Importance.of(params)
+    engine = Engine(model, batch_size=cfg.batch_size)
     parts = []
     for batch in engine.batches(rows):
         parts.append(
@@ -61,8 +49,8 @@ def importance_agreement(
             )
         )
     out = collect(parts, rows)
-    out["gradient"] = input_level.gradient(model, rows, cfg["batch_size"])
-    out["loo"] = leave_one_out.leave_one_out(model, rows, cfg["deletions_per_pass"])
+    out["gradient"] = input_level.gradient(model, rows, cfg.batch_size)
+    out["loo"] = leave_one_out.leave_one_out(model, rows, cfg.deletions_per_pass)
     pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
              "grad_loo": ("gradient", "loo")}  # fmt: skip
     for name, (a, b) in pairs.items():
@@ -73,14 +61,15 @@ def importance_agreement(
 
 
 def permutation(
-    model: AttentionClassifier, rows: pd.DataFrame, params: dict[str, Any] | None = None
+    model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
 ) -> pd.DataFrame:
-    """Median (and mean) output change, as TVD, over random permutations of attention."""
-    cfg = {**PERMUTATION_DEFAULTS, **(params or {})}
-    engine = Engine(model, batch_size=cfg["batch_size"])
+    """Median (and mean) output change, as TVD, over random permutations of attention
+    (`attnaudit.settings.Permutation`)."""
+    cfg = settings.Permutation.of(params)
+    engine = Engine(model, batch_size=cfg.batch_size)
     parts = []
     for batch in tqdm(engine.batches(rows), desc="permutation", mininterval=2):
-        permuted = engine.random_permutations(batch, int(cfg["n_permutations"]), cfg["seed"])
+        permuted = engine.random_permutations(batch, cfg.n_permutations, cfg.seed)
         change = tvd(engine.outputs(batch, permuted), batch.probs.unsqueeze(1))
         parts.append(
             pd.DataFrame(
@@ -103,7 +92,9 @@ def unordered_pairs(k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return first, second, weight.view(1, -1, 1)
 
 
-def adversary_gradient(engine: Engine, batch: EncodedBatch, weights: torch.Tensor, cfg: dict):
+def adversary_gradient(
+    engine: Engine, batch: EncodedBatch, weights: torch.Tensor, cfg: settings.Adversary
+) -> torch.Tensor:
     """Gradient of the search's loss with respect to candidate attention `weights` (B, K, T).
 
     loss = lambda * sum_k max(0, TVD(y_k, y) - epsilon) - sum_k JSD(a_k, a)
@@ -126,10 +117,8 @@ def adversary_gradient(engine: Engine, batch: EncodedBatch, weights: torch.Tenso
         half_sign = 0.5 * diff.sign()
         d_out = y * (half_sign - (y * half_sign).sum(-1, keepdim=True))
         tvd_ = 0.5 * diff.abs().sum(-1)
-    active = (tvd_ > float(cfg["epsilon"])).unsqueeze(-1)
-    grad = float(cfg["lambda"]) * torch.matmul(
-        d_out * active, batch.contributions.transpose(-1, -2)
-    )
+    active = (tvd_ > cfg.epsilon).unsqueeze(-1)
+    grad = cfg.lam * torch.matmul(d_out * active, batch.contributions.transpose(-1, -2))
     first, second, pair_weight = unordered_pairs(k)
     dists = torch.cat([batch.attention.unsqueeze(1), weights], dim=1)
     log_d = torch.log(dists + 1e-10)
@@ -140,21 +129,21 @@ def adversary_gradient(engine: Engine, batch: EncodedBatch, weights: torch.Tenso
     return grad - 0.5 * d_dists[:, 1:]
 
 
-def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict):
+def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: settings.Adversary):
     """Optimise K attention distributions per instance that diverge from the model's own
     (and from each other) while keeping the output within epsilon (a hinge penalty): Adam
     on free logits, initialised log-uniform plus noise, through a masked softmax.
 
     Returns the candidates (B, K, T) and their output distributions (B, K, C).
     """
-    k, padding = int(cfg["k"]), ~batch.mask.unsqueeze(1)
+    k, padding = cfg.k, ~batch.mask.unsqueeze(1)
     b, t = batch.attention.shape
     uniform = -torch.log(batch.lengths.float()).view(b, 1, 1).expand(b, k, t)
-    noise = per_instance(torch.randn, cfg["seed"], batch, (k,)) * float(cfg["init_noise"])
+    noise = per_instance(torch.randn, cfg.seed, batch, (k,)) * cfg.init_noise
     logits = (uniform + noise).clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([logits], lr=float(cfg["lr"]), amsgrad=True, fused=True)
+    optimizer = Adam([logits], lr=cfg.lr)
     with torch.no_grad():
-        for _ in range(int(cfg["steps"])):
+        for _ in range(cfg.steps):
             weights = torch.softmax(logits.masked_fill(padding, float("-inf")), dim=-1)
             grad = adversary_gradient(engine, batch, weights, cfg)
             # through the softmax: dL/dz = a * (dL/da - sum_t a_t dL/da_t)
@@ -165,14 +154,15 @@ def search_adversaries(engine: Engine, batch: EncodedBatch, cfg: dict):
 
 
 def adversary(
-    model: AttentionClassifier, rows: pd.DataFrame, params: dict[str, Any] | None = None
+    model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
 ) -> pd.DataFrame:
-    """Per instance, the most divergent attention whose output stays within select_epsilon.
+    """Per instance, the most divergent attention whose output stays within select_epsilon
+    (`attnaudit.settings.Adversary`).
 
     The model's own attention (JSD 0) is always a candidate, so every instance has one.
     """
-    cfg = {**ADVERSARY_DEFAULTS, **(params or {})}
-    engine = Engine(model, batch_size=cfg["batch_size"])
+    cfg = settings.Adversary.of(params)
+    engine = Engine(model, batch_size=cfg.batch_size)
     parts = []
     for batch in tqdm(engine.batches(rows), desc="adversary", mininterval=2):
         weights, probs = search_adversaries(engine, batch, cfg)
@@ -181,7 +171,7 @@ def adversary(
         change = tvd(probs, batch.probs.unsqueeze(1))
         divergence = jsd(weights, batch.attention.unsqueeze(1))
         divergence[:, 0] = 0.0  # the model's own attention
-        feasible = change <= float(cfg["select_epsilon"])
+        feasible = change <= cfg.select_epsilon
         best = divergence.masked_fill(~feasible, -1.0).argmax(dim=1)
         pick = best.view(-1, 1)
         chosen = weights.gather(1, pick.unsqueeze(-1).expand(-1, 1, weights.shape[-1]))[:, 0]
@@ -193,9 +183,13 @@ def adversary(
                     "output_tvd": change.gather(1, pick)[:, 0].numpy().astype(np.float64),
                     "n_feasible": (feasible[:, 1:]).sum(1).numpy(),
                     "adversary_attention": real_values(chosen, batch.mask),
-                    "epsilon": float(cfg["epsilon"]),
-                    "select_epsilon": float(cfg["select_epsilon"]),
+                    "epsilon": cfg.epsilon,
+                    "select_epsilon": cfg.select_epsilon,
                 }
             )
         )
     return collect(parts, rows)
+
+
+# The family's analyses by config block (and output name): one job runs them on one model.
+ANALYSES = {"importance": importance_agreement, "permutation": permutation, "adversary": adversary}

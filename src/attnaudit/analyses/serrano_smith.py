@@ -15,28 +15,18 @@ Rankings (descending, "most important first"):
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from attnaudit import settings
 from attnaudit.analyses.common import base_columns, collect
 from attnaudit.engine import EncodedBatch, Engine, jsd, per_instance
 from attnaudit.importance import leave_one_out
 from attnaudit.importance.integrated_gradients import integrated_gradients
+from attnaudit.settings import Params
 
-SINGLE_DEFAULTS = {"seed": 0, "batch_size": 128, "rankings": ["attention", "gradient",
-                   "grad_x_attention"]}  # fmt: skip
-MULTI_DEFAULTS = {
-    "seed": 0,
-    "batch_size": 64,
-    "n_random": 5,
-    "rankings": ["attention", "gradient", "grad_x_attention", "random", "loo",
-                 "integrated_gradients"],
-    "ig_steps": 50,
-}  # fmt: skip
 DECODER_RANKINGS = ("attention", "gradient", "grad_x_attention")
 
 
@@ -56,17 +46,18 @@ def top_items(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return scores.masked_fill(~mask, -torch.inf).argmax(dim=1)
 
 
-def single_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Erase the top item of each ranking and, separately, a random other item."""
-    cfg = {**SINGLE_DEFAULTS, **(params or {})}
-    engine = Engine(model, batch_size=cfg["batch_size"])
+def single_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFrame:
+    """Erase the top item of each ranking and, separately, a random other item
+    (`attnaudit.settings.SingleWeight`)."""
+    cfg = settings.SingleWeight.of(params)
+    engine = Engine(model, batch_size=cfg.batch_size)
     rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)
     parts = []
     for batch in tqdm(engine.batches(rows), desc="single-weight erasure", mininterval=2):
         pred = batch.probs.argmax(-1)
         # A random other item: random keys at real positions, the top item excluded.
-        keys = per_instance(torch.rand, cfg["seed"], batch, ())
-        for ranking in cfg["rankings"]:
+        keys = per_instance(torch.rand, cfg.seed, batch, ())
+        for ranking in cfg.rankings:
             top = top_items(decoder_scores(engine, batch, ranking), batch.mask)
             other = top_items(keys.scatter(1, top.view(-1, 1), -1.0), batch.mask)
             erased = torch.zeros(batch.mask.shape[0], 2, batch.mask.shape[1], dtype=torch.bool)
@@ -131,16 +122,17 @@ def at_items(batch: EncodedBatch, scores: list[np.ndarray]) -> torch.Tensor:
     return out
 
 
-def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Fraction of items erased before the decision flips, per instance and ranking.
+def multi_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFrame:
+    """Fraction of items erased before the decision flips, per instance and ranking
+    (`attnaudit.settings.MultiWeight`).
 
     Instances that never flip have `flipped` False and NaN `fraction`; the report gives
     their share separately, as Serrano & Smith do.
     """
-    cfg = {**MULTI_DEFAULTS, **(params or {})}
-    engine = Engine(model, batch_size=cfg["batch_size"])
+    cfg = settings.MultiWeight.of(params)
+    engine = Engine(model, batch_size=cfg.batch_size)
     rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)
-    rankings = list(cfg["rankings"])
+    rankings = list(cfg.rankings)
     if model.hierarchical:  # input-level measures score tokens, but the items are sentences
         rankings = [r for r in rankings if r in (*DECODER_RANKINGS, "random")]
     input_scores = {}
@@ -148,7 +140,7 @@ def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None
         input_scores["loo"] = leave_one_out.leave_one_out(model, rows)
     if "integrated_gradients" in rankings:
         input_scores["integrated_gradients"] = integrated_gradients(
-            model, rows, n_steps=int(cfg["ig_steps"])
+            model, rows, n_steps=cfg.ig_steps
         )
     parts = []
     for batch in tqdm(engine.batches(rows), desc="multi-weight erasure", mininterval=2):
@@ -157,7 +149,7 @@ def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None
             if ranking in DECODER_RANKINGS:
                 orders.append((ranking, 0, decoder_scores(engine, batch, ranking)))
             elif ranking == "random":
-                keys = per_instance(torch.rand, cfg["seed"], batch, (int(cfg["n_random"]),))
+                keys = per_instance(torch.rand, cfg.seed, batch, (cfg.n_random,))
                 orders += [("random", r, keys[:, r]) for r in range(keys.shape[1])]
             else:
                 orders.append((ranking, 0, at_items(batch, input_scores[ranking])))
@@ -181,3 +173,7 @@ def multi_weight(model, rows: pd.DataFrame, params: dict[str, Any] | None = None
         .sort_values(["ranking", "ordering"], kind="stable")
         .reset_index(drop=True)
     )
+
+
+# The family's analyses by config block (and output name): one job runs them on one model.
+ANALYSES = {"single_weight": single_weight, "multi_weight": multi_weight}

@@ -28,7 +28,7 @@ def bucketed_batches(
 def pad(sequences: Sequence[Sequence[int]], device: torch.device | str = "cpu") -> torch.Tensor:
     """Right-pad id sequences with <PAD> into a (B, T) long tensor."""
     width = max(len(s) for s in sequences)
-    out = torch.full((len(sequences), width), PAD_ID, dtype=torch.long)
+    out = np.full((len(sequences), width), PAD_ID, dtype=np.int64)
     for i, seq in enumerate(sequences):
-        out[i, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
-    return out.to(device)
+        out[i, : len(seq)] = seq
+    return torch.from_numpy(out).to(device)

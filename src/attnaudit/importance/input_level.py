@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from attnaudit.data.batching import bucketed_batches, pad
-from attnaudit.models import AttentionClassifier
+from attnaudit.models.classifier import AttentionClassifier
 
 
 def gradient(model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 64):

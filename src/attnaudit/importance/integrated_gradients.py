@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
-from captum.attr import IntegratedGradients
 
 from attnaudit.data.batching import bucketed_batches, pad
-from attnaudit.models import AttentionClassifier
+from attnaudit.models.classifier import AttentionClassifier
 
 
 def _probabilities(model: AttentionClassifier):
@@ -30,6 +29,8 @@ def attribute(
     model: AttentionClassifier, tokens: torch.Tensor, n_steps: int = 50
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-position attributions (B, T), the target classes and captum's convergence delta."""
+    from captum.attr import IntegratedGradients  # a second to import: only where it runs
+
     forward = _probabilities(model)
     with torch.no_grad():
         target = forward(model.embedding(tokens), tokens).argmax(-1)

@@ -28,8 +28,8 @@ from torch import nn
 
 from attnaudit.data.batching import pad
 from attnaudit.data.tokens import PAD_ID
-from attnaudit.models import AttentionClassifier
 from attnaudit.models.activations import tanh
+from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.models.encoders import AverageEncoder, BiLSTMEncoder, CNNEncoder
 
 

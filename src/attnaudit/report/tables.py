@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 
 def mean_interval(values: pd.Series, confidence: float = 0.95) -> pd.Series:
@@ -12,7 +12,9 @@ def mean_interval(values: pd.Series, confidence: float = 0.95) -> pd.Series:
     x = values.dropna().to_numpy(dtype=np.float64)
     n = x.size
     std = float(x.std(ddof=1)) if n > 1 else float("nan")
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / np.sqrt(n)) if n > 1 else np.nan
+    half = (
+        float(special.stdtrit(n - 1, 0.5 + confidence / 2) * std / np.sqrt(n)) if n > 1 else np.nan
+    )
     return pd.Series({"mean": x.mean() if n else np.nan, "std": std, "n": n, "ci95": half})
 
 

@@ -1,35 +1,23 @@
-"""Per-run analysis jobs: load one trained model, analyse one split, write one table."""
+"""Per-run analysis jobs: load one trained model once, run every analysis of one family
+(`attnaudit.analyses.<family>.ANALYSES`) on it, write one table per analysis."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from attnaudit import io
-from attnaudit.analyses import jain_wallace, serrano_smith
-from attnaudit.models import AttentionClassifier, build_model
+from attnaudit import io, settings
+from attnaudit.models.classifier import AttentionClassifier
+from attnaudit.models.factory import build_model
 
 log = logging.getLogger("attnaudit")
-
-Analysis = Callable[[AttentionClassifier, pd.DataFrame, dict[str, Any]], pd.DataFrame]
-
-ANALYSES: dict[str, dict[str, Analysis]] = {
-    "jain_wallace": {
-        "importance": jain_wallace.importance_agreement,
-        "permutation": jain_wallace.permutation,
-        "adversary": jain_wallace.adversary,
-    },
-    "serrano_smith": {
-        "single_weight": serrano_smith.single_weight,
-        "multi_weight": serrano_smith.multi_weight,
-    },
-}
 
 
 def load_model(checkpoint: str) -> tuple[AttentionClassifier, dict[str, Any]]:
@@ -39,9 +27,8 @@ def load_model(checkpoint: str) -> tuple[AttentionClassifier, dict[str, Any]]:
     return model.eval(), state
 
 
-def select_rows(tokens: str, split: str, max_instances: int | None, seed: int = 0):
+def select_rows(table: pd.DataFrame, split: str, max_instances: int | None, seed: int = 0):
     """The split's rows; with `max_instances`, a seeded random subset in split order."""
-    table = io.read_table(tokens)
     rows = table[table["split"] == split].reset_index(drop=True)
     if max_instances and len(rows) > max_instances:
         keep = np.sort(np.random.default_rng(seed).choice(len(rows), max_instances, False))
@@ -49,28 +36,33 @@ def select_rows(tokens: str, split: str, max_instances: int | None, seed: int = 
     return rows
 
 
-def run_analysis(
+def run_family(
     family: str,
-    analysis: str,
     checkpoint: str,
     tokens: str,
-    params: dict[str, Any],
-    output: str,
+    settings_by_analysis: Mapping[str, Mapping[str, Any]],
+    outputs: Mapping[str, str],
     threads: int = 1,
-) -> pd.DataFrame:
+) -> dict[str, pd.DataFrame]:
+    """Run the analyses of `family` named in `outputs` (analysis -> table path) on one
+    model, each with its settings block, and write their tables."""
     torch.set_num_threads(threads)
+    analyses = importlib.import_module(f"attnaudit.analyses.{family}").ANALYSES
     model, state = load_model(checkpoint)
-    rows = select_rows(
-        tokens, params.get("split", "test"), params.get("max_instances"), params.get("seed", 0)
-    )
-    start = time.perf_counter()
-    table = ANALYSES[family][analysis](model, rows, params)
-    seconds = time.perf_counter() - start
-    for key in reversed(("dataset", "model", "seed")):
-        table.insert(0, key, state[key])
-    io.write_table(output, table)
-    log.info(
-        "%s/%s: %d instances (%d rows) in %.1f s (%d threads)",
-        family, analysis, table["id"].nunique(), len(table), seconds, threads,
-    )  # fmt: skip
-    return table
+    table = io.read_table(tokens)
+    results = {}
+    for name, output in outputs.items():
+        cfg = settings.SECTIONS[family][name].of(settings_by_analysis[name])
+        rows = select_rows(table, cfg.split, cfg.max_instances, getattr(cfg, "seed", 0))
+        start = time.perf_counter()
+        result = analyses[name](model, rows, cfg)
+        seconds = time.perf_counter() - start
+        for key in reversed(("dataset", "model", "seed")):
+            result.insert(0, key, state[key])
+        io.write_table(output, result)
+        log.info(
+            "%s/%s: %d instances (%d rows) in %.1f s (%d threads)",
+            family, name, result["id"].nunique(), len(result), seconds, threads,
+        )  # fmt: skip
+        results[name] = result
+    return results

@@ -93,6 +93,30 @@ def jain_wallace_adversary(
     )  # fmt: skip
 
 
+def jain_wallace(
+    importance: Sequence[str], permutation: Sequence[str], adversary: Sequence[str],
+    tau_per_seed: str, tau_csv: str, tau_markdown: str, permutation_csv: str,
+    permutation_figure: str, adversary_csv: str, adversary_binned_csv: str,
+    adversary_histogram: str, adversary_by_attention: str,
+) -> None:  # fmt: skip
+    """Jain & Wallace's tables and figures (one job: the three are seconds each)."""
+    jain_wallace_tau(importance, tau_per_seed, tau_csv, tau_markdown)
+    jain_wallace_permutation(permutation, permutation_csv, permutation_figure)
+    jain_wallace_adversary(
+        adversary, adversary_csv, adversary_binned_csv, adversary_histogram,
+        adversary_by_attention,
+    )  # fmt: skip
+
+
+def serrano_smith(
+    single: Sequence[str], multi: Sequence[str], flips_csv: str, flips_markdown: str,
+    flips_figure: str, fractions_csv: str, fractions_markdown: str, fractions_figure: str,
+) -> None:  # fmt: skip
+    """Serrano & Smith's tables and figures (one job)."""
+    serrano_smith_single(single, flips_csv, flips_markdown, flips_figure)
+    serrano_smith_multi(multi, fractions_csv, fractions_markdown, fractions_figure)
+
+
 def serrano_smith_single(single: Sequence[str], csv: str, markdown: str, figure: str) -> None:
     data = read_tables(single)
     intro = (
@@ -159,9 +183,15 @@ def wiegreffe_pinter_seed_variance(
     )  # fmt: skip
 
 
-def wiegreffe_pinter_guided(metrics: Sequence[str], csv: str, markdown: str) -> None:
-    """The guided MLP table (Wiegreffe & Pinter 2019, Table 3) from the guided runs."""
-    table = tables.guided_mlp(read_metrics(metrics))
+def wiegreffe_pinter_guided(
+    metrics: Sequence[str], uniform: Sequence[str], csv: str, markdown: str
+) -> None:
+    """The guided MLP table (Wiegreffe & Pinter 2019, Table 3) from the guided runs and,
+    for the uniform variant, the `<encoder>-uniform` runs (the same model and training)."""
+    runs = [read_metrics(metrics)] if metrics else []
+    if uniform:
+        runs.append(read_metrics(uniform).assign(variant="uniform", guide="uniform"))
+    table = tables.guided_mlp(pd.concat(runs, ignore_index=True))
     publish(
         table, csv, markdown,
         "Test F1 of the no-encoder token MLP trained with its attention frozen to each "

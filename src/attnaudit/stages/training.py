@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from attnaudit import io
-from attnaudit.models import ModelConfig
+from attnaudit.models.classifier import ModelConfig
 from attnaudit.models.embeddings import load_vectors
 from attnaudit.train import fit
 

@@ -1,5 +1,5 @@
-"""Wiegreffe & Pinter (2019) jobs: seed variance of one dataset x model, a guide model's
-attention on every split, and the two kinds of training runs (guided MLP, adversary).
+"""Wiegreffe & Pinter (2019) training jobs: the guided MLPs of one dataset and seed, and an
+adversarial model (their seed variance is `attnaudit.stages.seed_variance`).
 
 Each training run writes the files of an ordinary run (checkpoint, epochs.csv, metrics.json,
 predictions.parquet) through `stages.training.train`.
@@ -8,10 +8,9 @@ predictions.parquet) through `stages.training.train`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
 import torch
 
 from attnaudit import io
@@ -20,39 +19,6 @@ from attnaudit.stages.analyses import load_model
 from attnaudit.stages.training import train
 
 log = logging.getLogger("attnaudit")
-
-
-def seed_variance(
-    predictions: Sequence[str], output: str, base_seed: int | None = None, threads: int = 1
-) -> pd.DataFrame:
-    """Per test instance of one dataset x model: JSD and TVD between seeds (see
-    `analyses.wiegreffe_pinter.seed_variance`), from every seed's predictions.parquet."""
-    table = pd.concat([io.read_table(p) for p in predictions], ignore_index=True)
-    out = wiegreffe_pinter.seed_variance(table, base_seed)
-    io.write_table(output, out)
-    log.info(
-        "seed variance of %s/%s: %d instances, median JSD %.4f, base seed %d vs %s",
-        out["dataset"].iloc[0], out["model"].iloc[0], len(out), out["median_jsd"].median(),
-        out["seed"].iloc[0], list(out["other_seeds"].iloc[0]),
-    )  # fmt: skip
-    return out
-
-
-def guide_attention(
-    tokens: str,
-    output: str,
-    checkpoint: str | None = None,
-    batch_size: int = 256,
-    threads: int = 1,
-) -> pd.DataFrame:
-    """The guide model's attention on every instance of every split (no checkpoint:
-    uniform)."""
-    torch.set_num_threads(threads)
-    model = load_model(checkpoint)[0] if checkpoint else None
-    out = wiegreffe_pinter.guide_attention(model, io.read_table(tokens), batch_size)
-    io.write_table(output, out)
-    log.info("guide attention (%s): %d instances", checkpoint or "uniform", len(out))
-    return out
 
 
 def _run(
@@ -70,32 +36,43 @@ def _run(
 
 def train_guided(
     dataset: str,
-    variant: str,
-    guide_model: str,
     seed: int,
+    guides: Mapping[str, str],
+    checkpoints: Sequence[str],
     encoder: str,
     training: dict[str, Any],
     tokens: str,
     vocab: str,
     summary: str,
-    guide: str,
-    checkpoint: str,
-    history: str,
-    metrics: str,
-    predictions: str,
     embeddings: Sequence[str] | None = None,
+    batch_size: int = 256,
     threads: int = 1,
-) -> dict[str, Any]:
+    **outputs: str,
+) -> dict[str, dict[str, Any]]:
     """The token-level MLP (`encoder`, no attention parameters) trained from scratch with its
-    attention frozen to the guide's weights on train, dev and test."""
-    fixed = wiegreffe_pinter.fixed_guide(io.read_table(guide))
-    return train(
-        dataset, encoder, "uniform", seed, tokens=tokens, vocab=vocab, summary=summary,
-        model=f"guided-{variant}", fit_options={"fixed_attention": fixed},
-        extra_metrics={"variant": variant, "guide": guide_model, "attention": "fixed"},
-        **_run(training, threads, embeddings, checkpoint=checkpoint, history=history,
-               metrics=metrics, predictions=predictions),
-    )  # fmt: skip
+    attention frozen to each guide's weights on train, dev and test, one run per variant.
+
+    `guides`: variant -> the guide model's name, in the order of their `checkpoints`;
+    `outputs`: `<variant>_<kind>` -> path for the kinds of a run (checkpoint, history,
+    metrics, predictions) and `guide` (the guide's attention on every split). The variants
+    of one dataset and seed share one job: each trains in seconds, less than a job's start.
+    """
+    torch.set_num_threads(threads)
+    table = io.read_table(tokens)
+    results = {}
+    for (variant, guide_model), checkpoint in zip(guides.items(), checkpoints, strict=True):
+        guide = wiegreffe_pinter.guide_attention(load_model(checkpoint)[0], table, batch_size)
+        io.write_table(outputs[f"{variant}_guide"], guide)
+        run = {k: outputs[f"{variant}_{k}"] for k in ("checkpoint", "history", "metrics",
+                                                       "predictions")}  # fmt: skip
+        results[variant] = train(
+            dataset, encoder, "uniform", seed, tokens=tokens, vocab=vocab, summary=summary,
+            model=f"guided-{variant}",
+            fit_options={"fixed_attention": wiegreffe_pinter.fixed_guide(guide)},
+            extra_metrics={"variant": variant, "guide": guide_model, "attention": "fixed"},
+            **_run(training, threads, embeddings, **run),
+        )  # fmt: skip
+    return results
 
 
 def train_adversary(
