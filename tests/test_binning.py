@@ -80,3 +80,13 @@ def test_boxplots_by_bin_draw_every_instance(monkeypatch, no_files):
     assert sum(drawn) == len(table)  # 1.0 included
     assert drawn == [2 * COUNTS[b] for b in LABELS]
 
+
+def test_histograms_keep_a_float32_jsd_of_ln2(monkeypatch, no_files):
+    calls = spy(monkeypatch, "hist")
+    top = float(np.float32(np.log(2.0)))  # 0.69314718246... > np.log(2)
+    assert top > np.log(2.0)
+    table = pd.DataFrame({"dataset": "d", "model": "m", "pred": [0, 0, 1],
+                          "max_jsd": [0.0, top, 0.3]})  # fmt: skip
+    figures.histograms(table, "max_jsd", "x", "title", "unused.png")
+    counted = sum(np.histogram(x, bins=kw["bins"])[0].sum() for x, kw in calls)
+    assert counted == 3
