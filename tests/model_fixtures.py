@@ -38,12 +38,12 @@ def small_rows(n: int = 40, seed: int = 0) -> pd.DataFrame:
 
 
 def hand_model(tokens: dict[int, tuple[float, float | Sequence[float]]], bias=0.0,
-               n_classes: int = 2) -> AttentionClassifier:  # fmt: skip
-    """A float64 no-encoder model whose answers can be computed by hand: token id k with
-    `tokens[k] = (s_k, c_k)` gets attention score s_k and logit contribution c_k (k-class:
-    one per class), so for a sequence the attention is softmax(s) over its real tokens and
-    the logits are sum_t alpha_t c_t + bias (binary: one logit, p = sigmoid). Ids not in
-    `tokens` score 0 and contribute 0.
+               n_classes: int = 2, dtype=torch.float64) -> AttentionClassifier:  # fmt: skip
+    """A float64 (or `dtype`) no-encoder model whose answers can be computed by hand: token
+    id k with `tokens[k] = (s_k, c_k)` gets attention score s_k and logit contribution c_k
+    (k-class: one per class), so for a sequence the attention is softmax(s) over its real
+    tokens and the logits are sum_t alpha_t c_t + bias (binary: one logit, p = sigmoid).
+    Ids not in `tokens` score 0 and contribute 0.
 
     Built from the real modules: embedding e_k = atanh(h_k), the encoder's projection the
     identity so h_k = tanh(e_k) = [s_k, c_k] / S, dot attention w = [S sqrt(H), 0, ...] and
@@ -69,7 +69,7 @@ def hand_model(tokens: dict[int, tuple[float, float | Sequence[float]]], bias=0.
         model.decoder.weight.zero_()
         model.decoder.weight[:, 1:] = scale * torch.eye(values)
         model.decoder.bias.copy_(torch.as_tensor(np.atleast_1d(bias), dtype=torch.float64))
-    return model
+    return model.to(dtype)
 
 
 def rows_of(*sequences: Sequence[int], labels: Sequence[int] | None = None) -> pd.DataFrame:
