@@ -18,6 +18,8 @@ from attnaudit.analyses import jain_wallace
 from attnaudit.engine import Engine
 from tests.model_fixtures import hand_model, hand_output, rows_of
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 # binary tokens: (attention score, logit contribution)
 TOKENS = {10: (2.0, 1.0), 11: (0.0, -0.5), 12: (1.0, 0.2), 13: (-1.0, 2.0), 14: (0.5, -1.5)}
 SEQUENCES = [[10, 11, 12], [12, 13, 14, 11], [14, 14, 10, 13, 12], [11, 12, 13, 10, 14, 12]]

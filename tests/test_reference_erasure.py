@@ -13,6 +13,8 @@ from attnaudit.data.tokens import SEP_ID
 from attnaudit.engine import Engine
 from tests.model_fixtures import hand_model, hand_output, rows_of
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 def jsd(p, q) -> float:
     """JSD with natural logs (scipy's distance is its square root; checked against the

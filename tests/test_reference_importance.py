@@ -19,6 +19,8 @@ from attnaudit.engine import Engine
 from attnaudit.importance import input_level
 from tests.model_fixtures import hand_model, hand_output, rows_of, small_model, small_rows
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 STEP = 1e-6
 
 

@@ -13,6 +13,8 @@ from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.models import ModelConfig
 from attnaudit.train import fit, make_loss
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 TRAIN = {"epochs": 5, "threads": 1, "batch_size": 16, "lr": 2.0e-2}
 
 
