@@ -16,3 +16,15 @@ def mirror_file(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"offline mirror file {path} is not present")
     return path
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """torch on one thread for a module of tiny models, then as before: on tensors this small
+    a second thread only adds overhead, tenfold when the machine's cores are busy."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

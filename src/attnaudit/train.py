@@ -205,6 +205,21 @@ def make_loss(labels: np.ndarray, n_classes: int, weighted: bool, device: torch.
     return nn.CrossEntropyLoss(weight=torch.tensor(weight, dtype=torch.float32, device=device))
 
 
+def check_dev(dev: pd.DataFrame, n_classes: int, labelled: bool) -> None:
+    """Raise before training when the dev split cannot choose the epoch: it is empty, or
+    (`labelled` selection of a binary model, on ROC-AUC) it holds a single class, for which
+    ROC-AUC is undefined in every epoch."""
+    if dev.empty:
+        raise ValueError("the dev split is empty: the epoch to keep is chosen on dev")
+    classes = np.unique(dev["label"].to_numpy())
+    if labelled and n_classes == 2 and len(classes) < 2:
+        raise ValueError(
+            f"the dev split has a single class (label {classes[0]}, all {len(dev)} instances): "
+            "dev ROC-AUC, which chooses the epoch to keep, is undefined; the dev split needs "
+            "instances of both classes"
+        )
+
+
 def fit(
     table: pd.DataFrame,
     model_config: ModelConfig,
@@ -217,6 +232,8 @@ def fit(
 ) -> TrainResult:
     """Train with the labels, keeping the epoch with the best dev ROC-AUC (k-class:
     accuracy); with `against`, train on its objective and keep the lowest dev objective.
+    An empty dev split, or a binary one with a single class (ROC-AUC undefined), is a
+    ValueError before training starts.
     `fixed_attention` (per-instance weights for train, dev and test) replaces the model's
     attention throughout: use a model without attention parameters (attention: uniform).
     """
@@ -232,6 +249,7 @@ def fit(
     model.to(device)
     train, dev, test = (split_rows(table, s) for s in ("train", "dev", "test"))
     n_classes = model_config.n_classes
+    check_dev(dev, n_classes, labelled=against is None)
     loss_fn = make_loss(train["label"].to_numpy(), n_classes, cfg["class_weighted"], device)
     optimizer = make_optimizer(model, cfg)
     select = "roc_auc" if n_classes == 2 else "accuracy"
@@ -280,6 +298,11 @@ def fit(
                 f"epoch {epoch}: loss {row['train_loss']:.4f} dev {select} "
                 f"{dev_scores[select]:.4f} ({row['seconds']:.1f}s)"
             )
+    if best_state is None:  # every epoch's dev score was NaN
+        raise RuntimeError(
+            f"no epoch gave a finite dev {select} ({[r[f'dev_{select}'] for r in history]}): "
+            "no epoch to keep"
+        )
     model.load_state_dict(best_state)
     predictions = predict(model, test, cfg["eval_batch_size"], device, fixed_attention)
     return TrainResult(

@@ -211,10 +211,18 @@ def tau_markdown(table: pd.DataFrame) -> str:
 
 
 def binned(values: pd.Series, edges=(0.0, 0.1, 0.25, 0.5, 0.75, 1.0)) -> pd.Series:
-    """Max-attention bins as labels like '[0.25, 0.5)', the last bin closed."""
+    """Max-attention bins as labels like '[0.25, 0.5)': each bin closed on the left, the last
+    also on the right, so every value in [edges[0], edges[-1]] lands in exactly one bin (a
+    max attention of exactly 1 in the last); values outside and NaN get no bin (NaN)."""
+    edges = np.asarray(edges, dtype=np.float64)
     labels = [f"[{a:g}, {b:g}{']' if i == len(edges) - 2 else ')'}"
               for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True))]  # fmt: skip
-    return pd.cut(values, bins=list(edges), labels=labels, right=False, include_lowest=True)
+    x = np.asarray(values, dtype=np.float64)
+    codes = np.searchsorted(edges, x, side="right") - 1
+    codes = np.where(x == edges[-1], len(labels) - 1, codes)  # the last bin's right edge
+    codes = np.where((x >= edges[0]) & (x <= edges[-1]), codes, -1)  # NaN compares False
+    bins = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+    return pd.Series(bins, index=values.index, name=values.name)
 
 
 def by_attention_bin(table: pd.DataFrame, value: str) -> pd.DataFrame:

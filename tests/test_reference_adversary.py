@@ -1,0 +1,148 @@
+"""Jain & Wallace's adversarial attention: which candidate is selected, recomputed by hand.
+
+The search (hinge at `epsilon`) and the selection (TVD <= `select_epsilon`) are set far
+apart, so a selection that used the search's threshold would pick other candidates. The
+selected candidate's JSD and TVD are recomputed from the reported attention with scipy and
+the hand model's numbers; JSD is scipy's Jensen-Shannon distance squared (natural log),
+checked against the definition first. The search runs in float32 (its initial logits are
+float32), so the hand model does too here and comparisons allow float32 rounding.
+"""
+
+import numpy as np
+import pytest
+import torch
+from scipy.spatial.distance import jensenshannon
+
+from attnaudit import metrics
+from attnaudit.analyses import jain_wallace
+from attnaudit.engine import Engine
+from tests.model_fixtures import hand_model, hand_output, rows_of
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+# binary tokens: (attention score, logit contribution)
+TOKENS = {10: (2.0, 1.0), 11: (0.0, -0.5), 12: (1.0, 0.2), 13: (-1.0, 2.0), 14: (0.5, -1.5)}
+SEQUENCES = [[10, 11, 12], [12, 13, 14, 11], [14, 14, 10, 13, 12], [11, 12, 13, 10, 14, 12]]
+TOL = 2e-6  # float32
+SEARCH = {"k": 3, "steps": 40, "lr": 0.1, "epsilon": 0.3, "batch_size": 8, "seed": 2}
+
+
+def kl(p, q) -> float:
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    keep = p > 0
+    return float((p[keep] * np.log(p[keep] / q[keep])).sum())
+
+
+def jsd(p, q) -> float:
+    return float(jensenshannon(p, q) ** 2)
+
+
+def test_scipy_jensenshannon_squared_is_jsd_with_natural_logs():
+    p, q = np.array([0.7, 0.2, 0.1, 0.0]), np.array([0.1, 0.3, 0.3, 0.3])
+    m = 0.5 * (p + q)
+    assert jsd(p, q) == pytest.approx(0.5 * kl(p, m) + 0.5 * kl(q, m), rel=1e-12)
+    assert jsd([1.0, 0.0], [0.0, 1.0]) == pytest.approx(np.log(2.0), rel=1e-12)
+    assert metrics.jsd(p, q) == pytest.approx(jsd(p, q), rel=1e-9)
+
+
+def softmax(x):
+    e = np.exp(np.asarray(x, dtype=np.float64) - np.max(x))
+    return e / e.sum()
+
+
+def own_attention(seq):
+    return softmax([TOKENS[k][0] for k in seq])
+
+
+def candidates(model, rows, params) -> dict[str, list[np.ndarray]]:
+    """Every instance's searched candidates over its real tokens (the search is seeded
+    per instance, so these are the ones `adversary` chose among)."""
+    cfg = {**jain_wallace.ADVERSARY_DEFAULTS, **params}
+    engine = Engine(model, batch_size=cfg["batch_size"])
+    out = {}
+    for batch in engine.batches(rows):
+        weights, _ = jain_wallace.search_adversaries(engine, batch, cfg)
+        for j, i in enumerate(batch.index):
+            out[rows["id"].iloc[i]] = [w[batch.mask[j]].double().numpy() for w in weights[j]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def setup():
+    model = hand_model(TOKENS, dtype=torch.float32)
+    rows = rows_of(*SEQUENCES)
+    found = candidates(model, rows, SEARCH)
+    table = {}  # per instance: [(jsd, tvd, weights)] for own attention then the candidates
+    for i, seq in zip(rows["id"], SEQUENCES, strict=True):
+        alpha, y = own_attention(seq), hand_output(TOKENS, seq)
+        table[i] = [(0.0, 0.0, alpha)] + [
+            (jsd(w, alpha), 0.5 * np.abs(hand_output(TOKENS, seq, attention=w) - y).sum(), w)
+            for w in found[i]
+        ]
+    return model, rows, table
+
+
+def check_selected(out, table, select: float):
+    """Each row holds the max-JSD candidate with TVD <= select (own attention included)."""
+    for row in out.itertuples(index=False):
+        feasible = [c for c in table[row.id] if c[1] <= select]
+        best = max(feasible, key=lambda c: c[0])
+        seq_alpha = table[row.id][0][2]
+        assert row.max_jsd == pytest.approx(best[0], abs=TOL)
+        assert row.output_tvd == pytest.approx(best[1], abs=TOL)
+        np.testing.assert_allclose(row.adversary_attention, best[2], atol=TOL)
+        assert row.n_feasible == len(feasible) - 1
+        # and from the reported attention alone
+        assert row.max_jsd == pytest.approx(jsd(row.adversary_attention, seq_alpha), abs=TOL)
+        assert row.epsilon == SEARCH["epsilon"] and row.select_epsilon == select
+
+
+def test_selection_filters_at_select_epsilon_not_the_search_epsilon(setup):
+    model, rows, table = setup
+    tvds = sorted(c[1] for cands in table.values() for c in cands[1:])
+    assert tvds[0] > 1e-4 and tvds[-1] > 0.05  # the loose search spread them out
+    middle = len(tvds) // 2  # between two candidates' TVDs, clear of float32 rounding
+    assert tvds[middle] - tvds[middle - 1] > 1e-4
+    select = 0.5 * (tvds[middle - 1] + tvds[middle])
+    out = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": select})
+    check_selected(out, table, select)
+    assert (out["output_tvd"] <= select).all()
+    # the threshold mattered: filtering at epsilon would have chosen otherwise somewhere
+    by_search = {i: max((c for c in cands if c[1] <= SEARCH["epsilon"]), key=lambda c: c[0])[0]
+                 for i, cands in table.items()}  # fmt: skip
+    assert any(abs(by_search[r.id] - r.max_jsd) > 1e-3 for r in out.itertuples())
+
+
+def test_own_attention_is_always_a_candidate(setup):
+    """With select_epsilon 0 only the model's own attention (TVD 0) is feasible."""
+    model, rows, table = setup
+    out = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": 0.0})
+    check_selected(out, table, 0.0)
+    assert (out["max_jsd"] == 0.0).all() and (out["output_tvd"] == 0.0).all()
+    assert (out["n_feasible"] == 0).all()
+    for w, seq in zip(out["adversary_attention"], SEQUENCES, strict=True):
+        np.testing.assert_allclose(w, own_attention(seq), atol=TOL)
+
+
+def test_everything_feasible_gives_the_most_divergent_candidate(setup):
+    model, rows, table = setup
+    out = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": 1.0})
+    check_selected(out, table, 1.0)
+    assert (out["n_feasible"] == SEARCH["k"]).all()
+    assert (out["max_jsd"] > 0.05).all()
+
+
+def test_adversary_columns_on_a_three_class_model():
+    """TVD over 3 classes is half the L1 distance; the columns still recompute by hand."""
+    tokens = {10: (2.0, [1.0, 0.0, -1.0]), 11: (0.0, [-0.5, 0.5, 0.0]),
+              12: (1.0, [0.2, -0.3, 0.4])}  # fmt: skip
+    model = hand_model(tokens, n_classes=3, dtype=torch.float32)
+    seqs = [[10, 11, 12], [12, 12, 10, 11]]
+    out = jain_wallace.adversary(model, rows_of(*seqs), {**SEARCH, "select_epsilon": 1.0})
+    for row, seq in zip(out.itertuples(index=False), seqs, strict=True):
+        alpha = softmax([tokens[k][0] for k in seq])
+        y = hand_output(tokens, seq)
+        z = hand_output(tokens, seq, attention=row.adversary_attention)
+        assert row.output_tvd == pytest.approx(0.5 * np.abs(z - y).sum(), abs=TOL)
+        assert row.max_jsd == pytest.approx(jsd(row.adversary_attention, alpha), abs=TOL)
+        assert row.max_attention == pytest.approx(alpha.max(), abs=TOL)

@@ -1,0 +1,185 @@
+"""Decoder-level perturbations against hand computations: Jain & Wallace's permutation
+statistic and Serrano & Smith's rankings, single- and multi-weight erasure, on
+`hand_model`s whose outputs follow from a few numbers (each token's attention score and
+logit contribution; see `tests.model_fixtures.hand_model`)."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.spatial.distance import jensenshannon
+
+from attnaudit.analyses import jain_wallace, serrano_smith
+from attnaudit.data.tokens import SEP_ID
+from attnaudit.engine import Engine
+from tests.model_fixtures import hand_model, hand_output, rows_of
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def jsd(p, q) -> float:
+    """JSD with natural logs (scipy's distance is its square root; checked against the
+    definition in test_reference_adversary)."""
+    return float(jensenshannon(p, q) ** 2)
+
+
+def tvd(p, q) -> float:
+    return 0.5 * float(np.abs(np.asarray(p) - np.asarray(q)).sum())
+
+
+def softmax(x):
+    e = np.exp(np.asarray(x, dtype=np.float64) - np.max(x))
+    return e / e.sum()
+
+
+# -- permutation ---------------------------------------------------------------------------
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_permutation_statistic_is_the_median_tvd(n_classes):
+    """[x, y, y]: attention (a, b, b). A permutation leaves the output unchanged when a
+    stays on x (1 in 3) and otherwise gives one other output, at TVD d. So the median over
+    100 permutations is d, the mean d times the share of moving ones (between 1/2 and 1)."""
+    if n_classes == 2:
+        tokens, bias = {10: (1.5, 2.0), 11: (0.0, -1.0)}, 0.3
+    else:
+        tokens = {10: (1.5, [2.0, 0.0, -1.0, 0.5]), 11: (0.0, [-1.0, 1.5, 0.5, -1.5])}
+        bias = [0.3, 0.0, 0.0, -0.2]
+    model = hand_model(tokens, bias=bias, n_classes=n_classes)
+    seq = [10, 11, 11]
+    y = hand_output(tokens, seq, bias)
+    a, b, _ = softmax([1.5, 0.0, 0.0])
+    d = tvd(hand_output(tokens, seq, bias, attention=[b, a, b]), y)
+    assert d > 0.05
+    if n_classes == 4:  # two classes gain, two lose: TVD is not the largest difference
+        assert d > np.abs(hand_output(tokens, seq, bias, attention=[b, a, b]) - y).max() + 0.05
+    rows = rows_of(seq, [11], [10, 10])  # and one token; uniform attention over equal tokens
+    out = jain_wallace.permutation(model, rows, {"n_permutations": 100})
+    assert out["median_change"].iloc[0] == pytest.approx(d, rel=1e-9)
+    moving = out["mean_change"].iloc[0] / d * 100
+    assert moving == pytest.approx(round(moving), abs=1e-6) and 50 < round(moving) < 100
+    assert out["median_change"].iloc[1] == 0.0 and out["median_change"].iloc[2] == 0.0
+    np.testing.assert_allclose(out["max_attention"], [a, 1.0, 0.5])
+
+
+# -- rankings ------------------------------------------------------------------------------
+SCORES = torch.tensor([[9.0, 0.3, -0.1, 0.5, -0.2, 7.0, 5.0],
+                       [0.0, 0.2, 0.2, 0.1, 8.0, 0.0, 0.0]])  # fmt: skip
+MASK = torch.tensor([[False, True, True, True, True, False, False],
+                     [False, True, True, True, False, False, False]])  # fmt: skip
+
+
+def test_ranks_are_places_in_descending_order_of_real_items():
+    """Row 0: real scores 0.3, -0.1, 0.5, -0.2 -> order 0.5, 0.3, -0.1, -0.2 (signed, not
+    by magnitude); the masked 9, 7 and 5 come after every real item (place 7 = T). Row 1:
+    a tie keeps position order."""
+    places = serrano_smith.ranks_from_scores(SCORES, MASK)
+    assert places.tolist() == [[7, 1, 2, 0, 3, 7, 7], [7, 0, 1, 2, 7, 7, 7]]
+
+
+def test_top_item_is_the_highest_real_one():
+    assert serrano_smith.top_items(SCORES, MASK).tolist() == [3, 1]
+
+
+# binary tokens: (attention score, logit contribution)
+TOKENS = {10: (2.0, 3.0), 11: (0.0, -2.0), 12: (1.0, 0.5), 13: (0.0, 4.0), 14: (0.0, -3.0)}
+
+
+def test_decoder_scores_are_the_predicted_class_gradient():
+    """d p_pred / d alpha_t = p (1 - p) c_t for a positive prediction, its negative for a
+    negative one; grad_x_attention multiplies by alpha_t."""
+    model = hand_model(TOKENS)
+    sequences = [[12, 13, 11], [14, 12, 11]]  # predicted 1, predicted 0
+    engine = Engine(model, batch_size=8)
+    batch = next(engine.batches(rows_of(*sequences)))
+    for j, i in enumerate(batch.index):
+        seq = sequences[i]
+        alpha = softmax([TOKENS[k][0] for k in seq])
+        p = hand_output(TOKENS, seq)[1]
+        sign = 1.0 if p > 0.5 else -1.0
+        assert (p > 0.5) == (i == 0)
+        grad = sign * p * (1 - p) * np.array([TOKENS[k][1] for k in seq])
+        real = batch.mask[j]
+        got = {r: serrano_smith.decoder_scores(engine, batch, r)[j] for r in
+               ("attention", "gradient", "grad_x_attention")}  # fmt: skip
+        np.testing.assert_allclose(got["attention"][real].numpy(), alpha, rtol=1e-12)
+        np.testing.assert_allclose(got["gradient"][real].numpy(), grad, rtol=1e-9)
+        np.testing.assert_allclose(got["grad_x_attention"][real].numpy(), grad * alpha, rtol=1e-9)
+    with pytest.raises(ValueError, match="unknown"):
+        serrano_smith.decoder_scores(engine, batch, "random")
+
+
+# -- single-weight erasure -----------------------------------------------------------------
+def erased_output(seq, drop: int):
+    """Output after erasing position `drop` and renormalising the rest of the attention."""
+    alpha = softmax([TOKENS[k][0] for k in seq])
+    alpha[drop] = 0.0
+    return hand_output(TOKENS, seq, attention=alpha / alpha.sum())
+
+
+def test_single_weight_erasure_by_hand():
+    """A = [10, 11, 11, 11]: token 10 (score 2, +3) tops attention and both gradients;
+    erasing it leaves only -2s (flip), erasing an 11 does not. B = [12, 13, 11]: attention
+    tops 12 (score 1, +0.5), the gradients top 13 (+4); erasing 13 flips, erasing 12 not."""
+    model = hand_model(TOKENS)
+    sequences = [[10, 11, 11, 11], [12, 13, 11], [13]]  # the last has one item: skipped
+    out = serrano_smith.single_weight(model, rows_of(*sequences), {"seed": 1})
+    assert sorted(out["id"].unique()) == ["hand-0", "hand-1"]
+    expected_top = {("hand-0", "attention"): 0, ("hand-0", "gradient"): 0,
+                    ("hand-0", "grad_x_attention"): 0, ("hand-1", "attention"): 0,
+                    ("hand-1", "gradient"): 1, ("hand-1", "grad_x_attention"): 1}  # fmt: skip
+    flips = {"hand-0": [True, False, False, False], "hand-1": [False, True, False]}
+    for row in out.itertuples(index=False):
+        seq = sequences[int(row.id[-1])]
+        y = hand_output(TOKENS, seq)
+        top, other = row.top_position, row.random_position
+        assert top == expected_top[(row.id, row.ranking)]
+        assert other != top and 0 <= other < len(seq)
+        assert row.jsd_top == pytest.approx(jsd(erased_output(seq, top), y), abs=1e-7)
+        assert row.jsd_random == pytest.approx(jsd(erased_output(seq, other), y), abs=1e-7)
+        assert row.delta_jsd == pytest.approx(row.jsd_top - row.jsd_random, abs=1e-12)
+        alpha = softmax([TOKENS[k][0] for k in seq])
+        assert row.delta_attention == pytest.approx(alpha[top] - alpha[other], rel=1e-9)
+        assert row.flip_top == flips[row.id][top]
+        assert row.flip_random == flips[row.id][other]
+    assert out["flip_random"].any() and not out["flip_random"].all()  # seed 1 draws both
+
+
+# -- multi-weight erasure ------------------------------------------------------------------
+# a (score 2, +3) and b (score 1.5, +3) carry a positive decision against n (-1) tokens:
+# erasing a alone keeps it, erasing a and b flips it. m (score 2.5, -4) is a strong negative.
+MULTI = {20: (2.0, 3.0), 21: (1.5, 3.0), 22: (0.0, -1.0), 23: (2.5, -4.0)}
+D = [20, SEP_ID, 21, 22, 22, 22]  # 5 items: <SEP> is not one
+E = [20, 21]  # both positive: never flips (the last item is never erased)
+G = [23, 22, 22, 20]  # predicted 0: erasing 23 flips; by the gradient of p_1 it never would
+
+
+def test_multi_weight_flip_points_by_hand():
+    model = hand_model(MULTI)
+    assert hand_output(MULTI, [20, 21, 22, 22, 22])[1] > 0.5
+    assert hand_output(MULTI, [21, 22, 22, 22], attention=softmax([1.5, 0, 0, 0]))[1] > 0.5
+    assert hand_output(MULTI, G)[1] < 0.5
+    params = {"rankings": ["attention", "gradient", "grad_x_attention", "random"],
+              "n_random": 4, "seed": 1}  # fmt: skip
+    out = serrano_smith.multi_weight(model, rows_of(D, E, G), params)
+    expected = {  # (instance, ranking): items erased at the flip, None = never
+        ("hand-0", "attention"): 2, ("hand-0", "gradient"): 2,
+        ("hand-0", "grad_x_attention"): 2, ("hand-1", "attention"): None,
+        ("hand-1", "gradient"): None, ("hand-1", "grad_x_attention"): None,
+        ("hand-2", "attention"): 1, ("hand-2", "gradient"): 1,
+        ("hand-2", "grad_x_attention"): 1,
+    }  # fmt: skip
+    items = {"hand-0": 5, "hand-1": 2, "hand-2": 4}
+    for row in out.itertuples(index=False):
+        assert row.length == items[row.id]
+        if row.ranking == "random":
+            if row.id == "hand-1":
+                assert not row.flipped
+            if row.id == "hand-0" and row.flipped:
+                assert 2 <= row.n_erased <= 4  # a and b both gone, an n left
+            continue
+        n = expected[(row.id, row.ranking)]
+        assert row.flipped == (n is not None)
+        if n is None:
+            assert row.n_erased == 0 and np.isnan(row.fraction)
+        else:
+            assert row.n_erased == n
+            assert row.fraction == pytest.approx(n / items[row.id])  # of items, not tokens
+    assert sorted(out.loc[out["ranking"] == "random", "ordering"].unique()) == [0, 1, 2, 3]
