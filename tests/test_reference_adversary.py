@@ -13,7 +13,7 @@ import pytest
 import torch
 from scipy.spatial.distance import jensenshannon
 
-from attnaudit import metrics
+from attnaudit import metrics, settings
 from attnaudit.analyses import jain_wallace
 from attnaudit.engine import Engine
 from tests.model_fixtures import hand_model, hand_output, rows_of
@@ -57,8 +57,8 @@ def own_attention(seq):
 def candidates(model, rows, params) -> dict[str, list[np.ndarray]]:
     """Every instance's searched candidates over its real tokens (the search is seeded
     per instance, so these are the ones `adversary` chose among)."""
-    cfg = {**jain_wallace.ADVERSARY_DEFAULTS, **params}
-    engine = Engine(model, batch_size=cfg["batch_size"])
+    cfg = settings.Adversary.of(params)
+    engine = Engine(model, batch_size=cfg.batch_size)
     out = {}
     for batch in engine.batches(rows):
         weights, _ = jain_wallace.search_adversaries(engine, batch, cfg)
@@ -114,10 +114,11 @@ def test_selection_filters_at_select_epsilon_not_the_search_epsilon(setup):
 
 
 def test_own_attention_is_always_a_candidate(setup):
-    """With select_epsilon 0 only the model's own attention (TVD 0) is feasible."""
+    """With select_epsilon near 0 (it must be positive) only the model's own attention
+    (TVD 0) is feasible."""
     model, rows, table = setup
-    out = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": 0.0})
-    check_selected(out, table, 0.0)
+    out = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": 1e-9})
+    check_selected(out, table, 1e-9)
     assert (out["max_jsd"] == 0.0).all() and (out["output_tvd"] == 0.0).all()
     assert (out["n_feasible"] == 0).all()
     for w, seq in zip(out["adversary_attention"], SEQUENCES, strict=True):

@@ -9,6 +9,7 @@ import torch
 from scipy.spatial.distance import jensenshannon
 
 from attnaudit.analyses import wiegreffe_pinter as wp
+from attnaudit.analyses.seed_variance import seed_variance
 
 
 def jsd(p, q) -> float:
@@ -51,7 +52,7 @@ def test_seed_variance_by_hand():
     three other seeds, so the median is not the mean."""
     table = pd.concat([predictions(1, (1, 0)), predictions(2), predictions(3, (1, 0)),
                        predictions(4)])  # fmt: skip
-    out = wp.seed_variance(table, base_seed=2).set_index("id")
+    out = seed_variance(table, base_seed=2).set_index("id")
     assert list(out.index) == ["a", "b"] and (out["seed"] == 2).all()
     for i, key in enumerate(["a", "b"]):
         row = out.loc[key]
