@@ -16,10 +16,13 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/embeddings.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/analyses.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/jain_wallace.smk"
 include: "workflow/rules/serrano_smith.smk"
 include: "workflow/rules/wiegreffe_pinter.smk"
+include: "workflow/rules/faithfulness.smk"
+include: "workflow/rules/vashishth.smk"
 
 
 rule all:

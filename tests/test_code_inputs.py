@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from attnaudit import settings
 from attnaudit.code_inputs import closure, imported_names, script_code
 from tests.workflow_runner import REPO
 
@@ -71,8 +72,7 @@ def loaded_modules(script: str, *modules: str) -> set[str]:
 def test_the_static_closure_covers_what_every_script_really_imports():
     """For every workflow script, each attnaudit module loaded at run time is a code input
     (the static closure may list more: imports inside functions that did not run)."""
-    family_modules = {"analysis.py": ["attnaudit.analyses.jain_wallace",
-                                      "attnaudit.analyses.serrano_smith"]}  # fmt: skip
+    family_modules = {"analysis.py": [f"attnaudit.analyses.{f}" for f in settings.FAMILIES]}
     for script in sorted(p.name for p in (REPO / "workflow/scripts").glob("*.py")):
         modules = family_modules.get(script, [])
         static = {str(Path(p).resolve()) for p in script_code(

@@ -33,6 +33,10 @@ TINY = {
         "single_weight": {"max_instances": 30},
         "multi_weight": {"max_instances": 30, "n_random": 2, "ig_steps": 10},
     },
+    "faithfulness": {
+        "eraser": {"max_instances": 30, "n_random": 2, "ig_steps": 10},
+        "planted": {"max_instances": 30, "n_random": 2, "ig_steps": 10},
+    },
     "wiegreffe_pinter": {"adversarial": {"lambdas": [0.0, 1.0], "epochs": 2}},
 }  # fmt: skip
 
@@ -87,6 +91,18 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
         f"top {a}, random {b}" for a in ("flips", "keeps") for b in ("flips", "keeps")
     ]
     assert np.allclose(cells.sum(axis=1), 100.0)
+    aopc = pd.read_csv(tiny_run / "results/report/faithfulness/aopc.csv")
+    rankings = {"attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
+                "random"}  # fmt: skip
+    assert set(aopc["ranking"]) == rankings and (aopc["n_seeds"] == 2).all()
+    # uniform-attention models are analysed too (their gradient, LOO, IG rankings)
+    assert {"lstm-uniform", "average-uniform"} <= set(aopc["model"])
+    planted = pd.read_csv(tiny_run / "results/report/faithfulness/planted.csv")
+    assert set(planted["model"]) == {"lstm-additive", "lstm-uniform", "average-additive",
+                                     "average-uniform"}  # fmt: skip
+    assert planted["precision_at_k"].between(0, 1).all()
+    lines = (tiny_run / "results/report/faithfulness/rationales.jsonl").read_text().splitlines()
+    assert len(lines) == 4 * 2 * 5 * 30  # models x seeds x rankings (first ordering) x instances
     snakemake(tiny_run, "--report", "report.html")
     html = (tiny_run / "report.html").read_text(errors="replace")
     assert "learned_vs_uniform.png" in html and "Is attention needed?" in html
@@ -99,8 +115,8 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
     write_config(tiny_run, edited)
     try:
         assert planned_jobs(tiny_run) == {
-            "all": 1, "train": 8, "learned_vs_uniform": 1, "jain_wallace": 4,
-            "report_jain_wallace": 1, "serrano_smith": 4, "report_serrano_smith": 1,
+            "all": 1, "train": 8, "learned_vs_uniform": 1, "analyse": 4, "analyse_uniform": 4,
+            "report_jain_wallace": 1, "report_serrano_smith": 1, "report_faithfulness": 1,
             "wp_seed_variance": 2, "wp_seed_variance_report": 1, "wp_guided": 2,
             "wp_guided_report": 1, "wp_adversary": 4, "wp_adversarial_report": 1,
         }  # fmt: skip
@@ -109,16 +125,17 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
     assert planned_jobs(tiny_run) == {}
 
 
-def test_an_analysis_edit_reruns_only_its_family_and_the_tables_built_on_it(tiny_run):
-    """One job per model runs a family's analyses: editing one of them reruns those jobs
-    and what reads their tables (here also the seed-variance report, which reads Jain &
-    Wallace's adversaries), never training."""
+def test_an_analysis_edit_reruns_the_analysis_jobs_and_tables_never_training(tiny_run):
+    """One job per model runs its analyses: editing one reruns the jobs of the models it
+    runs on (learned attention here) and the tables that read them (the seed-variance
+    report reads Jain & Wallace's adversaries), never training."""
     jw = TINY["jain_wallace"]
     edited = {**TINY, "jain_wallace": {**jw, "permutation": {**jw["permutation"], "seed": 3}}}
     write_config(tiny_run, edited)
     try:
         assert planned_jobs(tiny_run) == {
-            "all": 1, "jain_wallace": 4, "report_jain_wallace": 1, "wp_seed_variance_report": 1
+            "all": 1, "analyse": 4, "report_jain_wallace": 1, "report_serrano_smith": 1,
+            "report_faithfulness": 1, "wp_seed_variance_report": 1,
         }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)
@@ -147,15 +164,16 @@ def test_wiegreffe_pinter_tables_and_the_uniform_variant(tiny_run):
 def test_a_new_lambda_or_seed_runs_only_its_own_jobs(tiny_run):
     aggregates = [
         "learned_vs_uniform", "report_jain_wallace", "report_serrano_smith",
-        "wp_seed_variance_report", "wp_guided_report", "wp_adversarial_report",
+        "report_faithfulness", "wp_seed_variance_report", "wp_guided_report",
+        "wp_adversarial_report",
     ]  # fmt: skip
     adversarial = TINY["wiegreffe_pinter"]["adversarial"]
     lambdas = {"wiegreffe_pinter": {"adversarial": {**adversarial, "lambdas": [0.0, 0.5, 1.0]}}}
     for edit, key, value, expected in [
         (lambdas, "lam", "0.5", {"all": 1, "wp_adversary": 2, "wp_adversarial_report": 1}),
         ({"seeds": [1, 2, 3]}, "seed", "3",
-         {"all": 1, **dict.fromkeys(aggregates, 1), "train": 4, "jain_wallace": 2,
-          "serrano_smith": 2, "wp_guided": 1, "wp_adversary": 2,
+         {"all": 1, **dict.fromkeys(aggregates, 1), "train": 4, "analyse": 2,
+          "analyse_uniform": 2, "wp_guided": 1, "wp_adversary": 2,
           "wp_seed_variance": 2}),  # seed variance: one job per model over all seeds
     ]:  # fmt: skip
         write_config(tiny_run, {**TINY, **edit})

@@ -51,6 +51,8 @@ def full_schema(schema_path: str | Path) -> dict[str, Any]:
     """The config schema: the file's, with the analysis sections of `attnaudit.settings`."""
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
     schema["properties"].update(settings.sections_schema())
+    families = list(settings.FAMILIES)
+    schema["properties"]["analyses"].update(items={"enum": families}, default=families)
     return schema
 
 

@@ -65,11 +65,11 @@ def per_instance(draw, seed: int, batch: EncodedBatch, lead: tuple[int, ...]) ->
     neither the padded width nor the other instances of the batch.
     """
     b, t = batch.mask.shape
-    out = torch.zeros((b, *lead, t))
+    out = torch.zeros((b, *lead, t), dtype=batch.attention.dtype)
     lengths = batch.lengths.tolist()
     for row, (g, n) in enumerate(zip(instance_generators(seed, batch.ids), lengths, strict=True)):
         positions = batch.mask[row].nonzero().squeeze(-1)
-        out[row][..., positions] = draw((*lead, n), generator=g)
+        out[row][..., positions] = draw((*lead, n), generator=g).to(out.dtype)
     return out
 
 

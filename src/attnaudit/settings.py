@@ -28,6 +28,11 @@ MultiRanking = Literal[
     "attention", "gradient", "grad_x_attention", "random", "loo", "integrated_gradients"
 ]
 GuideVariant = Literal["uniform", "own", "base", "adversary"]
+FaithRanking = Literal[
+    "attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random"
+]
+ALL_FAITH_RANKINGS = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
+                      "random"]  # fmt: skip
 MODEL_PATTERN = "^[a-z0-9]+-[a-z0-9]+$"  # a run's model, <encoder>-<attention>
 
 
@@ -113,6 +118,8 @@ def _check_limits(key: str, value: Any, f: dataclasses.Field) -> Any:
             raise SettingsError(
                 f"config key {key!r}: {item} is not above {f.metadata['exclusiveMinimum']}"
             )
+        if "maximum" in f.metadata and item > f.metadata["maximum"]:
+            raise SettingsError(f"config key {key!r}: {item} is more than {f.metadata['maximum']}")
     return value
 
 
@@ -276,6 +283,73 @@ class MultiWeight(OnSplit):
     batch_size: int = setting(64, "instances encoded together", minimum=1)
 
 
+# -- faithfulness beyond the papers --------------------------------------------------------
+@dataclass(frozen=True)
+class Rankings(OnSplit):
+    """Settings shared by the analyses that compare token rankings."""
+
+    rankings: tuple[FaithRanking, ...] = setting(
+        ALL_FAITH_RANKINGS, "token rankings compared (random: `n_random` orders)", minItems=1
+    )
+    n_random: int = setting(3, "random orderings per instance, the chance control", minimum=1)
+    ig_steps: int = setting(
+        20, "Integrated Gradients integration steps (captum's Gauss-Legendre nodes)", minimum=1
+    )
+    seed: int = setting(0, "seed of the random orders (with the instance id)", minimum=0)
+
+
+@dataclass(frozen=True)
+class Eraser(Rankings):
+    """ERASER faithfulness of each ranking (DeYoung et al. 2020).
+
+    Tokens are ranked by each measure (attention; gradient |d p_yhat / d e_t . e_t|;
+    gradient x attention (d p_yhat / d alpha_t) alpha_t; leave-one-out; Integrated
+    Gradients; random orders). For each k in `percents`, r_k are the top ceil(k n / 100) of
+    the n real tokens; removal is deletion and the whole model is re-run:
+    comprehensiveness_k = p_yhat(x) - p_yhat(x without r_k),
+    sufficiency_k = p_yhat(x) - p_yhat(r_k alone), yhat the prediction on x;
+    AOPC = (1 / (|B| + 1)) sum over k in {0} and B, with r_0 empty (ERASER's formula).
+    """
+
+    key: ClassVar[str] = "faithfulness.eraser"
+    percents: tuple[float, ...] = setting(
+        [1.0, 5.0, 10.0, 20.0, 50.0], "the bins B: percent of real tokens in r_k",
+        exclusiveMinimum=0, maximum=100, minItems=1,
+    )  # fmt: skip
+    batch_size: int = setting(256, "reduced inputs per forward pass", minimum=1)
+
+
+@dataclass(frozen=True)
+class Planted(Rankings):
+    """Recovery of planted rationales (datasets that plant the deciding tokens).
+
+    Per instance with planted tokens P (the synthetic data's `rationale`) and ranking:
+    precision@k = |top-k and P| / k with k = |P|, and the average precision of the ranking
+    against P (mean over planted tokens of the precision at their rank). Random orders
+    give the chance level (expected precision@k = k / n).
+    """
+
+    key: ClassVar[str] = "faithfulness.planted"
+
+
+# -- Vashishth et al. (2019) --------------------------------------------------------------
+@dataclass(frozen=True)
+class Replacement(OnSplit):
+    """Is the learned attention needed at inference? (Vashishth et al. 2019)
+
+    The hidden states stay fixed and the learned weights alpha are replaced by uniform
+    weights (1/T over the real items), by random weights (u_t / sum u, u_t ~ U(0, 1)) or by
+    alpha permuted over the real items, `n_draws` draws each for random and permuted. Per
+    instance the prediction under each; the table gives accuracy and F1 and their drop from
+    the learned weights.
+    """
+
+    key: ClassVar[str] = "vashishth.replacement"
+    n_draws: int = setting(5, "draws of random and of permuted weights per instance", minimum=1)
+    seed: int = setting(0, "seed of the draws (with the instance id)", minimum=0)
+    batch_size: int = setting(256, "instances encoded together", minimum=1)
+
+
 # -- Wiegreffe & Pinter (2019) ------------------------------------------------------------
 @dataclass(frozen=True)
 class SeedVariance(Settings):
@@ -342,11 +416,34 @@ SECTIONS: dict[str, dict[str, type[Settings]]] = {
         "adversary": Adversary,
     },
     "serrano_smith": {"single_weight": SingleWeight, "multi_weight": MultiWeight},
+    "faithfulness": {"eraser": Eraser, "planted": Planted},
+    "vashishth": {"replacement": Replacement},
     "wiegreffe_pinter": {
         "seed_variance": SeedVariance,
         "guided_mlp": GuidedMlp,
         "adversarial": Adversarial,
     },
+}
+
+
+@dataclass(frozen=True)
+class Applies:
+    """Which trained models a per-run analysis family runs on: those with learned
+    attention, those with uniform attention; flat models always, hierarchical ones (items
+    are sentences) where `sentences`."""
+
+    learned: bool
+    uniform: bool
+    sentences: bool
+
+
+# The per-run analysis families (config sections) and the models each runs on. One job per
+# trained model runs every family of `analyses:` that applies to it.
+FAMILIES: dict[str, Applies] = {
+    "jain_wallace": Applies(learned=True, uniform=False, sentences=False),  # token-level
+    "serrano_smith": Applies(learned=True, uniform=False, sentences=True),
+    "faithfulness": Applies(learned=True, uniform=True, sentences=False),  # input-level
+    "vashishth": Applies(learned=True, uniform=False, sentences=True),
 }
 
 
@@ -428,7 +525,7 @@ def markdown() -> str:
                 default = "null" if spec["default"] is None else spec["default"]
                 limits = [
                     f"{word} {spec[k]}"
-                    for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"))
+                    for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
                     if k in spec
                 ]
                 meaning = spec["description"] + (f" ({', '.join(limits)})" if limits else "")

@@ -190,24 +190,6 @@ def training_gpus():
 
 
 # -- runs ---------------------------------------------------------------------------------------
-def analysis_runs(path_pattern, flat_only=False):
-    """Expand a per-run path over the runs with learned (non-uniform) attention; with
-    `flat_only`, without hierarchical models (whose items are sentences, not tokens)."""
-    learned = [a for a in config["attentions"] if a != "uniform"]
-    encoders = [
-        e
-        for e in config["encoders"]
-        if not (flat_only and e in catalog.HIERARCHICAL_ENCODERS)
-    ]
-    return expand(
-        path_pattern,
-        dataset=DATASETS,
-        encoder=encoders,
-        attention=learned,
-        seed=SEEDS,
-    )
-
-
 def runs(path_pattern, datasets=None):
     """Expand a per-run path over datasets x encoders x attentions x seeds."""
     return expand(
@@ -231,16 +213,62 @@ def run_path(dataset, model, seed, name):
     )[0]
 
 
-def family_settings(family):
-    """The settings blocks of an analysis family (canonical: schema defaults filled in)."""
-    return config[family]
+# -- per-run analyses: one job per trained model (analyses.smk) -------------------------------
+# Wildcard patterns of the kinds of model: flat or hierarchical encoders, learned attention.
+FLAT = "|".join(catalog.FLAT_ENCODERS)
+HIERARCHICAL = "|".join(catalog.HIERARCHICAL_ENCODERS)
+LEARNED_ATTENTION = "(?!uniform(?![a-z0-9]))[a-z0-9]+"  # any name but `uniform`
 
 
-def family_outputs(family):
-    """One table per analysis of the family, named by its config block."""
+def analysis_families(kind):
+    """The families of `analyses:` that run on a kind of model: 'learned' (flat, learned
+    attention), 'sentences' (hierarchical, learned) or 'uniform' (flat, uniform)."""
+    applies = {
+        "learned": lambda a: a.learned,
+        "sentences": lambda a: a.learned and a.sentences,
+        "uniform": lambda a: a.uniform,
+    }[kind]
+    return [f for f in config["analyses"] if applies(settings.FAMILIES[f])]
+
+
+def analysis_outputs(kind):
+    """One table per analysis of each family: `<family>_<analysis>` -> its path."""
     return {
-        name: f"{RUN}/{family}/{name}.parquet" for name in settings.SECTIONS[family]
+        f"{family}_{name}": f"{RUN}/{family}/{name}.parquet"
+        for family in analysis_families(kind)
+        for name in settings.SECTIONS[family]
     }
+
+
+def analysis_settings(kind):
+    """The settings blocks of the families (canonical: defaults filled in), by family."""
+    return {family: config[family] for family in analysis_families(kind)}
+
+
+def analysis_code(kind):
+    """The analysis script's code and the modules of its families (imported by name)."""
+    families = analysis_families(kind)
+    return code("analysis.py", *(f"attnaudit.analyses.{f}" for f in families))
+
+
+def family_runs(family, pattern):
+    """A per-run path expanded over the runs a family of `analyses:` analyses."""
+    if family not in config["analyses"]:
+        return []
+    applies = settings.FAMILIES[family]
+    attentions = [
+        a
+        for a in config["attentions"]
+        if (applies.uniform if a == "uniform" else applies.learned)
+    ]
+    encoders = [
+        e
+        for e in config["encoders"]
+        if applies.sentences or e not in catalog.HIERARCHICAL_ENCODERS
+    ]
+    return expand(
+        pattern, dataset=DATASETS, encoder=encoders, attention=attentions, seed=SEEDS
+    )
 
 
 def all_outputs():
@@ -254,11 +282,17 @@ def all_outputs():
         *jain_wallace_outputs(),
         *serrano_smith_outputs(),
         *wiegreffe_pinter_outputs(),
+        *faithfulness_outputs(),
+        *(
+            [f"{REPORT}/vashishth/replacement.md"]
+            if family_runs("vashishth", RUN)
+            else []
+        ),
     ]
 
 
 def serrano_smith_outputs():
-    if not [a for a in config["attentions"] if a != "uniform"]:
+    if not family_runs("serrano_smith", RUN):
         return []
     return [
         f"{REPORT}/serrano_smith/decision_flips.md",
@@ -268,8 +302,20 @@ def serrano_smith_outputs():
     ]
 
 
+def faithfulness_outputs():
+    if not family_runs("faithfulness", RUN):
+        return []
+    return [
+        f"{REPORT}/faithfulness/aopc.md",
+        f"{REPORT}/faithfulness/planted.md",
+        f"{REPORT}/faithfulness/rationales.jsonl",
+        f"{REPORT}/figures/faithfulness_aopc.png",
+        f"{REPORT}/figures/faithfulness_planted.png",
+    ]
+
+
 def jain_wallace_outputs():
-    if not analysis_runs("{dataset}{encoder}{attention}{seed}", flat_only=True):
+    if not family_runs("jain_wallace", RUN):
         return []
     return [
         f"{REPORT}/jain_wallace/tau.md",

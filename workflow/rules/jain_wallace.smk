@@ -1,48 +1,15 @@
 # Jain & Wallace (2019): importance agreement, permutation, adversarial attention, on flat
-# models (their token-level importance measures have no sentence-level counterpart).
-# One job per dataset x learned-attention model x seed runs the three (one model load,
-# one process start-up: the start-up costs more than a small model's analyses). Each
-# analysis keeps its own settings block and output table; editing any block reruns these
-# jobs and the tables built on them, never training.
+# models (their token-level importance measures have no sentence-level counterpart). The
+# analyses run in each model's analysis job (analyses.smk); this is their report.
 
 
-rule jain_wallace:
-    input:
-        checkpoint=f"{RUN}/model.pt",
-        tokens=f"{DATA}/tokens.parquet",
-        code=code("analysis.py", "attnaudit.analyses.jain_wallace"),
-    output:
-        **family_outputs("jain_wallace"),
-    log:
-        job_paths("jain_wallace", RUN)[0],
-    benchmark:
-        job_paths("jain_wallace", RUN)[1]
-    group:
-        "analyses"
-    conda:
-        ENV
-    threads: THREADS
-    resources:
-        mem_mb=4000,
-        runtime=120,
-    params:
-        family="jain_wallace",
-        settings=family_settings("jain_wallace"),
-    script:
-        "../scripts/analysis.py"
-
-
-# The three tables and figures of the family in one job (seconds: a job's start-up costs
-# more than any of them).
 rule report_jain_wallace:
     input:
-        importance=analysis_runs(
-            f"{RUN}/jain_wallace/importance.parquet", flat_only=True
+        importance=family_runs("jain_wallace", f"{RUN}/jain_wallace/importance.parquet"),
+        permutation=family_runs(
+            "jain_wallace", f"{RUN}/jain_wallace/permutation.parquet"
         ),
-        permutation=analysis_runs(
-            f"{RUN}/jain_wallace/permutation.parquet", flat_only=True
-        ),
-        adversary=analysis_runs(f"{RUN}/jain_wallace/adversary.parquet", flat_only=True),
+        adversary=family_runs("jain_wallace", f"{RUN}/jain_wallace/adversary.parquet"),
         code=code("aggregate.py"),
     output:
         tau_per_seed=f"{REPORT}/jain_wallace/tau_per_seed.csv",

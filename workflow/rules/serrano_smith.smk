@@ -1,37 +1,13 @@
-# Serrano & Smith (2019): single- and multi-weight erasure of attended items.
-# One job per dataset x learned-attention model x seed runs both (as for Jain & Wallace).
-
-
-rule serrano_smith:
-    input:
-        checkpoint=f"{RUN}/model.pt",
-        tokens=f"{DATA}/tokens.parquet",
-        code=code("analysis.py", "attnaudit.analyses.serrano_smith"),
-    output:
-        **family_outputs("serrano_smith"),
-    log:
-        job_paths("serrano_smith", RUN)[0],
-    benchmark:
-        job_paths("serrano_smith", RUN)[1]
-    group:
-        "analyses"
-    conda:
-        ENV
-    threads: THREADS
-    resources:
-        mem_mb=4000,
-        runtime=120,
-    params:
-        family="serrano_smith",
-        settings=family_settings("serrano_smith"),
-    script:
-        "../scripts/analysis.py"
+# Serrano & Smith (2019): single- and multi-weight erasure of attended items. The analyses
+# run in each model's analysis job (analyses.smk); this is their report.
 
 
 rule report_serrano_smith:
     input:
-        single=analysis_runs(f"{RUN}/serrano_smith/single_weight.parquet"),
-        multi=analysis_runs(f"{RUN}/serrano_smith/multi_weight.parquet"),
+        single=family_runs(
+            "serrano_smith", f"{RUN}/serrano_smith/single_weight.parquet"
+        ),
+        multi=family_runs("serrano_smith", f"{RUN}/serrano_smith/multi_weight.parquet"),
         code=code("aggregate.py"),
     output:
         flips_csv=f"{REPORT}/serrano_smith/decision_flips.csv",

@@ -15,7 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from attnaudit import metrics, settings
-from attnaudit.analyses.common import base_columns, collect
+from attnaudit.analyses.common import base_columns, collect, shared_scores
 from attnaudit.engine import (
     EncodedBatch,
     Engine,
@@ -49,8 +49,12 @@ def importance_agreement(
             )
         )
     out = collect(parts, rows)
-    out["gradient"] = input_level.gradient(model, rows, cfg.batch_size)
-    out["loo"] = leave_one_out.leave_one_out(model, rows, cfg.deletions_per_pass)
+    out["gradient"] = shared_scores(
+        model, rows, "gradient", lambda r: input_level.gradient(model, r, cfg.batch_size)
+    )
+    out["loo"] = shared_scores(
+        model, rows, "loo", lambda r: leave_one_out.leave_one_out(model, r, cfg.deletions_per_pass)
+    )
     pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
              "grad_loo": ("gradient", "loo")}  # fmt: skip
     for name, (a, b) in pairs.items():

@@ -21,13 +21,24 @@ import torch
 from tqdm.auto import tqdm
 
 from attnaudit import settings
-from attnaudit.analyses.common import base_columns, collect
+from attnaudit.analyses.common import base_columns, collect, shared_scores
 from attnaudit.engine import EncodedBatch, Engine, jsd, per_instance
 from attnaudit.importance import leave_one_out
 from attnaudit.importance.integrated_gradients import integrated_gradients
 from attnaudit.settings import Params
 
 DECODER_RANKINGS = ("attention", "gradient", "grad_x_attention")
+INPUT_RANKINGS = ("loo", "integrated_gradients")
+
+
+def input_level_scores(model, rows: pd.DataFrame, name: str, ig_steps: int) -> list[np.ndarray]:
+    """Leave-one-out or Integrated Gradients scores of each instance's real tokens, computed
+    once per model and instance in a job (`analyses.common.shared_scores`)."""
+    if name == "loo":
+        return shared_scores(model, rows, "loo", lambda r: leave_one_out.leave_one_out(model, r))
+    return shared_scores(
+        model, rows, name, lambda r: integrated_gradients(model, r, n_steps=ig_steps), ig_steps
+    )
 
 
 def decoder_scores(engine: Engine, batch: EncodedBatch, ranking: str) -> torch.Tensor:
@@ -135,13 +146,11 @@ def multi_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFra
     rankings = list(cfg.rankings)
     if model.hierarchical:  # input-level measures score tokens, but the items are sentences
         rankings = [r for r in rankings if r in (*DECODER_RANKINGS, "random")]
-    input_scores = {}
-    if "loo" in rankings:
-        input_scores["loo"] = leave_one_out.leave_one_out(model, rows)
-    if "integrated_gradients" in rankings:
-        input_scores["integrated_gradients"] = integrated_gradients(
-            model, rows, n_steps=cfg.ig_steps
-        )
+    input_scores = {
+        name: input_level_scores(model, rows, name, cfg.ig_steps)
+        for name in rankings
+        if name in INPUT_RANKINGS
+    }
     parts = []
     for batch in tqdm(engine.batches(rows), desc="multi-weight erasure", mininterval=2):
         orders: list[tuple[str, int, torch.Tensor]] = []

@@ -1,5 +1,5 @@
-"""Per-run analysis jobs: load one trained model once, run every analysis of one family
-(`attnaudit.analyses.<family>.ANALYSES`) on it, write one table per analysis."""
+"""Per-run analysis jobs: load one trained model once, run every analysis of the given
+families (`attnaudit.analyses.<family>.ANALYSES`) on it, write one table per analysis."""
 
 from __future__ import annotations
 
@@ -36,33 +36,35 @@ def select_rows(table: pd.DataFrame, split: str, max_instances: int | None, seed
     return rows
 
 
-def run_family(
-    family: str,
+def run_analyses(
     checkpoint: str,
     tokens: str,
-    settings_by_analysis: Mapping[str, Mapping[str, Any]],
+    settings_by_family: Mapping[str, Mapping[str, Mapping[str, Any]]],
     outputs: Mapping[str, str],
     threads: int = 1,
 ) -> dict[str, pd.DataFrame]:
-    """Run the analyses of `family` named in `outputs` (analysis -> table path) on one
-    model, each with its settings block, and write their tables."""
+    """Run every analysis of the families in `settings_by_family` (family -> its settings
+    blocks) on one model, loaded once, and write each table to `outputs[<family>_<name>]`.
+    Analyses of one job share the input-level scores they both need
+    (`analyses.common.shared_scores`)."""
     torch.set_num_threads(threads)
-    analyses = importlib.import_module(f"attnaudit.analyses.{family}").ANALYSES
     model, state = load_model(checkpoint)
     table = io.read_table(tokens)
     results = {}
-    for name, output in outputs.items():
-        cfg = settings.SECTIONS[family][name].of(settings_by_analysis[name])
-        rows = select_rows(table, cfg.split, cfg.max_instances, getattr(cfg, "seed", 0))
-        start = time.perf_counter()
-        result = analyses[name](model, rows, cfg)
-        seconds = time.perf_counter() - start
-        for key in reversed(("dataset", "model", "seed")):
-            result.insert(0, key, state[key])
-        io.write_table(output, result)
-        log.info(
-            "%s/%s: %d instances (%d rows) in %.1f s (%d threads)",
-            family, name, result["id"].nunique(), len(result), seconds, threads,
-        )  # fmt: skip
-        results[name] = result
+    for family, blocks in settings_by_family.items():
+        analyses = importlib.import_module(f"attnaudit.analyses.{family}").ANALYSES
+        for name, function in analyses.items():
+            cfg = settings.SECTIONS[family][name].of(blocks[name])
+            rows = select_rows(table, cfg.split, cfg.max_instances, getattr(cfg, "seed", 0))
+            start = time.perf_counter()
+            result = function(model, rows, cfg)
+            seconds = time.perf_counter() - start
+            for key in reversed(("dataset", "model", "seed")):
+                result.insert(0, key, state[key])
+            io.write_table(outputs[f"{family}_{name}"], result)
+            log.info(
+                "%s/%s: %d instances (%d rows) in %.1f s (%d threads)",
+                family, name, result["id"].nunique(), len(result), seconds, threads,
+            )  # fmt: skip
+            results[f"{family}_{name}"] = result
     return results

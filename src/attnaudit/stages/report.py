@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import io
+from attnaudit.report import faithfulness as faithful
 from attnaudit.report import figures, tables
+from attnaudit.report import replacement as replaced
 
 
 def publish(
@@ -218,3 +220,54 @@ def wiegreffe_pinter_adversarial(
         tables.adversarial_markdown(table, seeds),
     )  # fmt: skip
     figures.adversarial_curve(table, tables.seed_reference(seeds), figure)
+
+
+def faithfulness(
+    eraser: Sequence[str], planted: Sequence[str], aopc_csv: str, aopc_markdown: str,
+    aopc_figure: str, planted_csv: str, planted_markdown: str, planted_figure: str,
+    rationales: str,
+) -> None:  # fmt: skip
+    """ERASER AOPC per ranking, planted-token recovery, and the rationales as ERASER JSONL
+    (beyond the papers: DeYoung et al. 2020)."""
+    data = read_tables(eraser)
+    summary = faithful.eraser_summary(data)
+    measures = ["aopc_comprehensiveness", "aopc_sufficiency"]
+    publish(
+        summary, aopc_csv, aopc_markdown,
+        "ERASER faithfulness (DeYoung et al. 2020) per token ranking: AOPC of "
+        "comprehensiveness (the drop in the predicted class's probability when a ranking's "
+        "top tokens are deleted; higher = more faithful) and of sufficiency (the drop when "
+        "only they are kept; lower = more faithful), over the top 1, 5, 10, 20 and 50 % of "
+        "the real tokens; per seed a mean over test instances, then mean ± 95 % interval "
+        "over seeds; in brackets the random ranking's value (chance).",
+        faithful.summary_markdown(summary, measures),
+    )  # fmt: skip
+    faithful.aopc_figure(summary, aopc_figure)
+    recovered = read_tables(planted)
+    found = faithful.planted_summary(recovered)
+    measures = ["precision_at_k", "average_precision"]
+    publish(
+        found, planted_csv, planted_markdown,
+        "Recovery of the planted deciding tokens (datasets that plant them): per ranking the "
+        "precision of its top k tokens (k = the number planted) and its average precision; "
+        "per seed a mean over test instances, then mean ± 95 % interval over seeds; in "
+        "brackets the random ranking's value (chance).",
+        faithful.summary_markdown(found, measures),
+    )  # fmt: skip
+    faithful.planted_figure(recovered, planted_figure)
+    faithful.write_rationales(data, rationales)
+
+
+def vashishth(replacement: Sequence[str], csv: str, markdown: str) -> None:
+    """Accuracy and F1 with the learned weights replaced at inference (Vashishth et al.
+    2019)."""
+    table = replaced.summary(read_tables(replacement))
+    publish(
+        table, csv, markdown,
+        "Is the learned attention needed at inference? (Vashishth et al. 2019.) Each "
+        "model's learned weights replaced, with the hidden states fixed, by uniform weights, "
+        "random weights and permutations of themselves: test accuracy and F1 (binary: "
+        "positive class; k classes: macro), per seed averaged over draws, then mean ± 95 % "
+        "interval over seeds, and the drop from the learned weights paired by seed.",
+        replaced.markdown(table),
+    )  # fmt: skip

@@ -1,0 +1,219 @@
+"""Faithfulness beyond the papers: ERASER's comprehensiveness, sufficiency and AOPC for
+every token ranking (DeYoung et al. 2020), and recovery of planted rationales.
+
+A ranking orders an instance's real tokens, most important first:
+- attention: alpha_t;
+- gradient: |d p_yhat / d e_t . e_t| with attention held fixed (Jain & Wallace's measure);
+- grad_x_attention: (d p_yhat / d alpha_t) alpha_t (Serrano & Smith's, signed);
+- loo: leave-one-out, TVD of outputs; integrated_gradients: captum, on the embeddings;
+- random: `n_random` uniformly random orders per instance (seeded per instance): the chance
+  control beside every statistic.
+Ties keep token order. ERASER removes tokens from the input (deletion, not masking): the
+reduced sequence keeps <SOS>, <EOS>, <SEP> and the remaining real tokens in their order and
+runs through the whole model. An input with no real token left has attention weights all
+zero, so its context is 0 and its output the decoder's bias alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+
+from attnaudit import settings
+from attnaudit.analyses.common import shared_scores
+from attnaudit.analyses.serrano_smith import decoder_scores, input_level_scores
+from attnaudit.data.batching import bucketed_batches, pad
+from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
+from attnaudit.engine import Engine, instance_generators, real_values
+from attnaudit.importance import input_level
+from attnaudit.models.classifier import AttentionClassifier
+from attnaudit.settings import Params
+
+SPECIAL = (PAD_ID, SOS_ID, EOS_ID, SEP_ID)
+
+
+def real_positions(token_ids) -> np.ndarray:
+    """Indices into `token_ids` of its real tokens (not <SOS>, <EOS>, <SEP>, padding)."""
+    return np.array([i for i, t in enumerate(token_ids) if t not in SPECIAL], dtype=np.int64)
+
+
+def ranking_scores(
+    model: AttentionClassifier, rows: pd.DataFrame, cfg: settings.Rankings
+) -> list[tuple[str, int, list[np.ndarray]]]:
+    """(ranking, ordering, per-instance scores over real tokens in row order) for every
+    configured ranking; random rankings once per ordering."""
+    engine = Engine(model, batch_size=64)
+    decoder = [r for r in cfg.rankings if r in ("attention", "grad_x_attention")]
+    by_ranking: dict[str, list[np.ndarray]] = {r: [None] * len(rows) for r in decoder}
+    if decoder:
+        for batch in engine.batches(rows):
+            for ranking in decoder:
+                scores = real_values(decoder_scores(engine, batch, ranking), batch.mask)
+                for j, i in enumerate(batch.index):
+                    by_ranking[ranking][i] = scores[j]
+    out = []
+    for ranking in cfg.rankings:
+        if ranking in decoder:
+            out.append((ranking, 0, by_ranking[ranking]))
+        elif ranking == "gradient":
+            grads = shared_scores(
+                model, rows, "gradient", lambda r: input_level.gradient(model, r, 64)
+            )
+            out.append((ranking, 0, grads))
+        elif ranking == "random":
+            out += random_orders(rows, cfg.seed, cfg.n_random)
+        else:
+            out.append((ranking, 0, input_level_scores(model, rows, ranking, cfg.ig_steps)))
+    return out
+
+
+def random_orders(rows: pd.DataFrame, seed: int, n: int) -> list[tuple[str, int, list]]:
+    """`n` random score vectors per instance, from one generator per instance."""
+    lengths = [len(real_positions(ids)) for ids in rows["token_ids"]]
+    draws = [
+        torch.rand((n, length), generator=g).double().numpy()
+        for g, length in zip(instance_generators(seed, rows["id"]), lengths, strict=True)
+    ]
+    return [("random", k, [d[k] for d in draws]) for k in range(n)]
+
+
+def top_order(scores: np.ndarray) -> np.ndarray:
+    """Real-token indices by descending score, ties in token order; NaN scores last."""
+    keyed = np.where(np.isnan(scores), -np.inf, scores)
+    return np.argsort(-keyed, kind="stable")
+
+
+def top_count(percent: float, n: int) -> int:
+    """How many of n real tokens the top `percent` % holds: ceil(percent n / 100)."""
+    return min(n, math.ceil(percent * n / 100.0 - 1e-9))
+
+
+@torch.no_grad()
+def class_probability(
+    model: AttentionClassifier, sequences: list[np.ndarray], classes: np.ndarray, batch_size: int
+) -> np.ndarray:
+    """p(classes[i] | sequences[i]) with the whole model, in length-bucketed batches."""
+    out = np.empty(len(sequences))
+    for index in bucketed_batches([len(s) for s in sequences], batch_size):
+        logits, _ = model(pad([sequences[i] for i in index]))
+        probs = model.probabilities(logits)
+        out[index] = probs.gather(-1, torch.as_tensor(classes[index]).view(-1, 1))[:, 0].numpy()
+    return out
+
+
+def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None) -> pd.DataFrame:
+    """Per instance, ranking and ordering: comprehensiveness and sufficiency at each bin of
+    `percents`, their AOPC, and the ranking's scores (`attnaudit.settings.Eraser`)."""
+    cfg = settings.Eraser.of(params)
+    model.eval()
+    ids = [np.asarray(t, dtype=np.int64) for t in rows["token_ids"]]
+    probs = all_probabilities(model, ids, cfg.batch_size)
+    pred = probs.argmax(axis=1)
+    p_full = probs[np.arange(len(ids)), pred]
+    positions = [real_positions(t) for t in ids]
+    rankings = ranking_scores(model, rows, cfg)
+    # sufficiency's r_0 keeps no real token
+    no_tokens = [np.delete(t, real) for t, real in zip(ids, positions, strict=True)]
+    empty = class_probability(model, no_tokens, pred, cfg.batch_size)
+    # every distinct reduced input of every ranking, instance and bin, evaluated together
+    # (short inputs give the same top tokens for several bins and rankings)
+    distinct: dict[tuple[int, tuple[int, ...]], int] = {}
+    sequences, owner, where = [], [], []
+    for _, _, scores in rankings:
+        for i, (tokens, real) in enumerate(zip(ids, positions, strict=True)):
+            order = top_order(np.asarray(scores[i], dtype=np.float64))
+            for percent in cfg.percents:
+                top = real[order[: top_count(percent, len(real))]]
+                for removed in (top, np.setdiff1d(real, top)):
+                    key = (i, tuple(sorted(removed.tolist())))
+                    if key not in distinct:
+                        distinct[key] = len(sequences)
+                        sequences.append(np.delete(tokens, removed))
+                        owner.append(i)
+                    where.append(distinct[key])
+    reduced = class_probability(model, sequences, pred[owner], cfg.batch_size)[where]
+    reduced = reduced.reshape(len(rankings), len(ids), len(cfg.percents), 2)
+    parts = []
+    labels = [format(p, "g") for p in cfg.percents]
+    for (ranking, ordering, scores), drop in zip(rankings, reduced, strict=True):
+        comp = p_full[:, None] - drop[..., 0]
+        suff = p_full[:, None] - drop[..., 1]
+        frame = pd.DataFrame(
+            {
+                "id": rows["id"].to_numpy(),
+                "label": rows["label"].to_numpy(),
+                "pred": pred,
+                "length": [len(r) for r in positions],
+                "ranking": ranking,
+                "ordering": ordering,
+                "p_pred": p_full,
+                **{f"comprehensiveness_{k}": comp[:, j] for j, k in enumerate(labels)},
+                **{f"sufficiency_{k}": suff[:, j] for j, k in enumerate(labels)},
+                # r_0 is empty: comprehensiveness 0, sufficiency p(x) - p(no real token)
+                "aopc_comprehensiveness": comp.sum(axis=1) / (len(labels) + 1),
+                "aopc_sufficiency": (suff.sum(axis=1) + p_full - empty) / (len(labels) + 1),
+                "scores": [np.asarray(s, dtype=np.float64) for s in scores],
+            }
+        )
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+@torch.no_grad()
+def all_probabilities(model: AttentionClassifier, sequences: list, batch_size: int) -> np.ndarray:
+    """Output distributions (N, K) of the whole model, in length-bucketed batches."""
+    out = [None] * len(sequences)
+    for index in bucketed_batches([len(s) for s in sequences], batch_size):
+        logits, _ = model(pad([sequences[i] for i in index]))
+        for j, p in zip(index, model.probabilities(logits).numpy(), strict=True):
+            out[j] = p
+    return np.stack(out).astype(np.float64)
+
+
+def average_precision(order: np.ndarray, relevant: set[int]) -> float:
+    """Mean over relevant items of the precision at their rank in `order`."""
+    hits, total = 0, 0.0
+    for rank, item in enumerate(order, start=1):
+        if int(item) in relevant:
+            hits += 1
+            total += hits / rank
+    return total / len(relevant)
+
+
+def planted(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None) -> pd.DataFrame:
+    """Per instance with planted tokens, ranking and ordering: precision@k (k = number of
+    planted tokens), average precision, and the planted tokens' ranks in the ranking
+    (`attnaudit.settings.Planted`). Instances without a rationale (datasets that plant
+    none) give no rows."""
+    cfg = settings.Planted.of(params)
+    columns = ["id", "label", "length", "ranking", "ordering", "n_planted", "precision_at_k",
+               "average_precision", "planted_ranks"]  # fmt: skip
+    if "rationale" not in rows or rows["rationale"].isna().all():
+        return pd.DataFrame(columns=columns)
+    lengths = [len(real_positions(t)) for t in rows["token_ids"]]
+    keep = [
+        i
+        for i, (r, n) in enumerate(zip(rows["rationale"], lengths, strict=True))
+        if r is not None and len(r) and max(r) < n  # planted tokens not cut by max_length
+    ]
+    rows = rows.iloc[keep].reset_index(drop=True)
+    records = []
+    for ranking, ordering, scores in ranking_scores(model, rows, cfg):
+        for i, row in enumerate(rows.itertuples(index=False)):
+            relevant = {int(p) for p in row.rationale}
+            order = top_order(np.asarray(scores[i], dtype=np.float64))
+            k = len(relevant)
+            ranks = np.flatnonzero(np.isin(order, list(relevant))) + 1  # 1-based, ascending
+            records.append(
+                (row.id, row.label, len(order), ranking, ordering, k,
+                 len(relevant & {int(p) for p in order[:k]}) / k,
+                 average_precision(order, relevant), ranks)
+            )  # fmt: skip
+    return pd.DataFrame(records, columns=columns)
+
+
+# The family's analyses by config block (and output name): one job runs them on one model.
+ANALYSES = {"eraser": eraser, "planted": planted}

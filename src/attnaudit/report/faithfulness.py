@@ -1,0 +1,240 @@
+"""Faithfulness tables, figures and exports: ERASER AOPC per ranking, planted-token
+recovery, and rationales in ERASER's JSONL format. From the analyses' tables only.
+
+Every statistic is aggregated per seed first (a mean over instances; random rankings pooled
+over their orderings), then over seeds: mean, standard deviation and the half-width of a
+95 % Student-t interval (`tables.mean_interval`). The random ranking is the chance level
+each other ranking is read against.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from attnaudit import io
+from attnaudit.report.figures import save
+from attnaudit.report.tables import mean_interval
+
+KEYS = ["dataset", "model", "ranking"]
+ORDER = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random"]
+COLORS = {"attention": "#1f77b4", "gradient": "#ff7f0e", "grad_x_attention": "#2ca02c",
+          "loo": "#d62728", "integrated_gradients": "#9467bd", "random": "#7f7f7f"}  # fmt: skip
+
+
+def over_seeds(table: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    """Per dataset x model x ranking: each measure's mean over instances per seed, then
+    mean / std / n / ci95 over seeds (columns `<measure>`, `<measure>_std`, ...)."""
+    per_seed = table.groupby([*KEYS, "seed"])[measures].mean().reset_index()
+    parts = []
+    for measure in measures:
+        stats = per_seed.groupby(KEYS)[measure].apply(mean_interval).unstack()
+        parts.append(
+            stats.rename(
+                columns={
+                    "mean": measure,
+                    "std": f"{measure}_std",
+                    "n": "n_seeds",
+                    "ci95": f"{measure}_ci95",
+                }  # fmt: skip
+            )
+        )
+    out = pd.concat(parts, axis=1)
+    out = out.loc[:, ~out.columns.duplicated()].reset_index()
+    rank = out["ranking"].map({r: i for i, r in enumerate(ORDER)})
+    return out.assign(rank=rank).sort_values(["dataset", "model", "rank"]).drop(columns="rank")
+
+
+def with_random_control(table: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    """Each measure's value for the random ranking of the same dataset and model beside it
+    (`<measure>_random`), and the difference (`<measure>_over_random`)."""
+    random = table[table["ranking"] == "random"].set_index(["dataset", "model"])[measures]
+    out = table.join(random.add_suffix("_random"), on=["dataset", "model"])
+    for m in measures:
+        out[f"{m}_over_random"] = out[m] - out[f"{m}_random"]
+    return out.reset_index(drop=True)
+
+
+def eraser_summary(eraser: pd.DataFrame) -> pd.DataFrame:
+    """AOPC comprehensiveness and sufficiency (and each bin's values) per dataset x model x
+    ranking over seeds, with the random control beside each."""
+    measures = ["aopc_comprehensiveness", "aopc_sufficiency"]
+    bins = [c for c in eraser if c.startswith(("comprehensiveness_", "sufficiency_"))]
+    return with_random_control(over_seeds(eraser, measures + bins), measures)
+
+
+def planted_summary(planted: pd.DataFrame) -> pd.DataFrame:
+    """Precision@k and average precision of the planted tokens per dataset x model x
+    ranking over seeds, with the random control beside each; empty without planted data."""
+    measures = ["precision_at_k", "average_precision"]
+    if planted.empty:
+        return pd.DataFrame(columns=[*KEYS, *measures])
+    return with_random_control(over_seeds(planted, measures), measures)
+
+
+def summary_markdown(table: pd.DataFrame, measures: list[str]) -> str:
+    """Rows dataset / model / ranking; per measure 'mean ± ci95 (random r)'."""
+    if table.empty:
+        return "No instances with planted tokens (only the synthetic data plants them).\n"
+    lines = ["| dataset | model | ranking | " + " | ".join(measures) + " | seeds |",
+             "|---|---|---|" + "---|" * len(measures) + "---|"]  # fmt: skip
+    for r in table.itertuples(index=False):
+        row = r._asdict()
+        cells = []
+        for m in measures:
+            ci = row[f"{m}_ci95"]
+            cell = f"{row[m]:.3f}" + ("" if math.isnan(ci) else f" ± {ci:.3f}")
+            if r.ranking != "random":
+                cell += f" (random {row[f'{m}_random']:.3f})"
+            cells.append(cell)
+        lines.append(f"| {r.dataset} | {r.model} | {r.ranking} | " + " | ".join(cells)
+                     + f" | {int(r.n_seeds)} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def panels(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    return [(f"{d} / {m}", sub) for (d, m), sub in table.groupby(["dataset", "model"])]
+
+
+def aopc_figure(summary: pd.DataFrame, path: str) -> None:
+    """Per dataset x model: each ranking's AOPC comprehensiveness and sufficiency as a dot
+    with its 95 % interval over seeds; the random ranking's value as a dashed chance line."""
+    groups = panels(summary)
+    fig, axes = plt.subplots(2, len(groups), figsize=(3.4 * len(groups) + 1.2, 6.2),
+                             squeeze=False, sharey="row")  # fmt: skip
+    for col, (title, sub) in enumerate(groups):
+        rankings = [r for r in sub["ranking"] if r != "random"]
+        for row, measure in enumerate(["aopc_comprehensiveness", "aopc_sufficiency"]):
+            ax = axes[row][col]
+            values = sub.set_index("ranking")
+            y = np.arange(len(rankings))
+            ax.errorbar(values.loc[rankings, measure], y,
+                        xerr=values.loc[rankings, f"{measure}_ci95"].fillna(0.0), fmt="o",
+                        color="black", ecolor="gray", capsize=3)  # fmt: skip
+            if "random" in values.index:
+                ax.axvline(values.loc["random", measure], color=COLORS["random"], ls="--",
+                           label="random (chance)")  # fmt: skip
+            ax.set_yticks(y, [r.replace("_", " ") for r in rankings], fontsize=9)
+            ax.set_xlabel(measure.replace("aopc_", "AOPC ").replace("_", " "), fontsize=9)
+            ax.grid(axis="x", alpha=0.3)
+            if row == 0:
+                ax.set_title(title, fontsize=10)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9, frameon=False)
+    fig.suptitle(
+        "ERASER faithfulness per ranking: higher comprehensiveness, lower "
+        "sufficiency = more faithful (mean ± 95 % interval over seeds)",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    save(fig, path)
+
+
+def recall_curves(planted: pd.DataFrame, depth: int = 10) -> pd.DataFrame:
+    """Per dataset x model x ranking x j (1..depth): the share of planted tokens found in
+    the top j of the ranking, mean over instances per seed, then over seeds."""
+    j = np.arange(1, depth + 1)
+    found = np.stack(
+        [np.searchsorted(np.sort(r), j, side="right") / n
+         for r, n in zip(planted["planted_ranks"], planted["n_planted"], strict=True)]
+    )  # fmt: skip
+    wide = pd.concat([planted[[*KEYS, "seed"]].reset_index(drop=True),
+                      pd.DataFrame(found, columns=[f"top_{k}" for k in j])], axis=1)  # fmt: skip
+    per_seed = wide.groupby([*KEYS, "seed"]).mean(numeric_only=True).reset_index()
+    return per_seed.groupby(KEYS)[[f"top_{k}" for k in j]].mean().reset_index()
+
+
+def planted_figure(planted: pd.DataFrame, path: str) -> None:
+    """Per dataset x model: the share of planted tokens among the top j tokens of each
+    ranking, one curve per ranking, random dashed as the floor."""
+    fig_panels = panels(recall_curves(planted)) if not planted.empty else []
+    n = max(1, len(fig_panels))
+    fig, axes = plt.subplots(1, n, squeeze=False, figsize=(3.6 * n + 1.8, 3.4), sharey=True)
+    if not fig_panels:
+        axes[0][0].text(0.5, 0.5, "no dataset plants its deciding tokens", ha="center")
+        axes[0][0].set_axis_off()
+    for ax, (title, sub) in zip(axes[0], fig_panels, strict=False):
+        depth = [c for c in sub if c.startswith("top_")]
+        x = [int(c.removeprefix("top_")) for c in depth]
+        for r in sub.itertuples(index=False):
+            row = r._asdict()
+            style = "--" if r.ranking == "random" else "-"
+            ax.plot(x, [row[c] for c in depth], marker="o", ms=3, label=r.ranking,
+                    color=COLORS.get(r.ranking), ls=style)  # fmt: skip
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("top j tokens of the ranking", fontsize=9)
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("share of planted tokens found", fontsize=9)
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    if handles:
+        axes[0][-1].legend(handles, labels, loc="center left", bbox_to_anchor=(1.02, 0.5),
+                           fontsize=8, frameon=False)  # fmt: skip
+    fig.suptitle("Recovery of the planted deciding tokens (mean over seeds)", fontsize=10)
+    fig.tight_layout()
+    save(fig, path)
+
+
+def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tuple, dict]]:
+    """((dataset, model, seed, ranking), ERASER JSONL record) per instance of the first
+    ordering of each ranking: hard rationale spans = the top `percent` % of real tokens (as
+    contiguous [start_token, end_token) spans over real-token positions), soft scores = the
+    ranking's scores, with the prediction and the comprehensiveness / sufficiency scores at
+    that percent."""
+    label = format(percent, "g")
+    for r in eraser[eraser["ordering"] == 0].itertuples(index=False):
+        row = r._asdict()
+        scores = np.asarray(r.scores, dtype=np.float64)
+        keyed = np.where(np.isnan(scores), -np.inf, scores)
+        count = min(len(scores), math.ceil(percent * len(scores) / 100.0 - 1e-9))
+        top = np.sort(np.argsort(-keyed, kind="stable")[:count])
+        spans, start = [], None
+        for i, position in enumerate(top):
+            start = position if start is None else start
+            if i + 1 == len(top) or top[i + 1] != position + 1:
+                spans.append({"start_token": int(start), "end_token": int(position) + 1})
+                start = None
+        p = float(row["p_pred"])
+        record = {
+            "annotation_id": str(r.id),
+            "rationales": [{
+                "docid": str(r.id),
+                "hard_rationale_predictions": spans,
+                "soft_rationale_predictions": [float(s) for s in np.nan_to_num(scores)],
+            }],
+            "classification": str(int(r.pred)),
+            "classification_scores": {str(int(r.pred)): p},
+            "comprehensiveness_classification_scores": {
+                str(int(r.pred)): p - float(row[f"comprehensiveness_{label}"])},
+            "sufficiency_classification_scores": {
+                str(int(r.pred)): p - float(row[f"sufficiency_{label}"])},
+        }  # fmt: skip
+        yield (r.dataset, r.model, int(r.seed), r.ranking), record
+
+
+def hard_percent(eraser: pd.DataFrame, preferred: float = 20.0) -> float:
+    """The bin whose top tokens are exported as hard rationales: 20 % where it is a bin,
+    else the largest bin below it (else the smallest)."""
+    bins = sorted(float(c.removeprefix("comprehensiveness_")) for c in eraser
+                  if c.startswith("comprehensiveness_"))  # fmt: skip
+    below = [b for b in bins if b <= preferred]
+    return below[-1] if below else bins[0]
+
+
+def write_rationales(eraser: pd.DataFrame, path: str) -> None:
+    """All runs' rationales as ERASER JSONL lines, each with the run and the ranking it
+    came from (`dataset`, `model`, `seed`, `ranking`) beside ERASER's own fields."""
+    percent = hard_percent(eraser)
+    lines = [
+        json.dumps(
+            {"dataset": key[0], "model": key[1], "seed": key[2], "ranking": key[3], **record}
+        )  # fmt: skip
+        for key, record in eraser_rationales(eraser, percent)
+    ]
+    io.write_text(path, "\n".join(lines) + "\n")

@@ -1,0 +1,76 @@
+"""Is the learned attention needed at inference (Vashishth et al. 2019)? Accuracy and F1
+of each model with its weights replaced, from the per-instance replacement tables.
+
+Per seed, replacement and draw: accuracy and F1 (binary: of the positive class; k classes:
+macro) of the replaced predictions against the labels; the mean over draws; then mean and
+95 % interval over seeds, and the drop from the learned weights (learned minus replaced,
+paired by seed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from attnaudit import metrics
+from attnaudit.report.tables import mean_interval
+
+ORDER = ["learned", "uniform", "random", "permuted"]
+
+
+def scores(group: pd.DataFrame) -> pd.Series:
+    labels, preds = group["label"].to_numpy(), group["replaced_pred"].to_numpy()
+    k = max(int(labels.max()), int(preds.max())) + 1
+    if k <= 2:
+        f1 = metrics.f1_score(labels == 1, preds == 1)
+    else:
+        f1 = float(np.mean([metrics.f1_score(labels == c, preds == c) for c in range(k)]))
+    return pd.Series({"accuracy": float((labels == preds).mean()), "f1": f1})
+
+
+def per_seed(table: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy and F1 per dataset, model, seed and replacement (mean over draws), with the
+    drop from the same seed's learned weights."""
+    keys = ["dataset", "model", "seed", "replacement"]
+    by_draw = table.groupby([*keys, "draw"])[["label", "replaced_pred"]].apply(scores)
+    out = by_draw.groupby(keys).mean().reset_index()
+    learned = out[out["replacement"] == "learned"].set_index(["dataset", "model", "seed"])
+    base = learned[["accuracy", "f1"]].add_suffix("_learned")
+    out = out.join(base, on=["dataset", "model", "seed"])
+    out["accuracy_drop"] = out["accuracy_learned"] - out["accuracy"]
+    out["f1_drop"] = out["f1_learned"] - out["f1"]
+    return out.drop(columns=["accuracy_learned", "f1_learned"])
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset x model x replacement: accuracy, F1 and their drops, mean / std / 95 %
+    interval over seeds."""
+    seeds = per_seed(table)
+    keys = ["dataset", "model", "replacement"]
+    parts = []
+    for measure in ["accuracy", "f1", "accuracy_drop", "f1_drop"]:
+        stats = seeds.groupby(keys)[measure].apply(mean_interval).unstack()
+        parts.append(stats.rename(columns={"mean": measure, "std": f"{measure}_std",
+                                           "n": "n_seeds", "ci95": f"{measure}_ci95"}))  # fmt: skip
+    out = pd.concat(parts, axis=1)
+    out = out.loc[:, ~out.columns.duplicated()].reset_index()
+    rank = out["replacement"].map({r: i for i, r in enumerate(ORDER)})
+    return out.assign(rank=rank).sort_values(["dataset", "model", "rank"]).drop(columns="rank")
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """Rows dataset / model / replacement: accuracy, F1, and the drops with intervals."""
+    lines = ["| dataset | model | weights | accuracy | F1 | accuracy drop | F1 drop | seeds |",
+             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+
+    def cell(mean: float, ci: float) -> str:
+        return f"{mean:.3f}" + ("" if np.isnan(ci) else f" ± {ci:.3f}")
+
+    for r in table.itertuples(index=False):
+        drops = ("", "")
+        if r.replacement != "learned":
+            drops = (cell(r.accuracy_drop, r.accuracy_drop_ci95), cell(r.f1_drop, r.f1_drop_ci95))
+        lines.append(f"| {r.dataset} | {r.model} | {r.replacement} | "
+                     f"{cell(r.accuracy, r.accuracy_ci95)} | {cell(r.f1, r.f1_ci95)} | "
+                     f"{drops[0]} | {drops[1]} | {int(r.n_seeds)} |")  # fmt: skip
+    return "\n".join(lines) + "\n"

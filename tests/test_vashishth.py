@@ -1,0 +1,80 @@
+"""Replacing learned attention at inference (Vashishth et al. 2019), by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attnaudit.analyses import vashishth
+from attnaudit.engine import Engine
+from attnaudit.report import replacement as report
+from tests.model_fixtures import hand_model, hand_output, rows_of
+
+TOKENS = {10: (2.0, 3.0), 11: (0.0, -1.0), 12: (1.0, 0.5), 13: (-1.0, -4.0)}
+BIAS = 0.1
+SEQUENCES = [(10, 11, 12, 13), (13, 11), (12,)]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return hand_model(TOKENS, bias=BIAS)
+
+
+def test_each_replacement_by_hand(model):
+    rows = rows_of(*SEQUENCES, labels=[1, 0, 1])
+    cfg = {"n_draws": 3, "seed": 2}
+    out = vashishth.replacement(model, rows, cfg)
+    assert list(out["replacement"].unique()) == ["learned", "uniform", "random", "permuted"]
+    counts = out.groupby("replacement").size()
+    assert counts["learned"] == counts["uniform"] == 3 and counts["random"] == 9
+    engine = Engine(model)
+    for i, seq in enumerate(SEQUENCES):
+        mine = out[out["id"] == f"hand-{i}"].set_index(["replacement", "draw"])
+        full = hand_output(TOKENS, seq, BIAS)
+        pred = int(full.argmax())
+        assert mine.loc[("learned", 0), "replaced_pred"] == pred
+        assert mine.loc[("learned", 0), "p_learned_pred"] == pytest.approx(full[pred])
+        uniform = hand_output(TOKENS, seq, BIAS, attention=np.full(len(seq), 1 / len(seq)))
+        assert mine.loc[("uniform", 0), "replaced_pred"] == uniform.argmax()
+        assert mine.loc[("uniform", 0), "p_learned_pred"] == pytest.approx(uniform[pred])
+    # the drawn weights: random ones positive and normalised, permuted ones a permutation
+    batch = next(iter(engine.batches(rows)))
+    stacks = vashishth.replacements(engine, batch, vashishth.settings.Replacement.of(cfg))
+    real = batch.mask.unsqueeze(1)
+    random = stacks["random"]
+    assert ((random > 0) == real.expand_as(random)).all()
+    np.testing.assert_allclose(random.sum(-1).numpy(), 1.0, atol=1e-12)
+    for j in range(len(batch.ids)):
+        own = np.sort(batch.attention[j].numpy())
+        for d in range(3):
+            np.testing.assert_allclose(np.sort(stacks["permuted"][j, d].numpy()), own)
+    assert not np.allclose(random[:, 0].numpy(), random[:, 1].numpy())  # draws differ
+
+
+def test_table_scores_per_seed_then_drop_paired_by_seed():
+    """Seed 1: learned right on 3 of 4, uniform on 1 of 4 (drop 0.5); seed 2: 4 of 4 and
+    3 of 4 (drop 0.25): mean drop 0.375."""
+    rows = []
+    labels = [1, 0, 1, 0]
+    for seed, learned, uniform in (
+        (1, [1, 0, 1, 1], [0, 1, 1, 1]),
+        (2, [1, 0, 1, 0], [1, 0, 1, 1]),
+    ):
+        for name, preds in (("learned", learned), ("uniform", uniform)):
+            for i, (y, p) in enumerate(zip(labels, preds, strict=True)):
+                rows.append(("d", "m", seed, f"i{i}", y, name, 0, p))
+    table = pd.DataFrame(
+        rows, columns=["dataset", "model", "seed", "id", "label", "replacement", "draw",
+                       "replaced_pred"],
+    )  # fmt: skip
+    seeds = report.per_seed(table).set_index(["seed", "replacement"])
+    assert seeds.loc[(1, "learned"), "accuracy"] == 0.75
+    assert seeds.loc[(1, "uniform"), "accuracy"] == 0.25
+    assert seeds.loc[(1, "uniform"), "accuracy_drop"] == 0.5
+    # F1 of the positive class, seed 1 uniform: tp 1, 3 predicted, 2 true -> 2/5
+    assert seeds.loc[(1, "uniform"), "f1"] == pytest.approx(0.4)
+    out = report.summary(table).set_index("replacement")
+    assert out.loc["uniform", "accuracy_drop"] == pytest.approx(0.375)
+    assert list(out.index) == ["learned", "uniform"]
+    assert "0.375 ±" in report.markdown(report.summary(table))

@@ -1,0 +1,69 @@
+# One analysis job per trained model: every family of `analyses:` that applies to the model
+# (attnaudit.settings.FAMILIES), one model load and one process start-up, which cost more
+# than a small model's analyses. Each analysis keeps its own settings block and output
+# table (`{RUN}/<family>/<analysis>.parquet`); editing any block reruns the analysis jobs
+# and the tables built on them, never training. Three rules, one per kind of model: their
+# outputs differ (Jain & Wallace's token-level measures need a flat model, the faithfulness
+# metrics run on uniform attention too).
+
+
+if analysis_outputs("learned"):
+
+    rule analyse:
+        input:
+            checkpoint=f"{RUN}/model.pt",
+            tokens=f"{DATA}/tokens.parquet",
+            code=analysis_code("learned"),
+        output:
+            **analysis_outputs("learned"),
+        log:
+            job_paths("analyses", RUN)[0],
+        benchmark:
+            job_paths("analyses", RUN)[1]
+        wildcard_constraints:
+            encoder=FLAT,
+            attention=LEARNED_ATTENTION,
+        group:
+            "analyses"
+        conda:
+            ENV
+        threads: THREADS
+        resources:
+            mem_mb=4000,
+            runtime=240,
+        params:
+            settings=analysis_settings("learned"),
+        script:
+            "../scripts/analysis.py"
+
+
+if analysis_outputs("sentences"):
+
+    use rule analyse as analyse_sentences with:
+        input:
+            checkpoint=f"{RUN}/model.pt",
+            tokens=f"{DATA}/tokens.parquet",
+            code=analysis_code("sentences"),
+        output:
+            **analysis_outputs("sentences"),
+        wildcard_constraints:
+            encoder=HIERARCHICAL,
+            attention=LEARNED_ATTENTION,
+        params:
+            settings=analysis_settings("sentences"),
+
+
+if analysis_outputs("uniform"):
+
+    use rule analyse as analyse_uniform with:
+        input:
+            checkpoint=f"{RUN}/model.pt",
+            tokens=f"{DATA}/tokens.parquet",
+            code=analysis_code("uniform"),
+        output:
+            **analysis_outputs("uniform"),
+        wildcard_constraints:
+            encoder=FLAT,
+            attention="uniform",
+        params:
+            settings=analysis_settings("uniform"),

@@ -1,0 +1,26 @@
+# Vashishth et al. (2019): is the learned attention needed at inference? The analysis runs
+# in each model's analysis job (analyses.smk); this is its table.
+
+
+rule report_vashishth:
+    input:
+        replacement=family_runs("vashishth", f"{RUN}/vashishth/replacement.parquet"),
+        code=code("aggregate.py"),
+    output:
+        csv=f"{REPORT}/vashishth/replacement.csv",
+        markdown=f"{REPORT}/vashishth/replacement.md",
+    log:
+        "results/logs/report/vashishth.log",
+    benchmark:
+        "results/benchmarks/report/vashishth.tsv"
+    group:
+        "aggregates"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        aggregate="vashishth",
+    script:
+        "../scripts/aggregate.py"
