@@ -110,3 +110,18 @@ def test_faithful(values, answer):
 def test_unique(row, answer):
     assert verdicts.unique(pd.Series(row)).answer == answer
     assert verdicts.unique(None).answer == "undecided"
+
+
+def test_learned_vs_uniform_paired_test_equals_scipy():
+    from attnaudit.report import tables
+
+    rows = []
+    for seed, learned, uniform in ((1, 0.90, 0.85), (2, 0.88, 0.86), (3, 0.91, 0.84)):
+        rows += [("d", "lstm", "additive", seed, learned), ("d", "lstm", "uniform", seed, uniform)]
+    metrics = pd.DataFrame(rows, columns=["dataset", "encoder", "attention", "seed", "test_f1"])
+    row = tables.learned_vs_uniform(metrics).iloc[0]
+    expected = stats.ttest_rel([0.90, 0.88, 0.91], [0.85, 0.86, 0.84])
+    assert row["p_paired"] == pytest.approx(expected.pvalue)
+    low, high = expected.confidence_interval()
+    assert row["delta_ci95"] == pytest.approx((high - low) / 2)
+    assert row["n_paired"] == 3 and row["delta"] == pytest.approx(np.mean([0.05, 0.02, 0.07]))

@@ -31,7 +31,32 @@ def learned_vs_uniform(metrics: pd.DataFrame, score: str = "test_f1") -> pd.Data
     learned = grouped[grouped["attention"] != "uniform"]
     table = learned.merge(uniform, on=["dataset", "encoder"], how="left", suffixes=("", "_uniform"))
     table["delta"] = table["mean"] - table["mean_uniform"]
+    paired = [paired_test(metrics, r.dataset, r.encoder, r.attention, score)
+              for r in table.itertuples(index=False)]  # fmt: skip
+    table["delta_ci95"] = [p[0] for p in paired]
+    table["p_paired"] = [p[1] for p in paired]
+    table["n_paired"] = [p[2] for p in paired]
     return table.sort_values(["dataset", "encoder", "attention"]).reset_index(drop=True)
+
+
+def paired_test(
+    metrics: pd.DataFrame, dataset: str, encoder: str, attention: str, score: str
+) -> tuple[float, float, int]:
+    """Learned minus uniform attention, paired by seed: the half-width of the 95 % interval
+    of the mean difference, the two-sided paired t-test's p value, and the pairs."""
+    runs = metrics[(metrics["dataset"] == dataset) & (metrics["encoder"] == encoder)]
+    learned = runs[runs["attention"] == attention].set_index("seed")[score]
+    uniform = runs[runs["attention"] == "uniform"].set_index("seed")[score]
+    d = (learned - uniform).dropna().to_numpy(dtype=np.float64)
+    n = d.size
+    if n < 2:
+        return np.nan, np.nan, n
+    sem = d.std(ddof=1) / np.sqrt(n)
+    half = float(special.stdtrit(n - 1, 0.975) * sem)
+    if sem == 0:
+        return half, (1.0 if d.mean() == 0 else 0.0), n
+    t = d.mean() / sem
+    return half, float(2.0 * special.stdtr(n - 1, -abs(t))), n
 
 
 def to_markdown(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
@@ -140,6 +165,8 @@ def learned_vs_uniform_markdown(table: pd.DataFrame) -> str:
                 )
             ],
             "learned - uniform": table["delta"],
+            "± (paired)": table["delta_ci95"],
+            "paired t-test p": table["p_paired"],
         }
     )
     return to_markdown(view)
