@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from attnaudit import settings
 from attnaudit.code_inputs import closure, imported_names, script_code
+from tests.code_imports import loaded_modules, relative
 from tests.workflow_runner import REPO
 
 SRC = REPO / "src"
@@ -49,33 +48,13 @@ def test_relative_imports_resolve_against_the_package(tmp_path):
     }  # fmt: skip
 
 
-def loaded_modules(script: str, *modules: str) -> set[str]:
-    """The attnaudit files a script's imports (and `modules`) load, read from sys.modules of
-    a fresh interpreter: what the static closure must cover."""
-    header = "\n".join(
-        line
-        for line in (REPO / "workflow/scripts" / script).read_text().splitlines()
-        if line.startswith(("from attnaudit", "import attnaudit"))
-    )
-    code = (
-        f"{header}\nimport importlib, sys\n"
-        + "".join(f"importlib.import_module({m!r})\n" for m in modules)
-        + "print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
-        "if n.split('.')[0] == 'attnaudit' and getattr(m, '__file__', None)))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
-    ).stdout
-    return {str(Path(p).resolve()) for p in out.split()}
-
-
 def test_the_static_closure_covers_what_every_script_really_imports():
     """For every workflow script, each attnaudit module loaded at run time is a code input
     (the static closure may list more: imports inside functions that did not run)."""
     family_modules = {"analysis.py": [f"attnaudit.analyses.{f}" for f in settings.FAMILIES]}
     for script in sorted(p.name for p in (REPO / "workflow/scripts").glob("*.py")):
         modules = family_modules.get(script, [])
-        static = {str(Path(p).resolve()) for p in script_code(
+        static = {relative(p) for p in script_code(
             REPO / "workflow/scripts" / script, SRC.resolve(), *modules)}  # fmt: skip
         missing = loaded_modules(script, *modules) - static
         assert not missing, (script, missing)

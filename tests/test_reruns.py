@@ -8,28 +8,42 @@ the last one checks that nothing is left to do.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from attnaudit import settings
+from tests.code_imports import loaded_modules, relative
 from tests.workflow_runner import REPO, dry_run, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
 SYNTHETIC = {"type": "synthetic", "n_train": 120, "n_dev": 40, "n_test": 40, "vocab_size": 80,
              "max_length": 12}  # fmt: skip
+SMALL = {"max_instances": 8}
 BASE = {
     "datasets": {"syn_a": SYNTHETIC, "syn_b": {**SYNTHETIC, "seed": 1}},
     "encoders": ["average"],
     "attentions": ["additive", "uniform"],
-    "seeds": [1],
+    "seeds": [1, 2],
     "training": {"epochs": 1, "embedding_dim": 8},
-}
+    # every rule runs once (the module-edit test checks them all), on few instances
+    "jain_wallace": {"importance": SMALL, "permutation": SMALL, "adversary": {**SMALL,
+                                                                              "steps": 5}},
+    "serrano_smith": {"single_weight": SMALL, "multi_weight": {**SMALL, "ig_steps": 2}},
+    "faithfulness": {"eraser": {**SMALL, "ig_steps": 2}, "planted": {**SMALL, "ig_steps": 2}},
+    "vashishth": {"replacement": SMALL},
+    "wiegreffe_pinter": {
+        "guided_mlp": {"own": "average-additive", "base": "average-additive"},
+        "adversarial": {"base": "average-additive", "lambdas": [1.0], "epochs": 1},
+    },
+}  # fmt: skip
 # The learned-vs-uniform table needs every run's metrics: training and one aggregate.
 TARGETS = ("results/report/learned_vs_uniform.csv",)
-N_RUNS = 4  # 2 datasets x 1 encoder x 2 attentions x 1 seed
+N_RUNS = 8  # 2 datasets x 1 encoder x 2 attentions x 2 seeds
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +60,7 @@ def checkout(tmp_path_factory) -> Path:
 def trained(checkout, tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("reruns")
     write_config(workdir, BASE)
-    snakemake(workdir, *TARGETS, checkout=checkout)
+    snakemake(workdir, checkout=checkout)  # every default target: every rule runs
     return workdir
 
 
@@ -97,23 +111,23 @@ def test_a_dataset_option_edit_reruns_that_dataset_and_downstream(trained, check
     datasets = {**BASE["datasets"], "syn_b": {**BASE["datasets"]["syn_b"], "n_train": 100}}
     edit_config({**BASE, "datasets": datasets})
     counts, jobs = plan(trained, checkout)
-    assert counts == {"preprocess": 1, "train": 2, "learned_vs_uniform": 1}
+    assert counts == {"preprocess": 1, "train": N_RUNS // 2, "learned_vs_uniform": 1}
     assert {job.wildcards.get("dataset") for job in jobs if job.rule != "learned_vs_uniform"} == {
         "syn_b"
     }
 
 
 def test_adding_a_seed_runs_only_the_new_runs(trained, checkout, edit_config):
-    edit_config({**BASE, "seeds": [1, 2]})
+    edit_config({**BASE, "seeds": [1, 2, 3]})
     counts, jobs = plan(trained, checkout)
-    assert counts == {"train": N_RUNS, "learned_vs_uniform": 1}
-    assert {job.wildcards["seed"] for job in jobs if job.rule == "train"} == {"2"}
+    assert counts == {"train": N_RUNS // 2, "learned_vs_uniform": 1}
+    assert {job.wildcards["seed"] for job in jobs if job.rule == "train"} == {"3"}
 
 
 def test_adding_a_dataset_runs_only_its_jobs(trained, checkout, edit_config):
     edit_config({**BASE, "datasets": {**BASE["datasets"], "syn_c": {**SYNTHETIC, "seed": 2}}})
     counts, jobs = plan(trained, checkout)
-    assert counts == {"preprocess": 1, "train": 2, "learned_vs_uniform": 1}
+    assert counts == {"preprocess": 1, "train": N_RUNS // 2, "learned_vs_uniform": 1}
     assert {job.wildcards.get("dataset") for job in jobs if job.rule != "learned_vs_uniform"} == {
         "syn_c"
     }
@@ -143,6 +157,99 @@ def test_editing_an_aggregate_script_reruns_only_that_aggregate(trained, checkou
 def test_editing_code_no_rule_uses_reruns_nothing(trained, checkout, edit_code):
     edit_code("src/attnaudit/analyses/jain_wallace.py")  # not used by training or this table
     assert plan(trained, checkout)[0] == {}
+
+
+def rule_scripts() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Rule -> (its script, the modules it imports by name), read from the rule files; a
+    rule made with `use rule A as B` runs A's script."""
+    scripts, origin = {}, {}
+    for path in sorted((REPO / "workflow/rules").glob("*.smk")):
+        text = path.read_text()
+        for name, body in re.findall(r"(?m)^ *rule (\w+):\n((?:(?: {4,}.*)?\n)+)", text):
+            found = re.search(r'"\.\./scripts/(\w+\.py)"', body)
+            if found:
+                scripts[name] = found.group(1)
+        origin.update(re.findall(r"(?m)^ *use rule (\w+) as (\w+)", text))
+    for base, derived in origin:
+        scripts[derived] = scripts[base]
+    families = tuple(f"attnaudit.analyses.{f}" for f in settings.FAMILIES)
+    return {r: (s, families if s == "analysis.py" else ()) for r, s in scripts.items()}
+
+
+def direct_reruns(jobs) -> dict[str, set[str]]:
+    """Edited library file (as `attnaudit/...`) -> the rules whose jobs rerun because of it
+    (their own code input changed, not an upstream job)."""
+    out: dict[str, set[str]] = {}
+    for job in jobs:
+        for part in job.reason.split("; "):
+            if part.startswith("Updated input files: "):
+                for path in part.removeprefix("Updated input files: ").split(", "):
+                    if "/src/attnaudit/" in path:
+                        out.setdefault(relative(path), set()).add(job.rule)
+    return out
+
+
+def other_parsers(checkout: Path, used: str) -> set[str]:
+    """The dataset parser modules (those the registry imports from `attnaudit.data`) other
+    than the one of dataset type `used`."""
+    registry = (checkout / "src/attnaudit/data/registry.py").read_text()
+    (names,) = re.findall(r"^from attnaudit\.data import (.+)$", registry, re.M)
+    return {f"attnaudit/data/{n.strip()}.py" for n in names.split(",")} - {
+        f"attnaudit/data/{used}.py"
+    }
+
+
+@pytest.fixture(scope="module")
+def rule_imports(trained, checkout) -> dict[str, set[str]]:
+    """Rule -> the attnaudit modules its script loads at run time, for every rule of the
+    complete tiny run."""
+    ran = {job.rule for job in dry_run(trained, "--forceall", checkout=checkout)}
+    return {rule: loaded_modules(script, *extra)
+            for rule, (script, extra) in rule_scripts().items() if rule in ran}  # fmt: skip
+
+
+def expected_reruns(module: str, rule_imports: dict, checkout: Path) -> set[str]:
+    """The rules whose scripts import `module` (downloads list no code: a checksum guards
+    them; preprocessing lists only the parser of its dataset, synthetic here)."""
+    expected = {rule for rule, loaded in rule_imports.items() if module in loaded}
+    expected -= {"download", "download_vectors"}
+    if module in other_parsers(checkout, used="synthetic"):
+        expected.discard("preprocess")
+    return expected
+
+
+def test_every_library_module_reruns_exactly_the_rules_that_import_it(
+    trained, checkout, rule_imports
+):
+    """Edit every module of the library (in the copy) and read, from one dry run, which
+    rules' jobs rerun because of each (the reason names the edited code inputs)."""
+    modules = sorted((checkout / "src/attnaudit").rglob("*.py"))
+    saved = {p: (p.read_bytes(), p.stat()) for p in modules}
+    try:
+        for path in modules:
+            with path.open("a") as f:
+                f.write("\n# edited\n")
+        reruns = direct_reruns(dry_run(trained, checkout=checkout))
+    finally:
+        for path, (content, stat) in saved.items():
+            path.write_bytes(content)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    for path in modules:
+        module = relative(path)
+        assert reruns.get(module, set()) == expected_reruns(module, rule_imports, checkout), module
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["engine.py", "data/synthetic.py", "data/imdb.py", "report/tables.py", "settings.py",
+     "optim.py", "analyses/faithfulness.py"],
+)  # fmt: skip
+def test_one_module_at_a_time(trained, checkout, rule_imports, edit_code, module):
+    edit_code(f"src/attnaudit/{module}")
+    reruns = direct_reruns(dry_run(trained, checkout=checkout))
+    expected = expected_reruns(f"attnaudit/{module}", rule_imports, checkout)
+    assert set(reruns) <= {f"attnaudit/{module}"}
+    assert reruns.get(f"attnaudit/{module}", set()) == expected
 
 
 def test_a_touched_but_unchanged_library_file_reruns_nothing(trained, checkout):

@@ -102,7 +102,7 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
                                      "average-uniform"}  # fmt: skip
     assert planted["precision_at_k"].between(0, 1).all()
     lines = (tiny_run / "results/report/faithfulness/rationales.jsonl").read_text().splitlines()
-    assert len(lines) == 4 * 2 * 5 * 30  # models x seeds x rankings (first ordering) x instances
+    assert len(lines) == 4 * 2 * 6 * 30  # models x seeds x rankings (first ordering) x instances
     snakemake(tiny_run, "--report", "report.html")
     html = (tiny_run / "report.html").read_text(errors="replace")
     assert "learned_vs_uniform.png" in html and "Is attention needed?" in html
