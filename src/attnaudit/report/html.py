@@ -91,11 +91,9 @@ def interval_of(column: str, names: Sequence[str]) -> str | None:
 
 
 def glossary(names: Sequence[str], columns: Mapping[str, str]) -> dict[str, str]:
-    """What each column holds: `columns`, and for interval columns not named there, the
-    column they belong to."""
-    unknown = set(columns) - set(names)
-    if unknown:
-        raise ValueError(f"glossary names columns the table does not have: {sorted(unknown)}")
+    """What each of `names` holds, in their order: `columns` (entries for columns the
+    table lacks, as where a config leaves some out, are dropped), and for interval columns
+    not named there, the column they belong to."""
     meaning = {}
     for c in names:
         if c in columns:
