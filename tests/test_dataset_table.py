@@ -61,10 +61,13 @@ def test_table_rows_balance_lengths_and_resplit_note(tmp_path):
     for s in summaries:
         paths.append(tmp_path / f"{s['dataset']}.json")
         paths[-1].write_text(json.dumps(s))
-    out = {"csv": str(tmp_path / "t.csv"), "markdown": str(tmp_path / "t.md")}
+    out = {k: str(tmp_path / f"t.{k}") for k in ("csv", "markdown", "html")}
     dataset_statistics_job([str(p) for p in paths], **out)
     assert (tmp_path / "t.csv").read_text().startswith("dataset,type,n_classes,vocab_size,")
-    assert "Datasets after preprocessing" in (tmp_path / "t.md").read_text()
+    assert "Datasets after preprocessing" in (tmp_path / "t.markdown").read_text()
+    page = (tmp_path / "t.html").read_text()
+    assert "Datasets after preprocessing" in page and "<td>5 / 5 / 10</td>" in page
+    assert "<td>yes</td>" in page  # zeta's re-split
 
 
 # Each real dataset through attnaudit.stages.data.preprocess (the preprocess job), read

@@ -107,6 +107,21 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
     html = (tiny_run / "report.html").read_text(errors="replace")
     assert "learned_vs_uniform.png" in html and "Is attention needed?" in html
     assert "jain_wallace_permutation.png" in html and "Permuting attention" in html
+    # every result table is in the report as an HTML page (shown as a table, not offered as
+    # a CSV download), next to every figure; tests/test_report_browser.py renders them
+    line = next(x for x in html.splitlines() if x.lstrip().startswith("var categories = "))
+    categories = json.loads(line.split("=", 1)[1].strip().rstrip(";"))
+    items = {p for sub in categories.values() for paths in sub.values() for p in paths}
+    report = tiny_run / "results/report"
+    tables = {
+        p.with_suffix(".html").relative_to(tiny_run).as_posix() for p in report.rglob("*.csv")
+    }
+    figures = {p.relative_to(tiny_run).as_posix() for p in report.glob("figures/*.png")}
+    assert len(tables) == 16 and len(figures) == 11
+    assert items == tables | figures
+    assert set(categories) == {
+        "Data", "Jain & Wallace", "Serrano & Smith", "Wiegreffe & Pinter", "Beyond the papers"
+    }  # fmt: skip
 
 
 def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):

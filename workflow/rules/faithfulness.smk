@@ -11,19 +11,35 @@ rule report_faithfulness:
     output:
         aopc_csv=f"{REPORT}/faithfulness/aopc.csv",
         aopc_markdown=f"{REPORT}/faithfulness/aopc.md",
+        aopc_html=report(
+            f"{REPORT}/faithfulness/aopc.html",
+            caption="../report/faithfulness_aopc_table.rst",
+            category="Beyond the papers",
+            subcategory="Faithfulness (ERASER)",
+            labels={"item": "Table: AOPC per ranking"},
+        ),
         aopc_figure=report(
             f"{REPORT}/figures/faithfulness_aopc.png",
             caption="../report/faithfulness_aopc.rst",
             category="Beyond the papers",
             subcategory="Faithfulness (ERASER)",
+            labels={"item": "Figure: AOPC per ranking"},
         ),
         planted_csv=f"{REPORT}/faithfulness/planted.csv",
         planted_markdown=f"{REPORT}/faithfulness/planted.md",
+        planted_html=report(
+            f"{REPORT}/faithfulness/planted.html",
+            caption="../report/faithfulness_planted_table.rst",
+            category="Beyond the papers",
+            subcategory="Planted rationales",
+            labels={"item": "Table: planted-token recovery"},
+        ),
         planted_figure=report(
             f"{REPORT}/figures/faithfulness_planted.png",
             caption="../report/faithfulness_planted.rst",
             category="Beyond the papers",
             subcategory="Planted rationales",
+            labels={"item": "Figure: planted tokens found"},
         ),
         rationales=f"{REPORT}/faithfulness/rationales.jsonl",
     log:

@@ -8,11 +8,19 @@ rule learned_vs_uniform:
     output:
         csv=f"{REPORT}/learned_vs_uniform.csv",
         markdown=f"{REPORT}/learned_vs_uniform.md",
+        html=report(
+            f"{REPORT}/learned_vs_uniform.html",
+            caption="../report/learned_vs_uniform_table.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Is attention needed?",
+            labels={"item": "Table: test F1, learned vs uniform attention"},
+        ),
         figure=report(
             f"{REPORT}/figures/learned_vs_uniform.png",
             caption="../report/learned_vs_uniform.rst",
             category="Wiegreffe & Pinter",
             subcategory="Is attention needed?",
+            labels={"item": "Figure: test F1 per seed, learned vs uniform attention"},
         ),
     log:
         "results/logs/report/learned_vs_uniform.log",
@@ -34,12 +42,15 @@ rule dataset_statistics:
         summaries=expand(f"{DATA}/summary.json", dataset=DATASETS),
         code=code("dataset_statistics.py"),
     output:
-        csv=report(
-            f"{REPORT}/dataset_statistics.csv",
+        csv=f"{REPORT}/dataset_statistics.csv",
+        markdown=f"{REPORT}/dataset_statistics.md",
+        html=report(
+            f"{REPORT}/dataset_statistics.html",
             caption="../report/dataset_statistics.rst",
             category="Data",
+            subcategory="Datasets",
+            labels={"item": "Table: datasets after preprocessing"},
         ),
-        markdown=f"{REPORT}/dataset_statistics.md",
     log:
         "results/logs/report/dataset_statistics.log",
     benchmark:

@@ -9,6 +9,13 @@ rule report_vashishth:
     output:
         csv=f"{REPORT}/vashishth/replacement.csv",
         markdown=f"{REPORT}/vashishth/replacement.md",
+        html=report(
+            f"{REPORT}/vashishth/replacement.html",
+            caption="../report/vashishth_replacement.rst",
+            category="Beyond the papers",
+            subcategory="Attention replaced at inference",
+            labels={"item": "Table: accuracy and F1 with replaced weights"},
+        ),
     log:
         "results/logs/report/vashishth.log",
     benchmark:

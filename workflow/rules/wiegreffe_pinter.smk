@@ -42,18 +42,34 @@ rule wp_seed_variance_report:
     output:
         csv=f"{REPORT}/wiegreffe_pinter/seed_variance.csv",
         markdown=f"{REPORT}/wiegreffe_pinter/seed_variance.md",
+        html=report(
+            f"{REPORT}/wiegreffe_pinter/seed_variance.html",
+            caption="../report/wiegreffe_pinter_seed_variance_table.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Seed variance",
+            labels={"item": "Table: seed JSD vs adversarial JSD"},
+        ),
         binned_csv=f"{REPORT}/wiegreffe_pinter/seed_variance_by_max_attention.csv",
+        binned_html=report(
+            f"{REPORT}/wiegreffe_pinter/seed_variance_by_max_attention.html",
+            caption="../report/wiegreffe_pinter_seed_variance_binned_table.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Seed variance",
+            labels={"item": "Table: seed JSD vs adversarial JSD by max attention"},
+        ),
         by_attention=report(
             f"{REPORT}/figures/wiegreffe_pinter_seed_variance.png",
             caption="../report/wiegreffe_pinter_seed_variance.rst",
             category="Wiegreffe & Pinter",
             subcategory="Seed variance",
+            labels={"item": "Figure: seed JSD vs adversarial JSD by max attention"},
         ),
         jsd_vs_tvd=report(
             f"{REPORT}/figures/wiegreffe_pinter_seed_jsd_vs_tvd.png",
             caption="../report/wiegreffe_pinter_seed_jsd_vs_tvd.rst",
             category="Wiegreffe & Pinter",
             subcategory="Seed variance",
+            labels={"item": "Figure: attention JSD vs output TVD across seeds"},
         ),
     log:
         "results/logs/report/wiegreffe_pinter_seed_variance.log",
@@ -121,13 +137,15 @@ rule wp_guided_report:
         uniform=wp_uniform_runs(),
         code=code("aggregate.py"),
     output:
-        csv=report(
-            f"{REPORT}/wiegreffe_pinter/guided_mlp.csv",
+        csv=f"{REPORT}/wiegreffe_pinter/guided_mlp.csv",
+        markdown=f"{REPORT}/wiegreffe_pinter/guided_mlp.md",
+        html=report(
+            f"{REPORT}/wiegreffe_pinter/guided_mlp.html",
             caption="../report/wiegreffe_pinter_guided_mlp.rst",
             category="Wiegreffe & Pinter",
             subcategory="Guided MLP",
+            labels={"item": "Table: test F1 of the guided MLP (their Table 3)"},
         ),
-        markdown=f"{REPORT}/wiegreffe_pinter/guided_mlp.md",
     log:
         "results/logs/report/wiegreffe_pinter_guided.log",
     benchmark:
@@ -205,11 +223,21 @@ rule wp_adversarial_report:
     output:
         csv=f"{REPORT}/wiegreffe_pinter/adversarial.csv",
         markdown=f"{REPORT}/wiegreffe_pinter/adversarial.md",
+        html=report(
+            f"{REPORT}/wiegreffe_pinter/adversarial.html",
+            caption="../report/wiegreffe_pinter_adversarial_table.rst",
+            category="Wiegreffe & Pinter",
+            subcategory="Adversarial model",
+            labels={"item": "Table: adversarial models per lambda (their Table 4)"},
+        ),
         figure=report(
             f"{REPORT}/figures/wiegreffe_pinter_adversarial.png",
             caption="../report/wiegreffe_pinter_adversarial.rst",
             category="Wiegreffe & Pinter",
             subcategory="Adversarial model",
+            labels={
+                "item": "Figure: attention JSD vs output TVD per lambda (their Figure 4)"
+            },
         ),
     log:
         "results/logs/report/wiegreffe_pinter_adversarial.log",

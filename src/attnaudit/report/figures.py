@@ -1,86 +1,209 @@
-"""Figures for the report. Each function takes a result table and writes one image."""
+"""Figures for the report. Each function takes a result table and writes one image.
+
+Shared conventions, so that every figure reads at the size report.html shows it:
+
+- one style (`RC`): 10 pt text, 9 pt ticks, drawn at 150 dpi;
+- panels per dataset x model, at most `MAX_COLUMNS` side by side (a dataset with more
+  models wraps onto further rows), so the figure grows with the panels, downwards;
+- legends below the panels, never over the data; colour scales with a labelled colour bar;
+- no bar whose axis does not start at 0: means are dots with their 95 % interval.
+"""
 
 from __future__ import annotations
+
+import functools
+import math
 
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from attnaudit.io import atomic_path  # noqa: E402
-from attnaudit.report.tables import binned  # noqa: E402
+from attnaudit.report.tables import binned, mean_interval  # noqa: E402
 
 ATTENTION_COLORS = {"additive": "#1f77b4", "dot": "#ff7f0e", "uniform": "#7f7f7f"}
+OTHER_COLORS = ["#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 CLASS_COLORS = ["#d62728", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b", "#e377c2"]
+SCORE_LABELS = {
+    "test_f1": "test F1",
+    "test_accuracy": "test accuracy",
+    "test_roc_auc": "test ROC-AUC",
+}
+MAX_COLUMNS = 3
+MAX_WIDTH = 11.5  # inches: wider figures wrap their panels onto more rows
+RC = {
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 11,
+    "figure.labelsize": 10,
+    "savefig.dpi": 150,
+}
+
+
+def styled(draw):
+    """Draw a figure under the report's style (`RC`)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(RC):
+            return draw(*args, **kwargs)
+
+    return wrapper
 
 
 def save(fig: plt.Figure, path: str) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=str(path).rsplit(".", 1)[-1], dpi=150, bbox_inches="tight")
+        fig.savefig(tmp, format=str(path).rsplit(".", 1)[-1], bbox_inches="tight")
     plt.close(fig)
 
 
-def learned_vs_uniform(metrics: pd.DataFrame, path: str, score: str = "test_f1") -> None:
-    """Per dataset, per encoder: each seed's score as a dot, the mean as a bar, by attention."""
-    datasets = sorted(metrics["dataset"].unique())
-    attentions = sorted(metrics["attention"].unique(), key=lambda a: (a == "uniform", a))
+def attention_color(attention: str, order: list[str]) -> str:
+    if attention in ATTENTION_COLORS:
+        return ATTENTION_COLORS[attention]
+    others = [a for a in order if a not in ATTENTION_COLORS]
+    return OTHER_COLORS[others.index(attention) % len(OTHER_COLORS)]
+
+
+def columns(width: float) -> int:
+    """Panels of `width` inches side by side: MAX_COLUMNS, fewer if they exceed MAX_WIDTH."""
+    return max(1, min(MAX_COLUMNS, int(MAX_WIDTH // width)))
+
+
+def grid(n: int, width: float, height: float, extra: float = 0.9):
+    """A constrained-layout figure of n panels, `columns(width)` a row at most; the axes in
+    reading order (unused ones removed). `extra` inches of height hold title and legend."""
+    ncols = max(1, min(n, columns(width)))
+    nrows = max(1, math.ceil(n / ncols))
     fig, axes = plt.subplots(
-        1, len(datasets), figsize=(4.2 * len(datasets), 3.6), squeeze=False, sharey=False
-    )
-    width = 0.8 / len(attentions)
-    for ax, dataset in zip(axes[0], datasets, strict=True):
-        sub = metrics[metrics["dataset"] == dataset]
-        encoders = sorted(sub["encoder"].unique())
-        for j, att in enumerate(attentions):
-            for i, enc in enumerate(encoders):
-                vals = sub[(sub["encoder"] == enc) & (sub["attention"] == att)][score]
-                if vals.empty:
-                    continue
-                x = i + (j - (len(attentions) - 1) / 2) * width
-                color = ATTENTION_COLORS.get(att)
-                ax.bar(
-                    x,
-                    vals.mean(),
-                    width * 0.9,
-                    color=color,
-                    alpha=0.35,
-                    label=att if i == 0 else None,
-                )
-                ax.scatter(np.full(len(vals), x), vals, color=color, s=14, zorder=3)
-        ax.set_xticks(range(len(encoders)), encoders)
-        lo = sub[score].min()
-        ax.set_ylim(max(0.0, lo - 0.05), min(1.0, sub[score].max() + 0.03))
-        ax.set_title(dataset)
-        ax.set_ylabel(score.replace("test_", "test ").replace("_", " "))
-        ax.grid(axis="y", alpha=0.3)
-    axes[0][-1].legend(title="attention", fontsize=8, loc="lower right")
-    fig.suptitle("Learned vs uniform attention (bars: mean over seeds; dots: seeds)")
-    save(fig, path)
+        nrows, ncols, figsize=(width * ncols, height * nrows + extra), squeeze=False,
+        layout="constrained",
+    )  # fmt: skip
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.remove()
+    return fig, flat[:n]
 
 
-def panel_grid(table: pd.DataFrame, width: float = 3.6, height: float = 2.9):
-    """A grid of panels, datasets as rows and models as columns, with each panel's rows."""
+def panel_grid(table: pd.DataFrame, width: float = 3.8, height: float = 2.9):
+    """Panels per dataset x model with rows (each dataset starts a row; more than
+    MAX_COLUMNS models wrap). Returns the figure and (axes, rows) per panel."""
     datasets = sorted(table["dataset"].unique())
     models = sorted(table["model"].unique())
+    ncols = max(1, min(len(models), columns(width)))
+    rows_per_dataset = max(1, math.ceil(len(models) / ncols))
+    nrows = max(1, len(datasets) * rows_per_dataset)
     fig, axes = plt.subplots(
-        len(datasets), len(models), figsize=(width * len(models), height * len(datasets)),
-        squeeze=False,
+        nrows, ncols, figsize=(width * ncols, height * nrows + 0.9), squeeze=False,
+        layout="constrained",
     )  # fmt: skip
-    panels = []
+    panels, used = [], set()
     for r, dataset in enumerate(datasets):
-        for c, model in enumerate(models):
+        for i, model in enumerate(models):
+            row, col = r * rows_per_dataset + i // ncols, i % ncols
+            ax = axes[row][col]
             sub = table[(table["dataset"] == dataset) & (table["model"] == model)]
-            axes[r][c].set_title(f"{dataset} / {model}", fontsize=9)
-            panels.append((axes[r][c], sub))
-    return fig, axes, panels
+            ax.set_title(f"{dataset} / {model}")
+            panels.append((ax, sub))
+            used.add((row, col))
+    for row in range(nrows):
+        for col in range(ncols):
+            if (row, col) not in used:
+                axes[row][col].remove()
+    if not panels:  # no rows at all: one empty panel that says so
+        axes[0][0].text(0.5, 0.5, "no results", ha="center", va="center")
+        axes[0][0].set_axis_off()
+    return fig, panels
+
+
+def label_edges(axes, xlabel: str, ylabel: str) -> None:
+    """Axis labels on the outer panels only: `ylabel` on the first of each row, `xlabel`
+    on each panel with no panel under it."""
+    cells = {}
+    for ax in axes:
+        spec = ax.get_subplotspec()
+        cells[(spec.rowspan.start, spec.colspan.start)] = ax
+    for (row, col), ax in cells.items():
+        if col == 0:
+            ax.set_ylabel(ylabel)
+        if (row + 1, col) not in cells:
+            ax.set_xlabel(xlabel)
+
+
+def legend_below(fig: plt.Figure, handles, labels, **kwargs) -> None:
+    """A legend under the panels, outside every axes."""
+    ncol = kwargs.pop("ncol", min(len(labels), 4))
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False, **kwargs)
 
 
 def class_label(pred: int) -> str:
     return f"predicted {pred}"
 
 
+def jitter(n: int, spread: float) -> np.ndarray:
+    """n evenly spaced horizontal offsets in [-spread, spread] (0 for one point)."""
+    return np.linspace(-spread, spread, n) if n > 1 else np.zeros(n)
+
+
+@styled
+def learned_vs_uniform(metrics: pd.DataFrame, path: str, score: str = "test_f1") -> None:
+    """Per dataset, per encoder and attention: each seed's score as a dot, the mean over
+    seeds as a diamond with its 95 % Student-t interval (`tables.mean_interval`)."""
+    datasets = sorted(metrics["dataset"].unique())
+    attentions = sorted(metrics["attention"].unique(), key=lambda a: (a == "uniform", a))
+    n_encoders = metrics.groupby("dataset")["encoder"].nunique().max()
+    fig, axes = grid(len(datasets), max(3.6, 0.45 * n_encoders * len(attentions) + 1.2), 3.2)
+    step = 0.8 / len(attentions)
+    for ax, dataset in zip(axes, datasets, strict=True):
+        sub = metrics[metrics["dataset"] == dataset]
+        encoders = sorted(sub["encoder"].unique())
+        low, high = [], []
+        for j, att in enumerate(attentions):
+            color = attention_color(att, attentions)
+            for i, enc in enumerate(encoders):
+                vals = np.sort(sub[(sub["encoder"] == enc) & (sub["attention"] == att)][score])
+                if not len(vals):
+                    continue
+                x = i + (j - (len(attentions) - 1) / 2) * step
+                ax.scatter(x + jitter(len(vals), step * 0.18) - step * 0.2, vals, s=18,
+                           color=color, alpha=0.7, linewidths=0, zorder=3)  # fmt: skip
+                interval = mean_interval(pd.Series(vals))
+                half = 0.0 if np.isnan(interval["ci95"]) else interval["ci95"]
+                ax.errorbar(x + step * 0.15, interval["mean"], yerr=half, fmt="D", ms=5,
+                            color=color, capsize=3, lw=1.4, zorder=4)  # fmt: skip
+                low += [vals.min(), interval["mean"] - half]
+                high += [vals.max(), interval["mean"] + half]
+        ax.set_xticks(range(len(encoders)), encoders)
+        ax.set_xlim(-0.6, len(encoders) - 0.4)
+        if low:
+            lo, hi = max(0.0, min(low)), min(1.0, max(high))
+            pad = max(0.01, 0.08 * (hi - lo))
+            ax.set_ylim(max(0.0, lo - pad), min(1.0, hi + pad))
+        ax.set_title(dataset)
+        ax.grid(axis="y", alpha=0.3)
+    label_edges(axes, "encoder", SCORE_LABELS.get(score, score.replace("_", " ")))
+    handles = [Patch(color=attention_color(a, attentions), label=a) for a in attentions]
+    handles += [
+        Line2D([], [], ls="", marker="o", ms=4, color="black", alpha=0.7, label="one seed"),
+        Line2D([], [], ls="-", marker="D", ms=4, color="black", label="mean, 95 % interval"),
+    ]
+    legend_below(fig, handles, [h.get_label() for h in handles], ncol=len(handles))
+    fig.suptitle("Learned vs uniform attention: test score per seed and mean over seeds")
+    save(fig, path)
+
+
+@styled
 def binned_boxplots(
     table: pd.DataFrame, value: str, ylabel: str, title: str, path: str, hue: str = "pred",
     ylim: tuple[float, float] | None = None,
@@ -93,7 +216,7 @@ def binned_boxplots(
     bins = list(table["bin"].cat.categories)
     classes = sorted(table[hue].unique()) if hue == "pred" else list(pd.unique(table[hue]))
     width = 0.8 / len(classes)
-    fig, axes, panels = panel_grid(table)
+    fig, panels = panel_grid(table)
     for ax, sub in panels:
         for j, cls in enumerate(classes):
             data = [sub[(sub["bin"] == b) & (sub[hue] == cls)][value].to_numpy() for b in bins]
@@ -104,160 +227,187 @@ def binned_boxplots(
             parts = ax.boxplot(
                 [data[k] for k in keep], positions=[pos[k] for k in keep], widths=width * 0.85,
                 patch_artist=True, showfliers=False, manage_ticks=False,
+                medianprops={"color": "black"},
             )  # fmt: skip
             for box in parts["boxes"]:
-                box.set(facecolor=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.45)
-        ax.set_xticks(range(len(bins)), bins, rotation=30, fontsize=7)
+                box.set(facecolor=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.5)
+        ax.set_xticks(range(len(bins)), bins, rotation=30, ha="right", rotation_mode="anchor")
+        ax.set_xlim(-0.6, len(bins) - 0.4)
         if ylim is not None:
             ax.set_ylim(*ylim)
         ax.grid(axis="y", alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel, fontsize=8)
-    for ax in axes[-1, :]:
-        ax.set_xlabel("max attention of the instance", fontsize=8)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.45)
+    label_edges([ax for ax, _ in panels], "largest attention weight of the instance", ylabel)
+    handles = [Patch(facecolor=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.5)
                for j in range(len(classes))]  # fmt: skip
-    if hue == "pred":
-        fig.legend(handles, [class_label(c) for c in classes], loc="upper right", fontsize=8)
-    else:  # longer labels: one row under the panels
-        fig.legend(handles, classes, loc="lower center", ncol=len(classes), fontsize=8)
+    labels = [class_label(c) for c in classes] if hue == "pred" else [str(c) for c in classes]
+    legend_below(fig, handles, labels)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0 if hue == "pred" else 0.06, 1, 0.95))
     save(fig, path)
 
 
+@styled
 def histograms(table: pd.DataFrame, value: str, xlabel: str, title: str, path: str,
                bins: np.ndarray | None = None):  # fmt: skip
     """Per panel: the distribution of `value` per predicted class (all seeds pooled)."""
     bins = np.linspace(0.0, np.log(2.0), 31) if bins is None else bins
     classes = sorted(table["pred"].unique())
-    fig, axes, panels = panel_grid(table)
+    fig, panels = panel_grid(table)
     for ax, sub in panels:
         for j, cls in enumerate(classes):
             # onto the bins' range: a JSD of ln 2 computed in float32 reads 0.69314718246 as
             # float64, above np.log(2), and hist would silently leave it out
             vals = np.clip(sub[sub["pred"] == cls][value].to_numpy(), bins[0], bins[-1])
             ax.hist(vals, bins=bins, alpha=0.5, color=CLASS_COLORS[j % len(CLASS_COLORS)],
-                    label=class_label(cls), density=True)  # fmt: skip
+                    density=True)  # fmt: skip
+        ax.set_xlim(bins[0], bins[-1])
         ax.grid(axis="y", alpha=0.3)
-    for ax in axes[-1, :]:
-        ax.set_xlabel(xlabel, fontsize=8)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("density", fontsize=8)
-    axes[0][-1].legend(fontsize=7)
+    label_edges([ax for ax, _ in panels], xlabel, "density")
+    handles = [Patch(facecolor=CLASS_COLORS[j % len(CLASS_COLORS)], alpha=0.5)
+               for j in range(len(classes))]  # fmt: skip
+    legend_below(fig, handles, [class_label(c) for c in classes])
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, path)
 
 
 RANKING_ORDER = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
                  "random"]  # fmt: skip
+RANKING_LABELS = {"grad_x_attention": "grad × attn", "loo": "LOO",
+                  "integrated_gradients": "int. grad."}  # fmt: skip
 
 
+def two_and_five(value: float, _=None) -> str:
+    """Minor tick labels of a log colour bar: 2, 5, 20, 50, ... (the others blank)."""
+    if value <= 0:
+        return ""
+    lead = value / 10 ** math.floor(math.log10(value) + 1e-9)
+    return f"{value:g}" if round(lead) in (2, 5) and abs(lead - round(lead)) < 1e-6 else ""
+
+
+@styled
 def delta_jsd_hexbins(single: pd.DataFrame, path: str, ranking: str = "attention") -> None:
     """Serrano & Smith's Figure: delta JSD (top minus random erasure) against delta attention
-    (alpha of the top item minus alpha of the random item), all seeds pooled."""
+    (alpha of the top item minus alpha of the random item), all seeds pooled; colour: the
+    number of instances per hexagon, one log scale for all panels."""
     data = single[single["ranking"] == ranking]
-    fig, axes, panels = panel_grid(data)
+    fig, panels = panel_grid(data)
+    cells = []
     for ax, sub in panels:
         if len(sub):
-            ax.hexbin(sub["delta_attention"], sub["delta_jsd"], gridsize=30, bins="log",
-                      cmap="viridis", mincnt=1)  # fmt: skip
+            cells.append(ax.hexbin(sub["delta_attention"], sub["delta_jsd"], gridsize=30,
+                                   cmap="viridis", mincnt=1, linewidths=0.2))  # fmt: skip
         ax.axhline(0.0, color="black", lw=0.6)
         ax.grid(alpha=0.3)
-    for ax in axes[-1, :]:
-        ax.set_xlabel("Δ attention (top − random)", fontsize=8)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("Δ JSD (top − random)", fontsize=8)
+    if cells:
+        top = max(float(np.max(c.get_array())) for c in cells)
+        norm = mcolors.LogNorm(vmin=1.0, vmax=max(top, 2.0))
+        for c in cells:
+            c.set_norm(norm)
+        bar = fig.colorbar(cells[0], ax=[ax for ax, _ in panels], label="instances per hexagon",
+                           shrink=0.9)  # fmt: skip
+        bar.ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        bar.ax.yaxis.set_minor_formatter(mticker.FuncFormatter(two_and_five))
+    label_edges(
+        [ax for ax, _ in panels], "Δ attention (top item − random item)", "Δ JSD (top − random)"
+    )
     fig.suptitle(f"Erasing the top item ({ranking}) vs a random item")
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, path)
 
 
+@styled
 def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) -> None:
     """Per panel, a box per ranking of the fraction of items erased before the decision
     flips (flipped instances, seeds pooled), the never-flipped share written under it, and
     a diamond at the median over all instances with a never-flipped one counted as 1."""
     rankings = [r for r in RANKING_ORDER if r in set(multi["ranking"])]
-    fig, axes, panels = panel_grid(multi, width=4.4, height=3.2)
+    rankings += sorted(set(multi["ranking"]) - set(rankings))
+    fig, panels = panel_grid(multi, width=max(3.8, 0.75 * len(rankings) + 0.6), height=3.2)
     for ax, sub in panels:
         data = [sub.loc[sub["ranking"] == r, "fraction"].dropna().to_numpy() for r in rankings]
         keep = [i for i, d in enumerate(data) if len(d)]
         if keep:
             ax.boxplot([data[i] for i in keep], positions=keep, widths=0.6, showfliers=False,
-                       patch_artist=True, boxprops={"facecolor": "#9ecae1"})  # fmt: skip
+                       patch_artist=True, boxprops={"facecolor": "#9ecae1"},
+                       medianprops={"color": "black"})  # fmt: skip
+        names = [RANKING_LABELS.get(r, r) for r in rankings]
+        labels = names
         if len(sub):
             dataset, model = sub["dataset"].iloc[0], sub["model"].iloc[0]
             share = never[(never["dataset"] == dataset) & (never["model"] == model)]
             shares = dict(zip(share["ranking"], share["never_flipped"], strict=True))
-            labels = [f"{r}\n(never {shares[r]:.0%})" if r in shares else f"{r}\n(not run)"
-                      for r in rankings]  # fmt: skip
+            labels = [f"{n}\nnever {shares[r]:.0%}" if r in shares else f"{n}\nnot run"
+                      for n, r in zip(names, rankings, strict=True)]  # fmt: skip
             overall = dict(zip(share["ranking"], share["median_fraction_all"], strict=True))
             ax.scatter(range(len(rankings)), [overall.get(r, np.nan) for r in rankings],
-                       marker="D", s=18, color="#d62728", zorder=3,
-                       label="median of all, never flipped = 1")  # fmt: skip
-        else:
-            labels = rankings
-        ax.set_xticks(range(len(rankings)), labels, rotation=35, fontsize=6, ha="right")
-        ax.set_ylim(0, 1.02)
+                       marker="D", s=22, color="#d62728", zorder=3)  # fmt: skip
+        ax.set_xticks(range(len(rankings)), labels, rotation=35, ha="right",
+                      rotation_mode="anchor", fontsize=8.5)  # fmt: skip
+        ax.set_xlim(-0.6, len(rankings) - 0.4)
+        ax.set_ylim(0, 1.04)
         ax.grid(axis="y", alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("fraction of items erased\nbefore the decision flips", fontsize=8)
-    axes[0][-1].legend(fontsize=6, loc="lower right")
+    label_edges(
+        [ax for ax, _ in panels], "ranking", "fraction of items erased\nbefore the decision flips"
+    )
+    handles = [
+        Patch(facecolor="#9ecae1", edgecolor="black", label="flipped instances (box)"),
+        Line2D([], [], ls="", marker="D", ms=5, color="#d62728",
+               label="median of all instances, never flipped = 1"),
+    ]  # fmt: skip
+    legend_below(fig, handles, [h.get_label() for h in handles])
     fig.suptitle("Multi-weight erasure: how many items must go before the decision flips")
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, path)
 
 
+@styled
 def jsd_vs_tvd(table: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str,
                path: str):  # fmt: skip
     """Per panel: a scatter of `y` against `x`, one point per row, coloured by predicted
     class (Wiegreffe & Pinter's attention divergence vs output change)."""
     classes = sorted(table["pred"].unique())
-    fig, axes, panels = panel_grid(table)
+    fig, panels = panel_grid(table)
     for ax, sub in panels:
         for j, cls in enumerate(classes):
             part = sub[sub["pred"] == cls]
-            ax.scatter(part[x], part[y], s=5, alpha=0.35, label=class_label(cls),
+            ax.scatter(part[x], part[y], s=7, alpha=0.45,
                        color=CLASS_COLORS[j % len(CLASS_COLORS)], linewidths=0)  # fmt: skip
         ax.set_xlim(0.0, np.log(2.0))
         ax.set_ylim(0.0, max(0.05, float(table[y].max()) * 1.05) if len(table) else 1.0)
         ax.grid(alpha=0.3)
-    for ax in axes[-1, :]:
-        ax.set_xlabel(xlabel, fontsize=8)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel, fontsize=8)
-    axes[0][-1].legend(fontsize=7, markerscale=3)
+    label_edges([ax for ax, _ in panels], xlabel, ylabel)
+    colors = [CLASS_COLORS[j % len(CLASS_COLORS)] for j in range(len(classes))]
+    handles = [Line2D([], [], ls="", marker="o", ms=5, alpha=0.7, color=c) for c in colors]
+    legend_below(fig, handles, [class_label(c) for c in classes])
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, path)
 
 
+@styled
 def adversarial_curve(table: pd.DataFrame, reference: pd.DataFrame, path: str) -> None:
     """Per dataset: the adversaries' mean JSD of attention (x) against mean TVD of outputs
     (y) to the base model, one point per lambda (mean over seeds, bars: std), joined in
     lambda order; stars: the base model retrained with other seeds (`reference`)."""
     datasets = sorted(table["dataset"].unique())
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.4 * len(datasets), 3.8), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets, strict=True):
+    fig, axes = grid(len(datasets), 4.4, 3.4)
+    for ax, dataset in zip(axes, datasets, strict=True):
         sub = table[table["dataset"] == dataset].sort_values("lambda")
         ax.errorbar(sub["jsd"], sub["tvd"], xerr=sub["jsd_std"].fillna(0.0),
-                    yerr=sub["tvd_std"].fillna(0.0), marker="^", color="#d62728", capsize=2,
-                    label="adversary (λ)")  # fmt: skip
+                    yerr=sub["tvd_std"].fillna(0.0), marker="^", color="#d62728",
+                    capsize=2)  # fmt: skip
         for lam, x, y in zip(sub["lambda"], sub["jsd"], sub["tvd"], strict=True):
-            ax.annotate(f"{lam:g}", (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
+            ax.annotate(f"λ = {lam:g}", (x, y), fontsize=8.5, xytext=(5, 5),
+                        textcoords="offset points")  # fmt: skip
         ref = reference[reference["dataset"] == dataset]
         for r in ref.itertuples(index=False):
-            ax.scatter([r.jsd], [r.tvd], marker="*", s=120, color="#1f77b4", zorder=3,
-                       label=f"other seeds ({r.model})")  # fmt: skip
+            ax.scatter([r.jsd], [r.tvd], marker="*", s=140, color="#1f77b4", zorder=3)
         top = max([*(sub["tvd"] + sub["tvd_std"].fillna(0.0)), *ref["tvd"], 0.01])
         ax.set_xlim(0.0, np.log(2.0))
-        ax.set_ylim(0.0, 1.15 * top)
-        ax.set_xlabel("mean JSD(attention, base attention)", fontsize=8)
-        ax.set_ylabel("mean TVD(output, base output)", fontsize=8)
-        ax.set_title(dataset, fontsize=9)
+        ax.set_ylim(0.0, 1.2 * top)
+        ax.set_title(dataset)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left")
+    label_edges(axes, "mean JSD(attention, base attention)", "mean TVD(output, base output)")
+    handles = [Line2D([], [], marker="^", color="#d62728", label="adversary per λ (mean ± std)")]
+    models = sorted(set(reference["model"]))
+    handles += [Line2D([], [], ls="", marker="*", ms=11, color="#1f77b4",
+                       label=f"other seeds of {', '.join(models)}")] if models else []  # fmt: skip
+    legend_below(fig, handles, [h.get_label() for h in handles])
     fig.suptitle("End-to-end adversarial models: attention divergence vs output change")
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
     save(fig, path)

@@ -16,6 +16,15 @@ from attnaudit import metrics
 from attnaudit.report.tables import mean_interval
 
 ORDER = ["learned", "uniform", "random", "permuted"]
+COLUMNS = {
+    "replacement": "the attention weights used at inference: the model's own (learned), "
+    "uniform, random, or its own permuted",
+    "accuracy": "test accuracy, mean over seeds (per seed averaged over draws)",
+    "f1": "test F1 (binary: positive class; k classes: macro), likewise",
+    "accuracy_drop": "learned minus replaced accuracy, paired by seed, mean over seeds",
+    "f1_drop": "learned minus replaced F1, paired by seed, mean over seeds",
+    "n_seeds": "seeds",
+}
 
 
 def scores(group: pd.DataFrame) -> pd.Series:

@@ -1,8 +1,14 @@
-"""Aggregation jobs: tables and figures over every run."""
+"""Aggregation jobs: tables and figures over every run.
+
+Every result table is written as CSV, most also as markdown (a paper-style view under a
+one-paragraph explanation), and each as an HTML page for report.html
+(`attnaudit.report.html`): the CSV's columns under a caption that says what the numbers are,
+over which seeds, and what each column holds.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,43 +17,107 @@ from attnaudit import io
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import figures, tables
 from attnaudit.report import replacement as replaced
+from attnaudit.report.html import seeds_text, table_page
+
+F1 = "test F1 (binary tasks: of the positive class; k-class tasks: macro average over classes)"
 
 
 def publish(
-    table: pd.DataFrame, csv: str, markdown: str, intro: str, body: str | None = None,
-    floatfmt: str = ".3f",
+    table: pd.DataFrame, csv: str, html: str, title: str, intro: str, *,
+    markdown: str | None = None, body: str | None = None, columns: Mapping[str, str] | None = None,
+    seeds: Iterable[int] | None = None, floatfmt: str = ".3f",
+    formats: Mapping[str, str] | None = None, notes: Iterable[str] = (),
 ) -> None:  # fmt: skip
-    """Write a result table as CSV, and as markdown (`body`, by default the table itself)
-    under a one-paragraph explanation."""
+    """Write a result table as CSV; as markdown (`body`, by default the table itself) under
+    `intro`, where `markdown` is given; and as an HTML page: `title`, `intro`, the seeds the
+    numbers come from and what its `columns` hold above the table, `notes` under it."""
     io.write_table(csv, table)
-    body = tables.to_markdown(table, floatfmt) if body is None else body
-    io.write_text(markdown, intro + "\n\n" + body)
+    if markdown is not None:
+        body = tables.to_markdown(table, floatfmt) if body is None else body
+        io.write_text(markdown, intro + "\n\n" + body)
+    caption = intro if seeds is None else f"{intro} Runs: {seeds_text(seeds)}."
+    io.write_text(html, table_page(table, title, caption, columns, formats, floatfmt, notes))
+
+
+def interval_columns(prefix: str, what: str) -> dict[str, str]:
+    """`<prefix>` and `<prefix>_std` of a statistic `what` over seeds (the page says what
+    `<prefix>_ci95` holds)."""
+    return {
+        prefix: f"{what}, mean over seeds",
+        f"{prefix}_std": "its standard deviation over seeds",
+    }
+
+
+def binned_columns(value: str) -> dict[str, str]:
+    """What the columns of a `tables.by_attention_bin` table of `value` hold."""
+    return {
+        "pred": "the instances' predicted class",
+        "bin": "bin of the instance's largest attention weight: [a, b) holds a <= max < b",
+        "mean": f"per seed, the median of {value} over the bin's instances; the mean of these "
+        "medians over seeds",
+        "std": "standard deviation of the per-seed medians",
+        "n": "seeds with at least one instance in the bin (the interval's n)",
+    }
 
 
 def read_metrics(paths: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame([io.read_json(p) for p in paths])
 
 
-def learned_vs_uniform(metrics: Sequence[str], csv: str, markdown: str, figure: str) -> None:
+def learned_vs_uniform(
+    metrics: Sequence[str], csv: str, markdown: str, html: str, figure: str
+) -> None:
     runs = read_metrics(metrics)
     table = tables.learned_vs_uniform(runs)
     publish(
-        table, csv, markdown,
+        table, csv, html, "Learned vs uniform attention (Wiegreffe & Pinter 2019, Table 2)",
         "Test F1 (binary tasks: of the positive class; k-class tasks: macro average over "
         "classes), mean ± std over seeds (number of seeds), learned vs uniform attention.",
-        tables.learned_vs_uniform_markdown(table),
+        markdown=markdown, body=tables.learned_vs_uniform_markdown(table), seeds=runs["seed"],
+        columns={
+            "attention": "the learned attention; uniform is the same encoder with attention "
+            "fixed at 1/T over the tokens, trained from scratch",
+            "mean": f"{F1} with learned attention, mean over seeds",
+            "std": "standard deviation of the F1 over seeds",
+            "n": "seeds",
+            "mean_uniform": "the same encoder with uniform attention: mean F1 over seeds",
+            "std_uniform": "its standard deviation over seeds",
+            "n_uniform": "its seeds",
+            "delta": "mean - mean_uniform: what learned attention adds",
+        },
     )  # fmt: skip
     figures.learned_vs_uniform(runs, figure)
 
 
-def dataset_statistics(summaries: Sequence[str], csv: str, markdown: str) -> pd.DataFrame:
+def dataset_statistics(
+    summaries: Sequence[str], csv: str, markdown: str, html: str
+) -> pd.DataFrame:
     """The dataset table (the papers' Table 1) from every dataset's summary.json."""
     table = tables.dataset_statistics([io.read_json(p) for p in summaries])
     publish(
-        table, csv, markdown,
+        table, csv, html, "Datasets (the papers' Table 1)",
         "Datasets after preprocessing: instances per split and class, vocabulary (train only,"
         " min count), and lengths in tokens (without <SOS>/<EOS>).",
-        tables.dataset_statistics_markdown(table),
+        markdown=markdown, body=tables.dataset_statistics_markdown(table),
+        formats={"mean_length": ".1f", "median_length_train": ".0f", "p90_length_train": ".0f"},
+        columns={
+            "type": "the registry entry the dataset was read with",
+            "n_classes": "classes",
+            "vocab_size": "words seen at least min_count times in train",
+            "n_train": "instances in train",
+            "n_dev": "instances in dev",
+            "n_test": "instances in test",
+            "n_total": "instances in all three splits",
+            "train_classes": "instances per class in train, class 0 first",
+            "test_classes": "instances per class in test",
+            "majority_share": "share of the largest class over all splits",
+            "mean_length": "mean length in tokens over all splits",
+            "median_length_train": "median length in train",
+            "p90_length_train": "90th percentile of the length in train",
+            "max_length": "longest instance over all splits",
+            "resplit_from_test": "re-split from the official test split alone: numbers not "
+            "comparable with the papers'",
+        },
     )  # fmt: skip
     return table
 
@@ -56,21 +126,62 @@ def read_tables(paths: Sequence[str]) -> pd.DataFrame:
     return pd.concat([io.read_table(p) for p in paths], ignore_index=True)
 
 
-def jain_wallace_tau(importance: Sequence[str], per_seed: str, csv: str, markdown: str) -> None:
-    seeds = tables.tau_by_class(read_tables(importance))
+TAU_COLUMNS = {
+    "pair": "the two importance measures compared: attn_grad attention vs gradient, attn_loo "
+    "attention vs leave-one-out, grad_loo gradient vs leave-one-out",
+    "pred": "the instances' predicted class",
+}
+
+
+def jain_wallace_tau(
+    importance: Sequence[str], per_seed: str, per_seed_html: str, csv: str, markdown: str,
+    html: str,
+) -> None:  # fmt: skip
+    data = read_tables(importance)
+    seeds = tables.tau_by_class(data)
     table = tables.tau_table(seeds)
-    io.write_table(per_seed, seeds)
     publish(
-        table, csv, markdown,
+        seeds, per_seed, per_seed_html, "Kendall tau per seed",
+        "Kendall tau-b between two importance measures over an instance's tokens, per "
+        "seed and predicted class (instances whose tau is undefined are left out).",
+        seeds=data["seed"],
+        columns={
+            **TAU_COLUMNS,
+            "tau_mean": "mean of tau over the instances",
+            "tau_std": "standard deviation of tau over the instances",
+            "sig_frac": "share of the instances with p <= 0.05",
+            "n": "instances",
+        },
+    )  # fmt: skip
+    publish(
+        table, csv, html, "Kendall tau between importance measures (Jain & Wallace 2019, "
+        "Table 2)",
         "Kendall tau-b per instance, by predicted class: mean ± std over instances (fraction "
         "with p <= 0.05), averaged over seeds (Jain & Wallace 2019, Table 2).",
-        tables.tau_markdown(table),
+        markdown=markdown, body=tables.tau_markdown(table), seeds=data["seed"],
+        columns={
+            **TAU_COLUMNS,
+            "tau_mean": "per seed the mean tau over instances; the mean of these over seeds",
+            "tau_std": "per seed the standard deviation of tau over instances; their mean "
+            "over seeds",
+            "sig_frac": "per seed the share of instances with p <= 0.05; its mean over seeds",
+            "n_seeds": "seeds",
+            "n_instances": "instances, all seeds together",
+        },
     )  # fmt: skip
 
 
-def jain_wallace_permutation(permutation: Sequence[str], csv: str, figure: str) -> None:
+def jain_wallace_permutation(permutation: Sequence[str], csv: str, html: str, figure: str) -> None:
     data = read_tables(permutation)
-    io.write_table(csv, tables.by_attention_bin(data, "median_change"))
+    publish(
+        tables.by_attention_bin(data, "median_change"), csv, html,
+        "Permuting attention, by max attention (Jain & Wallace 2019, Figure 5)",
+        "Output change when an instance's attention weights are permuted over its tokens "
+        "(hidden states fixed): per instance the median over permutations of the TVD between "
+        "the outputs, then per seed its median over the instances of a max-attention bin and "
+        "predicted class, then the mean over seeds.",
+        seeds=data["seed"], columns=binned_columns("the median output change (TVD)"),
+    )  # fmt: skip
     figures.binned_boxplots(
         data, "median_change", "median output change (TVD)",
         "Permuting attention: median output change over permutations", figure,
@@ -78,12 +189,36 @@ def jain_wallace_permutation(permutation: Sequence[str], csv: str, figure: str) 
 
 
 def jain_wallace_adversary(
-    adversary: Sequence[str], csv: str, binned_csv: str, histogram: str, by_attention: str
-) -> None:
+    adversary: Sequence[str], csv: str, html: str, binned_csv: str, binned_html: str,
+    histogram: str, by_attention: str,
+) -> None:  # fmt: skip
     data = read_tables(adversary)
-    io.write_table(csv, tables.adversary_summary(data))
-    io.write_table(binned_csv, tables.by_attention_bin(data, "max_jsd"))
     eps = data["select_epsilon"].iloc[0]
+    publish(
+        tables.adversary_summary(data), csv, html,
+        "Adversarial attention (Jain & Wallace 2019, section 4.2.2)",
+        "Per instance, the largest JSD to the model's attention of an attention distribution "
+        f"that keeps the output within TVD {eps:g} (max_jsd; 0 when no candidate qualifies), "
+        "summarised per seed, then over seeds.",
+        seeds=data["seed"],
+        columns={
+            "mean_max_jsd": "per seed the mean max_jsd over instances (natural log, at most "
+            "ln 2 = 0.693); the mean of these over seeds",
+                "ci95": "half-width of the 95 % interval of mean_max_jsd (see above)",
+            "share_above_0.5": "per seed the share of instances with max_jsd > 0.5; its mean "
+            "over seeds",
+            "epsilon": "the output TVD where the search's hinge starts",
+            "select_epsilon": "the largest output TVD a kept candidate may have",
+            "n_seeds": "seeds",
+        },
+    )  # fmt: skip
+    publish(
+        tables.by_attention_bin(data, "max_jsd"), binned_csv, binned_html,
+        "Adversarial attention, by max attention (Jain & Wallace 2019, Figure 7)",
+        "The largest JSD of an adversarial attention with output TVD <= "
+        f"{eps:g} (max_jsd), per max-attention bin and predicted class.",
+        seeds=data["seed"], columns=binned_columns("max_jsd"),
+    )  # fmt: skip
     figures.histograms(
         data, "max_jsd", "max JSD to the model's attention",
         f"Adversarial attention: max JSD with output TVD <= {eps:g}", histogram,
@@ -97,39 +232,57 @@ def jain_wallace_adversary(
 
 def jain_wallace(
     importance: Sequence[str], permutation: Sequence[str], adversary: Sequence[str],
-    tau_per_seed: str, tau_csv: str, tau_markdown: str, permutation_csv: str,
-    permutation_figure: str, adversary_csv: str, adversary_binned_csv: str,
+    tau_per_seed: str, tau_per_seed_html: str, tau_csv: str, tau_markdown: str, tau_html: str,
+    permutation_csv: str, permutation_html: str, permutation_figure: str, adversary_csv: str,
+    adversary_html: str, adversary_binned_csv: str, adversary_binned_html: str,
     adversary_histogram: str, adversary_by_attention: str,
 ) -> None:  # fmt: skip
     """Jain & Wallace's tables and figures (one job: the three are seconds each)."""
-    jain_wallace_tau(importance, tau_per_seed, tau_csv, tau_markdown)
-    jain_wallace_permutation(permutation, permutation_csv, permutation_figure)
+    jain_wallace_tau(importance, tau_per_seed, tau_per_seed_html, tau_csv, tau_markdown, tau_html)
+    jain_wallace_permutation(permutation, permutation_csv, permutation_html, permutation_figure)
     jain_wallace_adversary(
-        adversary, adversary_csv, adversary_binned_csv, adversary_histogram,
-        adversary_by_attention,
+        adversary, adversary_csv, adversary_html, adversary_binned_csv, adversary_binned_html,
+        adversary_histogram, adversary_by_attention,
     )  # fmt: skip
 
 
 def serrano_smith(
     single: Sequence[str], multi: Sequence[str], flips_csv: str, flips_markdown: str,
-    flips_figure: str, fractions_csv: str, fractions_markdown: str, fractions_figure: str,
+    flips_html: str, flips_figure: str, fractions_csv: str, fractions_markdown: str,
+    fractions_html: str, fractions_figure: str,
 ) -> None:  # fmt: skip
     """Serrano & Smith's tables and figures (one job)."""
-    serrano_smith_single(single, flips_csv, flips_markdown, flips_figure)
-    serrano_smith_multi(multi, fractions_csv, fractions_markdown, fractions_figure)
+    serrano_smith_single(single, flips_csv, flips_markdown, flips_html, flips_figure)
+    serrano_smith_multi(multi, fractions_csv, fractions_markdown, fractions_html, fractions_figure)
 
 
-def serrano_smith_single(single: Sequence[str], csv: str, markdown: str, figure: str) -> None:
+def serrano_smith_single(
+    single: Sequence[str], csv: str, markdown: str, html: str, figure: str
+) -> None:
     data = read_tables(single)
     intro = (
         "Decision flips after erasing the top-ranked item vs a random other item, percent of "
         "instances, mean over seeds (Serrano & Smith 2019, Table 2)."
     )
-    publish(tables.flip_table(data), csv, markdown, intro, floatfmt=".1f")
+    cell = ("per seed the percent of instances where erasing the ranking's top item {} the "
+            "decision and erasing a random other item {} it; the mean over seeds")  # fmt: skip
+    publish(
+        tables.flip_table(data), csv, html,
+        "Decision flips: top item vs a random item (Serrano & Smith 2019, Table 2)", intro,
+        markdown=markdown, floatfmt=".1f", seeds=data["seed"],
+        columns={
+            "ranking": "what ranks the items (attention: the most attended item is erased)",
+            **{f"top {a}, random {b}": cell.format(wa, wb)
+               for a, wa in (("flips", "flips"), ("keeps", "keeps"))
+               for b, wb in (("flips", "flips"), ("keeps", "keeps"))},
+        },
+    )  # fmt: skip
     figures.delta_jsd_hexbins(data, figure)
 
 
-def serrano_smith_multi(multi: Sequence[str], csv: str, markdown: str, figure: str) -> None:
+def serrano_smith_multi(
+    multi: Sequence[str], csv: str, markdown: str, html: str, figure: str
+) -> None:
     data = read_tables(multi)
     table = tables.flip_fractions(data)
     intro = (
@@ -141,27 +294,59 @@ def serrano_smith_multi(multi: Sequence[str], csv: str, markdown: str, figure: s
         "share where the ranking needs fewer (more) items than attention. Means over seeds "
         "with 95 % intervals."
     )
-    publish(table, csv, markdown, intro)
+    publish(
+        table, csv, html, "Multi-weight erasure: items erased before the decision flips "
+        "(Serrano & Smith 2019, Figures 4-6)", intro,
+        markdown=markdown, seeds=data["seed"],
+        columns={
+            "ranking": "the order in which items are erased (random: random orders, pooled)",
+            "median_fraction": "per seed the median over flipped instances of the fraction of "
+            "items erased when the decision first flips; mean over seeds",
+            "never_flipped": "per seed the share of instances that never flip; mean over seeds",
+            "median_fraction_all": "as median_fraction over all instances, a never-flipped one "
+            "counted as 1",
+            "fewer_than_attention": "over the instances that both this ranking and attention "
+            "flip, the share where this ranking erases fewer items (empty for attention)",
+            "more_than_attention": "the same, the share where it erases more",
+            "n_seeds": "seeds",
+        },
+    )  # fmt: skip
     figures.flip_fraction_boxplots(data, table, figure)
 
 
 def wiegreffe_pinter_seed_variance(
     seed_variance: Sequence[str], adversary: Sequence[str], csv: str, markdown: str,
-    binned_csv: str, by_attention: str, jsd_vs_tvd: str,
+    html: str, binned_csv: str, binned_html: str, by_attention: str, jsd_vs_tvd: str,
 ) -> None:  # fmt: skip
     """Seed variance (Wiegreffe & Pinter 2019) next to Jain & Wallace's adversarial JSDs:
     a summary table, both by max-attention bin on shared axes, and JSD vs output TVD."""
     seeds = read_tables(seed_variance)
     adv = read_tables(adversary) if adversary else None
     table = tables.seed_variance_summary(seeds, adv)
+    all_seeds = {*seeds["seed"], *(s for others in seeds["other_seeds"] for s in others)}
     publish(
-        table, csv, markdown,
+        table, csv, html, "Seed variance vs adversarial attention (Wiegreffe & Pinter 2019, "
+        "section 4)",
         "Seed variance: per test instance the median over the other seeds of the JSD between "
         "their attention and the base seed's (and of the output TVD), mean over instances; "
         "Jain & Wallace's adversarial max JSD of the base seed on the same instances, and the"
         " share of instances where it exceeds the seed JSD (Wiegreffe & Pinter 2019, section "
         "4).",
-        floatfmt=".4f",
+        markdown=markdown, floatfmt=".4f", seeds=all_seeds,
+        columns={
+            "base_seed": "the seed the others are compared with",
+            "n_other_seeds": "other seeds",
+            "n_instances": "test instances",
+            "seed_jsd_mean": "per instance the median over the other seeds of JSD(their "
+            "attention, the base seed's); its mean over instances",
+            "seed_jsd_median": "its median over instances",
+            "seed_tvd_mean": "the same for the TVD of the outputs: mean over instances",
+            "adversary_jsd_mean": "Jain & Wallace's adversarial max JSD of the base seed's "
+            "model, mean over the same instances",
+            "adversary_above_seeds": "share of those instances where the adversary's JSD "
+            "exceeds the seeds' median JSD",
+            "n_adversary_instances": "instances with both numbers",
+        },
     )  # fmt: skip
     seed_source, adversary_source = "other seeds (median JSD)", "adversarial attention (max JSD)"
     parts = [seeds.assign(jsd=seeds["median_jsd"], source=seed_source)]
@@ -169,7 +354,18 @@ def wiegreffe_pinter_seed_variance(
     if adv is not None:
         parts.append(adv.assign(jsd=adv["max_jsd"], source=adversary_source))
         binned.append(tables.by_attention_bin(adv, "max_jsd").assign(source=adversary_source))
-    io.write_table(binned_csv, pd.concat(binned, ignore_index=True))
+    publish(
+        pd.concat(binned, ignore_index=True), binned_csv, binned_html,
+        "Seed variance vs adversarial attention, by max attention (Wiegreffe & Pinter 2019, "
+        "Figure 2)",
+        "Per max-attention bin and predicted class, the JSD to the model's attention of the "
+        "other seeds' attention (source 'other seeds': the per-instance median over the other "
+        "seeds, for the base seed's model only, so n is 1 and ci95 is blank) and of Jain & "
+        "Wallace's adversarial attention (source 'adversarial attention': max_jsd, over all "
+        "seeds).",
+        seeds=all_seeds,
+        columns={**binned_columns("the JSD"), "source": "where the JSD comes from"},
+    )  # fmt: skip
     columns = ["dataset", "model", "pred", "max_attention", "jsd", "source"]
     figures.binned_boxplots(
         pd.concat([p[columns] for p in parts], ignore_index=True), "jsd",
@@ -186,88 +382,128 @@ def wiegreffe_pinter_seed_variance(
 
 
 def wiegreffe_pinter_guided(
-    metrics: Sequence[str], uniform: Sequence[str], csv: str, markdown: str
+    metrics: Sequence[str], uniform: Sequence[str], csv: str, markdown: str, html: str
 ) -> None:
     """The guided MLP table (Wiegreffe & Pinter 2019, Table 3) from the guided runs and,
     for the uniform variant, the `<encoder>-uniform` runs (the same model and training)."""
     runs = [read_metrics(metrics)] if metrics else []
     if uniform:
         runs.append(read_metrics(uniform).assign(variant="uniform", guide="uniform"))
-    table = tables.guided_mlp(pd.concat(runs, ignore_index=True))
+    data = pd.concat(runs, ignore_index=True)
+    table = tables.guided_mlp(data)
+    findings = tables.guided_mlp_findings(table)
     publish(
-        table, csv, markdown,
+        table, csv, html, "Guided MLP (Wiegreffe & Pinter 2019, Table 3)",
         "Test F1 of the no-encoder token MLP trained with its attention frozen to each "
         "guide's weights, mean ± std over seeds (number of seeds) (Wiegreffe & Pinter 2019, "
         "Table 3).",
-        tables.guided_mlp_markdown(table) + "\n" + tables.guided_mlp_findings(table),
+        markdown=markdown, body=tables.guided_mlp_markdown(table) + "\n" + findings,
+        seeds=data["seed"],
+        notes=[line.removeprefix("- ") for line in findings.splitlines() if line],
+        columns={
+            "variant": "whose attention the MLP is given: uniform (1/T), own (a trained "
+            "no-encoder model's), base (the base model's), adversary (the end-to-end "
+            "adversary's)",
+            "mean": f"{F1} of the guided MLP, mean over seeds",
+            "std": "standard deviation over seeds",
+            "n": "seeds",
+                "guide": "the run whose attention is the guide",
+        },
     )  # fmt: skip
 
 
 def wiegreffe_pinter_adversarial(
     adversary: Sequence[str], base: Sequence[str], seed_variance: Sequence[str], csv: str,
-    markdown: str, figure: str,
+    markdown: str, html: str, figure: str,
 ) -> None:  # fmt: skip
     """The end-to-end adversarial models per lambda (Wiegreffe & Pinter 2019, Table 4 and
     Figure 4), with the base model's other seeds as reference where there are any."""
-    table = tables.adversarial(read_metrics(adversary), read_metrics(base))
+    runs = read_metrics(adversary)
+    table = tables.adversarial(runs, read_metrics(base))
     seeds = read_tables(seed_variance) if seed_variance else None
+    reference = tables.seed_reference(seeds)
     publish(
-        table, csv, markdown,
+        table, csv, html, "End-to-end adversarial models (Wiegreffe & Pinter 2019, Table 4)",
         "End-to-end adversarial models: test F1, and the mean over test instances of the TVD "
         "of outputs and the JSD of attention to the base model, mean ± std over seeds, per "
         "lambda; epochs selected on dev by the lowest adversarial loss (Wiegreffe & Pinter "
         "2019, Table 4).",
-        tables.adversarial_markdown(table, seeds),
+        markdown=markdown, body=tables.adversarial_markdown(table, seeds), seeds=runs["seed"],
+        formats={"lambda": "g", **{c: ".4f" for c in table if c.startswith(("tvd", "jsd"))}},
+        notes=[
+            f"{r.dataset}: the base model {r.model} retrained with the other seeds "
+            f"({r.n_seeds} seeds) lands at mean TVD {r.tvd:.4f} and mean JSD {r.jsd:.4f} to "
+            "the base seed (over instances and other seeds): the distance an unconstrained "
+            "retraining gives."
+            for r in reference.itertuples(index=False)
+        ],
+        columns={
+            "lambda": "weight of the attention divergence in the adversary's loss "
+            "TVD(outputs) - lambda * KL(attention)",
+            "base_model": "the model the adversary is trained against (same seed)",
+            **interval_columns("f1", f"the adversary's {F1}"),
+            **interval_columns("tvd", "per seed the mean over test instances of the TVD "
+                               "between the adversary's output and the base model's"),
+            **interval_columns("jsd", "per seed the mean over test instances of the JSD "
+                               "between the adversary's attention and the base model's"),
+            "base_f1": "the base model's test F1 over the same seeds, mean",
+            "base_f1_std": "its standard deviation over seeds",
+            "n_seeds": "seeds",
+        },
     )  # fmt: skip
-    figures.adversarial_curve(table, tables.seed_reference(seeds), figure)
+    figures.adversarial_curve(table, reference, figure)
 
 
 def faithfulness(
     eraser: Sequence[str], planted: Sequence[str], aopc_csv: str, aopc_markdown: str,
-    aopc_figure: str, planted_csv: str, planted_markdown: str, planted_figure: str,
-    rationales: str,
+    aopc_html: str, aopc_figure: str, planted_csv: str, planted_markdown: str,
+    planted_html: str, planted_figure: str, rationales: str,
 ) -> None:  # fmt: skip
     """ERASER AOPC per ranking, planted-token recovery, and the rationales as ERASER JSONL
     (beyond the papers: DeYoung et al. 2020)."""
     data = read_tables(eraser)
     summary = faithful.eraser_summary(data)
-    measures = ["aopc_comprehensiveness", "aopc_sufficiency"]
     publish(
-        summary, aopc_csv, aopc_markdown,
-        "ERASER faithfulness (DeYoung et al. 2020) per token ranking: AOPC of "
-        "comprehensiveness (the drop in the predicted class's probability when a ranking's "
-        "top tokens are deleted; higher = more faithful) and of sufficiency (the drop when "
-        "only they are kept; lower = more faithful), over the top 1, 5, 10, 20 and 50 % of "
-        "the real tokens; per seed a mean over test instances, then mean ± 95 % interval "
-        "over seeds; in brackets the random ranking's value (chance).",
-        faithful.summary_markdown(summary, measures),
+        summary, aopc_csv, aopc_html, "ERASER faithfulness per token ranking (DeYoung et al. "
+        "2020)",
+        "AOPC of comprehensiveness (the drop in the predicted class's probability when a "
+        "ranking's top tokens are deleted; higher = more faithful) and of sufficiency (the "
+        "drop when only they are kept; lower = more faithful), over the top 1, 5, 10, 20 and "
+        "50 % of the real tokens; per seed a mean over test instances, then over seeds; the "
+        "random ranking's value beside each (chance).",
+        markdown=aopc_markdown,
+        body=faithful.summary_markdown(summary, ["aopc_comprehensiveness", "aopc_sufficiency"]),
+        seeds=data["seed"], columns=faithful.COLUMNS,
     )  # fmt: skip
     faithful.aopc_figure(summary, aopc_figure)
     recovered = read_tables(planted)
     found = faithful.planted_summary(recovered)
-    measures = ["precision_at_k", "average_precision"]
     publish(
-        found, planted_csv, planted_markdown,
-        "Recovery of the planted deciding tokens (datasets that plant them): per ranking the "
-        "precision of its top k tokens (k = the number planted) and its average precision; "
-        "per seed a mean over test instances, then mean ± 95 % interval over seeds; in "
-        "brackets the random ranking's value (chance).",
-        faithful.summary_markdown(found, measures),
+        found, planted_csv, planted_html, "Recovery of the planted deciding tokens",
+        "Datasets that plant the tokens that decide the label: per ranking the precision of "
+        "its top k tokens (k = the number planted) and its average precision; per seed a "
+        "mean over test instances, then over seeds; the random ranking's value beside each "
+        "(chance).",
+        markdown=planted_markdown,
+        body=faithful.summary_markdown(found, ["precision_at_k", "average_precision"]),
+        seeds=recovered["seed"] if len(recovered) else None, columns=faithful.COLUMNS,
     )  # fmt: skip
     faithful.planted_figure(recovered, planted_figure)
     faithful.write_rationales(data, rationales)
 
 
-def vashishth(replacement: Sequence[str], csv: str, markdown: str) -> None:
+def vashishth(replacement: Sequence[str], csv: str, markdown: str, html: str) -> None:
     """Accuracy and F1 with the learned weights replaced at inference (Vashishth et al.
     2019)."""
-    table = replaced.summary(read_tables(replacement))
+    data = read_tables(replacement)
+    table = replaced.summary(data)
     publish(
-        table, csv, markdown,
-        "Is the learned attention needed at inference? (Vashishth et al. 2019.) Each "
-        "model's learned weights replaced, with the hidden states fixed, by uniform weights, "
-        "random weights and permutations of themselves: test accuracy and F1 (binary: "
-        "positive class; k classes: macro), per seed averaged over draws, then mean ± 95 % "
-        "interval over seeds, and the drop from the learned weights paired by seed.",
-        replaced.markdown(table),
+        table, csv, html, "Is the learned attention needed at inference? (Vashishth et al. "
+        "2019)",
+        "Each model's learned weights replaced, with the hidden states fixed, by uniform "
+        "weights, random weights and permutations of themselves: test accuracy and F1, per "
+        "seed averaged over draws, then over seeds, and the drop from the learned weights "
+        "paired by seed.",
+        markdown=markdown, body=replaced.markdown(table), seeds=data["seed"],
+        columns=replaced.COLUMNS,
     )  # fmt: skip
