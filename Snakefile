@@ -23,6 +23,7 @@ include: "workflow/rules/serrano_smith.smk"
 include: "workflow/rules/wiegreffe_pinter.smk"
 include: "workflow/rules/faithfulness.smk"
 include: "workflow/rules/vashishth.smk"
+include: "workflow/rules/verdicts.smk"
 
 
 rule all:

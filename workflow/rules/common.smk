@@ -288,6 +288,7 @@ def all_outputs():
             if family_runs("vashishth", RUN)
             else []
         ),
+        *(list(verdict_outputs().values()) if verdict_pages() else []),
     ]
 
 
@@ -300,6 +301,77 @@ def serrano_smith_outputs():
         f"{REPORT}/figures/serrano_smith_delta_jsd.png",
         f"{REPORT}/figures/serrano_smith_flip_fractions.png",
     ]
+
+
+# -- verdict pages: one per dataset x learned-attention model ---------------------------------
+def verdict_pages():
+    """(dataset, model, the seed whose instances the examples page shows) per page."""
+    return [
+        (d, f"{e}-{a}", SEEDS[0])
+        for d in DATASETS
+        for e in config["encoders"]
+        for a in config["attentions"]
+        if a != "uniform"
+    ]
+
+
+def verdict_tables():
+    """The report tables a verdict page reads (those the configuration makes)."""
+    return [
+        path
+        for path in [
+            f"{REPORT}/learned_vs_uniform.csv",
+            *[
+                o.replace(".md", ".csv")
+                for o in jain_wallace_outputs()
+                if o.endswith(".md")
+            ],
+            *[
+                o.replace(".md", ".csv")
+                for o in serrano_smith_outputs()
+                if o.endswith(".md")
+            ],
+            *[
+                o.replace(".md", ".csv")
+                for o in faithfulness_outputs()
+                if o.endswith(".md")
+            ],
+            *[
+                o.replace(".md", ".csv")
+                for o in wiegreffe_pinter_outputs()
+                if o.endswith(".md")
+            ],
+            *(
+                [f"{REPORT}/vashishth/replacement.csv"]
+                if family_runs("vashishth", RUN)
+                else []
+            ),
+            *(
+                [f"{REPORT}/jain_wallace/adversary.csv"]
+                if jain_wallace_outputs()
+                else []
+            ),
+            *(
+                [f"{REPORT}/serrano_smith/decision_flips.csv"]
+                if serrano_smith_outputs()
+                else []
+            ),
+        ]
+    ]
+
+
+def verdict_outputs():
+    """Per page `verdict_<i>` and, where the model has token-level analyses to show,
+    `examples_<i>`; and the index."""
+    outputs = {"index": f"{REPORT}/verdicts/index.html"}
+    flat = family_runs("jain_wallace", "{encoder}")
+    for i, (dataset, model, _) in enumerate(verdict_pages()):
+        outputs[f"verdict_{i}"] = f"{REPORT}/verdicts/{dataset}-{model}.html"
+        if model.split("-")[0] in flat:
+            outputs[f"examples_{i}"] = (
+                f"{REPORT}/verdicts/{dataset}-{model}-examples.html"
+            )
+    return outputs
 
 
 def faithfulness_outputs():

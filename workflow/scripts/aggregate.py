@@ -1,5 +1,5 @@
 """Run one aggregation job of attnaudit.stages.report (named by the `aggregate` param)
-with the rule's named inputs (but `code`) and outputs."""
+with the rule's named inputs (but `code`), outputs and other params."""
 
 from attnaudit.joblog import job_log
 from attnaudit.stages import report
@@ -9,4 +9,5 @@ with job_log(snakemake.log[0]):
     inputs = {
         k: [v] if isinstance(v, str) else list(v) for k, v in snakemake.input.items() if k != "code"
     }
-    aggregate(**inputs, **dict(snakemake.output.items()))
+    params = {k: v for k, v in snakemake.params.items() if k != "aggregate"}
+    aggregate(**inputs, **params, **dict(snakemake.output.items()))

@@ -103,19 +103,11 @@ def glossary(names: Sequence[str], columns: Mapping[str, str]) -> dict[str, str]
     return meaning
 
 
-def table_page(
-    table: pd.DataFrame,
-    title: str,
-    caption: str,
-    columns: Mapping[str, str] | None = None,
-    formats: Mapping[str, str] | None = None,
-    floatfmt: str = ".3f",
-    notes: Iterable[str] = (),
+def table_fragment(
+    table: pd.DataFrame, formats: Mapping[str, str] | None = None, floatfmt: str = ".3f"
 ) -> str:
-    """A whole HTML page: `title` and `caption` (plain text; for a table with ci95 columns
-    followed by what they hold) above `table`; under it `notes` (plain text) and what each
-    of `columns` (name -> meaning) holds. `formats` maps a column to a format spec (`int`
-    for counts); other floats use `floatfmt`, count columns (`n`, `n_*`) show as integers."""
+    """`table` as an HTML <table> (in a scrolling box): numbers formatted per column (`int`
+    for counts; other floats `floatfmt`), NaN blank, numeric columns right-aligned."""
     formats = dict(formats or {})
     names = [str(c) for c in table.columns]
     fmts = [formats.get(c, "int" if is_count(c) else floatfmt) for c in names]
@@ -132,6 +124,28 @@ def table_page(
             for v, f, r in zip(values, fmts, right, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
+    return (
+        f'<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table></div>"
+    )
+
+
+def table_page(
+    table: pd.DataFrame,
+    title: str,
+    caption: str,
+    columns: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
+    floatfmt: str = ".3f",
+    notes: Iterable[str] = (),
+) -> str:
+    """A whole HTML page: `title` and `caption` (plain text; for a table with ci95 columns
+    followed by what they hold) above `table`; under it `notes` (plain text) and what each
+    of `columns` (name -> meaning) holds. `formats` maps a column to a format spec (`int`
+    for counts); other floats use `floatfmt`, count columns (`n`, `n_*`) show as integers."""
+    names = [str(c) for c in table.columns]
+    esc = html.escape
     if any("ci95" in c for c in names):
         caption = f"{caption} Each ci95 column holds the {CI95}."
     meaning = glossary(names, columns or {})
@@ -153,10 +167,8 @@ def table_page(
         f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body>\n"
         '<figure class="result-table">\n'
         f'<figcaption><p class="title">{esc(title)}</p><p>{esc(caption)}</p></figcaption>\n'
-        f'<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + f"\n</tbody></table></div>{empty}\n</figure>\n{notes_html}\n{columns_html}\n"
-        "</body></html>\n"
+        + table_fragment(table, formats, floatfmt)
+        + f"{empty}\n</figure>\n{notes_html}\n{columns_html}\n</body></html>\n"
     )
 
 

@@ -9,6 +9,7 @@ over which seeds, and what each column holds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ import pandas as pd
 from attnaudit import io
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import figures, tables
+from attnaudit.report import pages as pages_html
 from attnaudit.report import replacement as replaced
 from attnaudit.report.html import seeds_text, table_page
 
@@ -507,3 +509,40 @@ def vashishth(replacement: Sequence[str], csv: str, markdown: str, html: str) ->
         markdown=markdown, body=replaced.markdown(table), seeds=data["seed"],
         columns=replaced.COLUMNS,
     )  # fmt: skip
+
+
+def verdict_pages(
+    tables: Sequence[str], metrics: Sequence[str], eraser: Sequence[str],
+    importance: Sequence[str], single: Sequence[str], adversary: Sequence[str],
+    tokens: Sequence[str], pages: Sequence[Sequence], index: str, **outputs: str,
+) -> None:  # fmt: skip
+    """A verdict page and an examples page per dataset x model of `pages` ((dataset, model,
+    example seed) per page; outputs `verdict_<i>`, `examples_<i>`), and an index."""
+    by_name = {Path(p).stem: io.read_table(p) for p in tables}
+    runs = read_metrics(metrics)
+    per_run = {name: read_tables(paths) if paths else pd.DataFrame()
+               for name, paths in (("eraser", eraser), ("importance", importance),
+                                   ("single", single), ("adversary", adversary))}  # fmt: skip
+    words = {Path(p).parent.parent.name: io.read_table(p) for p in tokens}
+    entries = []
+    for i, (dataset, model, seed) in enumerate(pages):
+        mine = {k: v[(v["dataset"] == dataset) & (v["model"] == model)] if len(v) else None
+                for k, v in per_run.items()}  # fmt: skip
+        aopc = None
+        if mine["eraser"] is not None and len(mine["eraser"]):
+            aopc = (mine["eraser"].groupby(["seed", "ranking"])["aopc_comprehensiveness"]
+                    .mean().reset_index())  # fmt: skip
+        text, found = pages_html.verdict_page(
+            dataset, model, by_name, runs, aopc, mine["importance"], mine["single"]
+        )
+        io.write_text(outputs[f"verdict_{i}"], text)
+        example_file = ""
+        if f"examples_{i}" in outputs:
+            first = {k: v[v["seed"] == seed] if v is not None else None for k, v in mine.items()}
+            io.write_text(outputs[f"examples_{i}"], pages_html.examples_page(
+                dataset, model, seed, words[dataset], first["importance"], first["adversary"],
+                first["eraser"] if first["eraser"] is not None and len(first["eraser"]) else None,
+            ))  # fmt: skip
+            example_file = Path(outputs[f"examples_{i}"]).name
+        entries.append((dataset, model, found, Path(outputs[f"verdict_{i}"]).name, example_file))
+    io.write_text(index, pages_html.index_page(entries))

@@ -1,0 +1,414 @@
+"""The readable answer: a verdict page per dataset x model (is attention needed, faithful,
+unique?) and an attention-examples page, as standalone HTML (figures embedded), from the
+result tables only.
+
+Each verdict section shows the numbers behind it, every statistic beside its random or
+uniform control, and ends with the verdict of its rule (`report.verdicts`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io as bytes_io
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from attnaudit.report import verdicts
+from attnaudit.report.html import STYLE, table_fragment
+
+PAGE_STYLE = (
+    STYLE
+    + """
+h1 { font-size: 20px; margin: 0 0 4px 0; }
+h2 { font-size: 17px; margin: 22px 0 6px 0; border-bottom: 1px solid #e2e8f0; }
+h3 { font-size: 14px; margin: 14px 0 4px 0; }
+p.verdict { font-size: 15px; padding: 8px 12px; border-radius: 6px; max-width: 62em; }
+p.yes { background: #dcfce7; } p.no { background: #fee2e2; }
+p.partly { background: #fef9c3; } p.undecided { background: #e2e8f0; }
+p.rule { font-size: 13px; color: #475569; max-width: 62em; }
+p.missing { color: #64748b; font-style: italic; }
+img { max-width: 100%; }
+.tokens { line-height: 2.1; max-width: 62em; }
+.tok { padding: 2px 3px; margin: 0 1px; border-radius: 3px; }
+.tok.planted { text-decoration: underline 2px #0f172a; text-underline-offset: 4px; }
+.row { margin: 4px 0 10px 0; }
+.row .name { display: inline-block; width: 13em; font-weight: 600; font-size: 13px; }
+.row .pred { font-size: 12px; color: #475569; margin-left: 8px; }
+.example { border: 1px solid #e2e8f0; border-radius: 6px; padding: 8px 12px; margin: 12px 0; }
+"""
+)
+
+
+def page(title: str, body: str) -> str:
+    esc = html.escape
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{PAGE_STYLE}</style></head>\n<body>\n"
+        f"<h1>{esc(title)}</h1>\n{body}\n</body></html>\n"
+    )
+
+
+def figure_html(fig: plt.Figure, alt: str) -> str:
+    """A figure as an embedded PNG (the page stands alone)."""
+    buffer = bytes_io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def section_table(title: str, table: pd.DataFrame | None, note: str = "") -> str:
+    esc = html.escape
+    if table is None or table.empty:
+        return f'<h3>{esc(title)}</h3><p class="missing">Not run for this model.</p>'
+    return f"<h3>{esc(title)}</h3>{f'<p>{esc(note)}</p>' if note else ''}" + table_fragment(
+        table.reset_index(drop=True)
+    )
+
+
+def verdict_html(verdict: verdicts.Verdict) -> str:
+    esc = html.escape
+    return (
+        f'<p class="verdict {verdict.answer}"><strong>{esc(verdict.question.capitalize())}? '
+        f"{esc(verdict.answer)}.</strong> {esc(verdict.evidence)}</p>"
+        f'<p class="rule">Rule: {esc(verdict.rule)}</p>'
+    )
+
+
+def rows_of(table: pd.DataFrame | None, dataset: str, model: str | None = None):
+    if table is None or table.empty:
+        return None
+    keep = table["dataset"] == dataset
+    if model is not None and "model" in table:
+        keep &= table["model"] == model
+    return table[keep].drop(columns=[c for c in ("dataset", "model") if c in table])
+
+
+def tau_figure(importance: pd.DataFrame) -> str:
+    """Kendall tau by predicted class, as Jain & Wallace's histograms: one panel per pair."""
+    pairs = [
+        ("tau_attn_grad", "attention vs gradient"),
+        ("tau_attn_loo", "attention vs LOO"),
+        ("tau_grad_loo", "gradient vs LOO"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 2.8), sharey=True)
+    bins = np.linspace(-1, 1, 21)
+    for ax, (column, label) in zip(axes, pairs, strict=True):
+        for pred, sub in importance.groupby("pred"):
+            ax.hist(
+                sub[column].dropna(), bins=bins, alpha=0.55, density=True, label=f"predicted {pred}"
+            )
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("Kendall tau (all seeds pooled)", fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("density", fontsize=9)
+    axes[-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    fig.tight_layout()
+    return figure_html(fig, "Kendall tau histograms by predicted class")
+
+
+def verdict_page(
+    dataset: str,
+    model: str,
+    tables: Mapping[str, pd.DataFrame],
+    runs: pd.DataFrame,
+    per_seed_aopc: pd.DataFrame | None,
+    importance: pd.DataFrame | None,
+    single: pd.DataFrame | None,
+) -> tuple[str, list[verdicts.Verdict]]:
+    """The verdict page of one dataset x model and its three verdicts.
+
+    `tables`: the report tables by name (learned_vs_uniform, replacement, tau,
+    flip_fractions, decision_flips, aopc, planted, guided_mlp, adversary, seed_variance,
+    adversarial); `runs`: every run's metrics; `per_seed_aopc`: per seed and ranking the
+    mean AOPC comprehensiveness of this model; `importance`, `single`: this model's
+    per-instance Jain & Wallace importance and Serrano & Smith single-weight tables.
+    """
+    encoder = model.split("-")[0]
+    f1 = runs[runs["dataset"] == dataset].set_index(["model", "seed"])["test_f1"]
+    learned = f1.xs(model) if model in f1.index.get_level_values(0) else None
+    uniform_name = f"{encoder}-uniform"
+    uniform = f1.xs(uniform_name) if uniform_name in f1.index.get_level_values(0) else None
+    needed = verdicts.needed(learned, uniform)
+    body = [
+        "<p>Each section shows the numbers behind its question, every statistic beside "
+        "its control, and ends with the verdict of a stated rule. Intervals are 95 % "
+        "Student-t intervals over seeds. Definitions: docs/experiments.md.</p>"
+    ]
+
+    body.append("<h2>Needed? (Wiegreffe &amp; Pinter; Vashishth et al.)</h2>")
+    lvu = tables.get("learned_vs_uniform")
+    if lvu is not None and not lvu.empty:
+        lvu = lvu[
+            (lvu["dataset"] == dataset)
+            & (lvu["encoder"] == encoder)
+            & (lvu["attention"] == model.split("-")[1])
+        ]
+    body.append(section_table("Test F1: learned vs uniform attention (trained from scratch)", lvu))
+    body.append(
+        section_table(
+            "Learned weights replaced at inference (hidden states fixed)",
+            rows_of(tables.get("replacement"), dataset, model),
+            "accuracy and F1 with uniform, random and permuted weights; the drop is paired by seed",
+        )
+    )
+    body.append(verdict_html(needed))
+
+    faithful = verdicts.faithful(per_seed_aopc if per_seed_aopc is not None else pd.DataFrame())
+    body.append("<h2>Faithful? (Jain &amp; Wallace; Serrano &amp; Smith; ERASER)</h2>")
+    body.append(
+        section_table(
+            "Kendall tau between importance measures, by predicted class",
+            rows_of(tables.get("tau"), dataset, model),
+        )
+    )
+    if importance is not None and not importance.empty:
+        body.append(tau_figure(importance))
+    body.append(
+        section_table(
+            "Multi-weight erasure: fraction of items erased before the decision flips",
+            rows_of(tables.get("flip_fractions"), dataset, model),
+            "lower = the ranking finds the decisive items sooner; random orders are the control",
+        )
+    )
+    flips = rows_of(tables.get("decision_flips"), dataset, model)
+    note = ""
+    if single is not None and not single.empty:
+        att = single[single["ranking"] == "attention"]
+        share = att.groupby("seed")["delta_jsd"].apply(lambda d: float((d > 0).mean()))
+        note = (
+            f"Erasing the top-attended item changes the output (JSD) more than erasing a "
+            f"random one on {100 * share.mean():.0f} % of instances (mean over "
+            f"{len(share)} seed(s))."
+        )
+    body.append(section_table("Single-weight erasure: decision flips, % of instances", flips, note))
+    body.append(
+        section_table(
+            "ERASER faithfulness: AOPC per ranking (random = chance)",
+            rows_of(tables.get("aopc"), dataset, model),
+        )
+    )
+    body.append(
+        section_table(
+            "Planted deciding tokens found (random = chance)",
+            rows_of(tables.get("planted"), dataset, model),
+        )
+    )
+    guided = rows_of(tables.get("guided_mlp"), dataset)
+    body.append(
+        section_table(
+            "Guided MLP: the no-encoder model trained with other models' attention frozen",
+            guided,
+            "the base variant uses the configured base model's attention; uniform is the control",
+        )
+    )
+    body.append(verdict_html(faithful))
+
+    seed_row = rows_of(tables.get("seed_variance"), dataset, model)
+    unique = verdicts.unique(None if seed_row is None or seed_row.empty else seed_row.iloc[0])
+    body.append("<h2>Unique? (Jain &amp; Wallace vs Wiegreffe &amp; Pinter)</h2>")
+    body.append(
+        section_table(
+            "Adversarial attention within epsilon (Jain & Wallace)",
+            rows_of(tables.get("adversary"), dataset, model),
+        )
+    )
+    body.append(
+        section_table("Seed variance: other seeds' attention (Wiegreffe & Pinter)", seed_row)
+    )
+    adversarial = tables.get("adversarial")
+    if adversarial is not None and not adversarial.empty:
+        adversarial = adversarial[
+            (adversarial["dataset"] == dataset) & (adversarial["base_model"] == model)
+        ]
+    body.append(
+        section_table(
+            "End-to-end adversarial models against this model, per lambda (Wiegreffe & Pinter)",
+            adversarial,
+        )
+    )
+    body.append(verdict_html(unique))
+    title = f"{dataset} / {model}: is attention needed, faithful, unique?"
+    return page(title, "\n".join(body)), [needed, faithful, unique]
+
+
+# -- attention examples -----------------------------------------------------------------------
+def shades(values: np.ndarray, signed: bool) -> list[str]:
+    """Background colours for token scores: blue intensity by |value| / max |value|; with
+    `signed`, negative values red."""
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64))
+    top = np.abs(values).max() or 1.0
+    out = []
+    for v in values:
+        a = min(1.0, abs(v) / top)
+        rgb = (220, 38, 38) if signed and v < 0 else (37, 99, 235)
+        out.append(f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{0.08 + 0.75 * a:.2f})")
+    return out
+
+
+def token_row(
+    name: str, tokens: list[str], values, prediction: str, signed=False, planted=frozenset()
+) -> str:
+    """One row of coloured tokens; `planted` positions are underlined."""
+    esc = html.escape
+    spans = "".join(
+        f'<span class="tok{" planted" if i in planted else ""}" style="background:{c}" '
+        f'title="{v:.3g}">{esc(t)}</span>'
+        for i, (t, v, c) in enumerate(zip(tokens, values, shades(values, signed), strict=True))
+    )
+    return (
+        f'<div class="row"><span class="name">{esc(name)}</span>'
+        f'<span class="tokens">{spans}</span><span class="pred">{esc(prediction)}</span></div>'
+    )
+
+
+def chosen_examples(
+    importance: pd.DataFrame, adversary: pd.DataFrame, seed: int, n_random: int = 3
+) -> list[tuple[str, str]]:
+    """(id, why) of the instances to show: the most and least agreeing (tau between
+    attention and gradient), the largest adversarial JSD, and a few at random (seeded)."""
+    chosen: list[tuple[str, str]] = []
+    tau = importance.dropna(subset=["tau_attn_grad"])
+    if len(tau):
+        chosen.append(
+            (
+                tau.loc[tau["tau_attn_grad"].idxmax(), "id"],
+                "attention agrees most with the gradient",
+            )
+        )
+        chosen.append(
+            (
+                tau.loc[tau["tau_attn_grad"].idxmin(), "id"],
+                "attention agrees least with the gradient",
+            )
+        )
+    if len(adversary):
+        chosen.append(
+            (adversary.loc[adversary["max_jsd"].idxmax(), "id"], "the largest adversarial JSD")
+        )
+    rng = np.random.default_rng(seed)
+    rest = [i for i in importance["id"] if i not in {c for c, _ in chosen}]
+    for i in rng.choice(len(rest), size=min(n_random, len(rest)), replace=False):
+        chosen.append((rest[int(i)], "at random"))
+    return chosen
+
+
+def examples_page(
+    dataset: str,
+    model: str,
+    seed: int,
+    tokens: pd.DataFrame,
+    importance: pd.DataFrame,
+    adversary: pd.DataFrame,
+    eraser: pd.DataFrame | None,
+) -> str:
+    """Chosen test instances of one run: the text coloured by the model's attention, by the
+    adversarial attention that keeps the prediction, by the gradient, leave-one-out and
+    Integrated Gradients, each with the prediction under it."""
+    words = tokens.set_index("id")["tokens"]
+    planted = tokens.set_index("id")["rationale"] if "rationale" in tokens else None
+    imp, adv = importance.set_index("id"), adversary.set_index("id")
+    era = (
+        eraser[eraser["ordering"] == 0].set_index(["id", "ranking"]) if eraser is not None else None
+    )
+    body = [
+        f"<p>Seed {seed}. Colour: share of the largest weight or score of the row (blue; "
+        "red for negative scores). Hover a token for its value. Under the attention rows the "
+        "predicted class's probability with those weights; under the other rows the same "
+        "probability after deleting that ranking's top 20 % of tokens (ERASER's "
+        "comprehensiveness: a large drop means the ranking found what the model uses). "
+        "Underlined: the tokens the data planted to decide the label, where it plants them.</p>"
+    ]
+    for ident, why in chosen_examples(importance, adversary, seed):
+        row = imp.loc[ident]
+        text = [str(t) for t in words.loc[ident]]
+        marks = frozenset()
+        if planted is not None and planted.loc[ident] is not None:
+            marks = frozenset(int(p) for p in planted.loc[ident])
+        pred = int(row["pred"])
+        label = int(row["label"])
+        p = float(era.loc[(ident, "attention"), "p_pred"]) if era is not None else float("nan")
+        lines = [
+            f'<div class="example"><p><strong>{html.escape(str(ident))}</strong> '
+            f"({html.escape(why)}): label {label}, predicted {pred}; "
+            f"tau(attention, gradient) {row['tau_attn_grad']:.2f}</p>"
+        ]
+        lines.append(
+            token_row("attention", text, row["attention"], f"p(pred) {p:.3f}", planted=marks)
+        )
+        if ident in adv.index:
+            a = adv.loc[ident]
+            lines.append(
+                token_row(
+                    "adversarial attention",
+                    text,
+                    a["adversary_attention"],
+                    f"JSD {a['max_jsd']:.3f}, output moved by TVD {a['output_tvd']:.4f}",
+                    planted=marks,
+                )
+            )
+        for name, values, ranking in (
+            ("gradient", row["gradient"], "gradient"),
+            ("leave-one-out", row["loo"], "loo"),
+        ):
+            lines.append(
+                token_row(name, text, values, deleted(era, ident, ranking, p), planted=marks)
+            )
+        if era is not None and (ident, "integrated_gradients") in era.index:
+            ig = era.loc[(ident, "integrated_gradients"), "scores"]
+            lines.append(
+                token_row(
+                    "Integrated Gradients",
+                    text,
+                    ig,
+                    deleted(era, ident, "integrated_gradients", p),
+                    signed=True,
+                    planted=marks,
+                )
+            )
+        lines.append("</div>")
+        body.append("\n".join(lines))
+    return page(f"{dataset} / {model}: attention examples", "\n".join(body))
+
+
+def deleted(era: pd.DataFrame | None, ident: str, ranking: str, p: float) -> str:
+    if era is None or (ident, ranking) not in era.index:
+        return ""
+    comp = [c for c in era.columns if c.startswith("comprehensiveness_")]
+    column = "comprehensiveness_20" if "comprehensiveness_20" in comp else comp[-1]
+    drop = float(era.loc[(ident, ranking), column])
+    return f"without its top {column.split('_')[1]} %: p(pred) {p - drop:.3f}"
+
+
+def index_page(entries: list[tuple[str, str, list[verdicts.Verdict], str, str]]) -> str:
+    """One row per dataset x model: the three answers and links to its pages."""
+    rows = []
+    for dataset, model, found, verdict_file, examples_file in entries:
+        cells = "".join(f'<td class="{v.answer}">{html.escape(v.answer)}</td>' for v in found)
+        links = f'<a href="{verdict_file}">verdicts</a>'
+        if examples_file:
+            links += f' · <a href="{examples_file}">examples</a>'
+        rows.append(
+            f"<tr><td>{html.escape(dataset)}</td><td>{html.escape(model)}</td>{cells}"
+            f"<td>{links}</td></tr>"
+        )
+    table = (
+        "<table><thead><tr><th>dataset</th><th>model</th><th>needed?</th>"
+        "<th>faithful?</th><th>unique?</th><th>pages</th></tr></thead><tbody>"
+        + "\n".join(rows)
+        + "</tbody></table>"
+    )
+    rules = "".join(
+        f'<p class="rule"><strong>{q}</strong>: {html.escape(r)}</p>'
+        for q, r in (
+            ("Needed", verdicts.NEEDED_RULE),
+            ("Faithful", verdicts.FAITHFUL_RULE),
+            ("Unique", verdicts.UNIQUE_RULE),
+        )
+    )
+    return page("Is attention explanation? The verdicts", table + rules)
