@@ -9,4 +9,5 @@ encoder is its class, its entry there, and its name here.
 FLAT_ENCODERS = ("lstm", "gru", "cnn", "average")
 HIERARCHICAL_ENCODERS = ("hangru", "hancnn", "hanaverage")  # sentence attention on top
 ENCODERS = (*FLAT_ENCODERS, *HIERARCHICAL_ENCODERS)
-ATTENTIONS = ("additive", "dot", "uniform")
+# sparsemax, entmax: additive scores normalised by sparsemax / 1.5-entmax (exact zeros)
+ATTENTIONS = ("additive", "dot", "uniform", "sparsemax", "entmax")

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
-from attnaudit.models.attention import ATTENTIONS, masked_softmax
+from attnaudit.models.attention import ATTENTIONS, masked_normalise
 from attnaudit.models.encoders import ENCODERS
 
 
@@ -80,7 +80,8 @@ class AttentionClassifier(nn.Module):
         return hidden, self.masks(token_ids)[1]
 
     def attend(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return masked_softmax(self.attention(hidden), mask)
+        """Attention over the real items: the scorer's normaliser, exactly 0 elsewhere."""
+        return masked_normalise(self.attention, self.attention(hidden), mask)
 
     def decode(self, hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Logits from hidden states (..., T, H) and attention weights (..., T)."""

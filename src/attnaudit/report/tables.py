@@ -273,7 +273,13 @@ def adversary_summary(table: pd.DataFrame) -> pd.DataFrame:
 def flip_table(single: pd.DataFrame) -> pd.DataFrame:
     """Serrano & Smith's decision-flip 2x2 table: per dataset x model x ranking, the percent
     of instances where erasing the top item / a random item flips the decision, averaged
-    over seeds."""
+    over seeds. Rows where an erasure left no attention mass (sparse attention) have no
+    defined output after it and are left out."""
+    undefined = np.zeros(len(single), dtype=bool)
+    for column in ("top_exhausted", "random_exhausted"):
+        if column in single:
+            undefined |= single[column].to_numpy(dtype=bool)
+    single = single[~undefined]
     cells = single.assign(
         top=np.where(single["flip_top"], "top flips", "top keeps"),
         rand=np.where(single["flip_random"], "random flips", "random keeps"),
