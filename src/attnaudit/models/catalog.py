@@ -6,7 +6,8 @@ and plans without torch. Each name is a key of `encoders.ENCODERS`,
 encoder is its class, its entry there, and its name here.
 """
 
-FLAT_ENCODERS = ("lstm", "gru", "cnn", "average")
+# ortholstm, diversitylstm: Mohankumar et al. (ACL 2020), models/orthogonal.py, encoders.py
+FLAT_ENCODERS = ("lstm", "gru", "cnn", "average", "ortholstm", "diversitylstm")
 HIERARCHICAL_ENCODERS = ("hangru", "hancnn", "hanaverage")  # sentence attention on top
 ENCODERS = (*FLAT_ENCODERS, *HIERARCHICAL_ENCODERS)
 # sparsemax, entmax: additive scores normalised by sparsemax / 1.5-entmax (exact zeros)
