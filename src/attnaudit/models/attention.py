@@ -18,6 +18,7 @@ from entmax import entmax15, sparsemax
 from torch import nn
 
 from attnaudit.models.activations import tanh
+from attnaudit.models.cls_attention import CLSAttention
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -116,12 +117,15 @@ class EntmaxAttention(AdditiveAttention):
     normaliser = "entmax15"
 
 
+# `cls` is the last Transformer layer's [CLS] attention: `build_model` gives it its own
+# classifier (models.cls_classifier), since its decoder is not a weighted sum of states.
 ATTENTIONS: dict[str, type[nn.Module]] = {
     "additive": AdditiveAttention,
     "dot": DotAttention,
     "uniform": UniformAttention,
     "sparsemax": SparsemaxAttention,
     "entmax": EntmaxAttention,
+    "cls": CLSAttention,
 }
 
 

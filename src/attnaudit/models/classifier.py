@@ -89,6 +89,18 @@ class AttentionClassifier(nn.Module):
         logits = self.decoder(context)
         return logits.squeeze(-1) if self.binary else logits
 
+    # The decoder is affine in the attention: logits = sum_t alpha_t (W h_t) + b. Models for
+    # which that fails (models.cls_classifier) set it False and override the two below.
+    affine_decoder = True
+
+    def decoder_cache(self, hidden: torch.Tensor) -> torch.Tensor:
+        """What the engine keeps per batch to decode attention stacks: here W h_t."""
+        return self.token_logits(hidden)
+
+    def decode_cached(self, cache: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Logits for attention stacks (B, P, T) from `decoder_cache`'s result."""
+        return self.decode_token_logits(cache, weights)
+
     def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Each token's contribution W h_t to the logits, (..., T, C) without the bias.
 

@@ -13,6 +13,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from attnaudit.models.activations import tanh
 from attnaudit.models.orthogonal import OrthogonalLSTMEncoder
+from attnaudit.models.transformer import TransformerEncoder
 
 
 class BiLSTMEncoder(nn.Module):
@@ -119,4 +120,5 @@ ENCODERS: dict[str, type[nn.Module]] = {
     "average": AverageEncoder,
     "ortholstm": OrthogonalLSTMEncoder,
     "diversitylstm": DiversityLSTMEncoder,
+    "transformer": TransformerEncoder,
 }

@@ -27,6 +27,8 @@ class HierarchicalClassifier(AttentionClassifier):
 
     def __init__(self, config: ModelConfig):
         torch.nn.Module.__init__(self)
+        if config.attention == "cls":
+            raise ValueError(f"attention 'cls' needs a flat encoder, not {config.encoder!r}")
         self.config = config
         base = HIERARCHICAL[config.encoder]
         self.embedding = torch.nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
