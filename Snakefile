@@ -20,6 +20,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/jain_wallace.smk"
 include: "workflow/rules/serrano_smith.smk"
 include: "workflow/rules/wiegreffe_pinter.smk"
+include: "workflow/rules/pruthi.smk"
 
 
 rule all:

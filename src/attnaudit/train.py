@@ -205,6 +205,11 @@ def scores_of(predictions: pd.DataFrame, n_classes: int) -> dict[str, float]:
     return scores
 
 
+# A per-instance penalty on the attention, (weights (B, T), real-item mask, ids) -> (B,),
+# whose batch mean is added to the training loss (Pruthi et al.'s deception term).
+AttentionPenalty = Callable[[torch.Tensor, torch.Tensor, list[str]], torch.Tensor]
+
+
 def label_loss(
     model: AttentionClassifier,
     loss_fn: nn.Module,
@@ -212,14 +217,18 @@ def label_loss(
     ids: list[str],
     target: torch.Tensor,
     fixed_attention: FixedAttention | None = None,
+    attention_penalty: AttentionPenalty | None = None,
 ) -> torch.Tensor:
     """The training loss of one batch: the (class-weighted) loss of the labels, plus for the
-    Diversity LSTM its `diversity_weight` times the mean conicity of the items' states."""
-    logits, _, mask, hidden = run_with_states(model, tokens, ids, fixed_attention)
+    Diversity LSTM its `diversity_weight` times the mean conicity of the items' states, plus
+    the batch mean of `attention_penalty` where one is given."""
+    logits, weights, mask, hidden = run_with_states(model, tokens, ids, fixed_attention)
     loss = loss_fn(logits, target.to(logits.dtype) if model.binary else target)
     weight = diversity_weight(model)
     if weight:
         loss = loss + weight * conicity(hidden, mask).nanmean()
+    if attention_penalty is not None:
+        loss = loss + attention_penalty(weights, mask, ids).mean()
     return loss
 
 
@@ -268,6 +277,7 @@ def fit(
     progress: bool = True,
     fixed_attention: FixedAttention | None = None,
     against: Against | None = None,
+    attention_penalty: AttentionPenalty | None = None,
 ) -> TrainResult:
     """Train with the labels, keeping the epoch with the best dev ROC-AUC (k-class:
     accuracy); with `against`, train on its objective and keep the lowest dev objective.
@@ -275,6 +285,8 @@ def fit(
     ValueError before training starts.
     `fixed_attention` (per-instance weights for train, dev and test) replaces the model's
     attention throughout: use a model without attention parameters (attention: uniform).
+    `attention_penalty` adds a per-instance penalty on the attention to the label loss
+    (Pruthi et al.'s deception training); the epoch is still selected on dev as usual.
     """
     cfg = {**DEFAULTS, **train_config}
     torch.set_num_threads(int(cfg["threads"]))
@@ -310,7 +322,8 @@ def fit(
             names = [train_names[i] for i in batch]
             if against is None:
                 target = train_labels[batch].to(device)
-                loss = label_loss(model, loss_fn, tokens, names, target, fixed_attention)
+                loss = label_loss(model, loss_fn, tokens, names, target, fixed_attention,
+                                  attention_penalty)  # fmt: skip
             else:
                 loss = objective_of(model, tokens, names, against, fixed_attention).mean()
             optimizer.zero_grad()

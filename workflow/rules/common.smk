@@ -254,6 +254,7 @@ def all_outputs():
         *jain_wallace_outputs(),
         *serrano_smith_outputs(),
         *wiegreffe_pinter_outputs(),
+        *pruthi_outputs(),  # workflow/rules/pruthi.smk
     ]
 
 

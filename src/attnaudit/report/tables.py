@@ -515,3 +515,39 @@ def seed_reference(seeds: pd.DataFrame | None) -> pd.DataFrame:
                      "tvd": float(np.concatenate(sub["tvd"].to_numpy()).mean()),
                      "n_seeds": 1 + len(sub["other_seeds"].iloc[0])})  # fmt: skip
     return pd.DataFrame(rows, columns=["dataset", "model", "jsd", "tvd", "n_seeds"])
+
+
+# -- Pruthi et al. (2020) -----------------------------------------------------------------
+def deception(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Deception training: per dataset x model x penalty weight, the test accuracy and the
+    mean test attention mass on the planted tokens, each as mean / std / 95 % interval over
+    seeds."""
+    rows = []
+    for (dataset, model, weight), sub in metrics.groupby(
+        ["dataset", "base_model", "deception_weight"]
+    ):
+        row = {"dataset": dataset, "model": model, "weight": weight}
+        for name, col in (("accuracy", "test_accuracy"), ("planted_mass", "test_planted_mass")):
+            interval = mean_interval(sub[col])
+            row.update({name: interval["mean"], f"{name}_std": interval["std"],
+                        f"{name}_ci95": interval["ci95"]})  # fmt: skip
+        row["n_seeds"] = len(sub)
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values(["dataset", "model", "weight"], ignore_index=True)
+
+
+def deception_markdown(table: pd.DataFrame) -> str:
+    """'mean ± half-width of the 95 % interval' over seeds, per dataset x model x weight."""
+
+    def cell(mean: float, half: float) -> str:
+        return "n/a" if np.isnan(mean) else f"{mean:.3f}" + ("" if np.isnan(half) else
+                                                              f" ± {half:.3f}")  # fmt: skip
+
+    rows = [
+        {"dataset": r.dataset, "model": r.model, "λ": f"{r.weight:g}",
+         "test accuracy": cell(r.accuracy, r.accuracy_ci95),
+         "attention mass on planted tokens": cell(r.planted_mass, r.planted_mass_ci95),
+         "seeds": int(r.n_seeds)}
+        for r in table.itertuples(index=False)
+    ]  # fmt: skip
+    return to_markdown(pd.DataFrame(rows))

@@ -218,3 +218,17 @@ def wiegreffe_pinter_adversarial(
         tables.adversarial_markdown(table, seeds),
     )  # fmt: skip
     figures.adversarial_curve(table, tables.seed_reference(seeds), figure)
+
+
+def pruthi_deception(metrics: Sequence[str], csv: str, markdown: str, figure: str) -> None:
+    """Deception training per penalty weight (Pruthi et al. 2020): accuracy and attention
+    mass on the planted tokens."""
+    table = tables.deception(read_metrics(metrics))
+    publish(
+        table, csv, markdown,
+        "Deception training (Pruthi et al. 2020): the model trained with the penalty "
+        "-λ ln(1 - m), m the attention mass on the planted deciding tokens; test accuracy and "
+        "mean test m, mean ± 95 % interval over seeds.",
+        tables.deception_markdown(table),
+    )  # fmt: skip
+    figures.deception_curve(table, figure)
