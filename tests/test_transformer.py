@@ -254,3 +254,23 @@ def test_cls_is_refused_for_hierarchical_models_and_long_inputs():
                                     encoder_options={"max_positions": 5}))  # fmt: skip
     with pytest.raises(ValueError, match="max_positions"):
         model(torch.tensor([[2, 5, 6, 7, 8, 3]]))
+
+
+@pytest.mark.parametrize("model", ["transformer-cls", "ortholstm-sparsemax"])
+def test_same_seed_same_model(model):
+    """Training is seeded: two fits with one seed give identical outputs and attention."""
+    from attnaudit.data.prepare import load_documents, tokenize_documents
+    from attnaudit.train import fit
+
+    opts = {"seed": 0, "n_train": 80, "n_dev": 20, "n_test": 20, "vocab_size": 60}
+    table, vocab = tokenize_documents("synthetic", load_documents("synthetic", opts, []), 1)
+    encoder, attention = model.split("-")
+    config = ModelConfig(vocab_size=len(vocab), encoder=encoder, attention=attention,
+                         embedding_dim=8, encoder_options={"hidden_size": 8})  # fmt: skip
+    train = {"epochs": 1, "batch_size": 16, "threads": 1}
+    a, b = (fit(table, config, train, seed=3, progress=False) for _ in range(2))
+    np.testing.assert_array_equal(
+        np.stack(a.predictions["probs"]), np.stack(b.predictions["probs"])
+    )
+    for wa, wb in zip(a.predictions["attention"], b.predictions["attention"], strict=True):
+        np.testing.assert_array_equal(wa, wb)
