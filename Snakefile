@@ -24,6 +24,7 @@ include: "workflow/rules/wiegreffe_pinter.smk"
 include: "workflow/rules/faithfulness.smk"
 include: "workflow/rules/vashishth.smk"
 include: "workflow/rules/verdicts.smk"
+include: "workflow/rules/pruthi.smk"
 
 
 rule all:

@@ -11,7 +11,8 @@ from attnaudit.importance import input_level, leave_one_out
 from attnaudit.models.activations import tanh
 from tests.model_fixtures import small_model, small_rows
 
-ENCODERS = ["lstm", "gru", "cnn", "average"]
+# the Orthogonal LSTM re-runs per deletion; the Diversity LSTM reuses the BiLSTM's states
+ENCODERS = ["lstm", "gru", "cnn", "average", "ortholstm", "diversitylstm"]
 
 
 @pytest.fixture(scope="module", params=ENCODERS)
@@ -106,7 +107,7 @@ def test_gradient_importance_matches_a_single_instance_computation(setup):
         assert len(alone) == len(rows["token_ids"].iloc[i]) - 2 and np.all(alone >= 0)
 
 
-@pytest.mark.parametrize("encoder", ["lstm", "gru", "cnn", "average"])
+@pytest.mark.parametrize("encoder", ["lstm", "gru", "cnn", "average", "diversitylstm"])
 def test_leave_one_out_reusing_states_equals_rerunning(encoder):
     """Sentence separators inside the sequence, three classes, deletions split in chunks."""
     model = small_model(encoder, seed=3, n_classes=3)

@@ -10,7 +10,7 @@ from attnaudit.models.embeddings import load_vectors
 from tests.conftest import mirror_file
 
 ENCODERS = ["lstm", "gru", "cnn", "average"]
-ATTENTIONS = ["additive", "dot", "uniform"]
+ATTENTIONS = ["additive", "dot", "uniform", "sparsemax", "entmax"]
 
 
 def sequences(n=6, vocab=50, seed=0):

@@ -82,3 +82,13 @@ def test_paper_config_replaces_the_default_and_the_overlay_only_adds_the_mirror(
     for entry in (*overlay["datasets"].values(), *overlay["embeddings"].values()):
         for override in entry.get("files", {}).values():
             assert sums[override["mirror_name"]] == override["mirror_sha256"]
+
+
+def test_beyond_config_plans_every_model_and_the_deception_runs(tmp_path):
+    """configs/beyond.yaml: 2 datasets x 4 encoders x 5 attentions x 3 seeds trained, the
+    analyses on the 4 learned attentions, deception on the synthetic dataset only."""
+    jobs = plan(tmp_path, "beyond.yaml")
+    assert jobs["train"] == 2 * 4 * 5 * 3
+    assert jobs["jain_wallace"] == jobs["serrano_smith"] == 2 * 4 * 4 * 3
+    assert jobs["pruthi_deception"] == 4 * 3
+    assert jobs["pruthi_deception_report"] == 1

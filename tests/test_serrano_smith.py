@@ -53,7 +53,8 @@ def test_flip_count_is_the_first_flip_and_monotone(rows):
     engine = Engine(model, batch_size=64)
     batch = next(engine.batches(rows))
     places = serrano_smith.ranks_from_scores(batch.attention, batch.mask)
-    first, flipped = serrano_smith.flip_fraction(engine, batch, places)
+    first, flipped, exhausted = serrano_smith.flip_fraction(engine, batch, places)
+    assert not exhausted.any()  # softmax attention never runs out of mass
     pred = batch.probs.argmax(-1)
     for j in range(len(first)):
         n = int(batch.lengths[j])

@@ -8,7 +8,10 @@ Nothing here re-runs the encoder per perturbation.
 
 Because the decoder is affine in the context, logits = sum_t alpha_t (W h_t) + b. The
 engine keeps the per-token contributions W h_t (B, T, C) and decodes a stack of attention
-vectors with one batched matrix product of size B x P x T x C, not B x P x T x H.
+vectors with one batched matrix product of size B x P x T x C, not B x P x T x H. A model
+whose decoder is not affine in alpha (`affine_decoder` False: the [CLS] classifier, whose
+last layer follows the mixing) supplies its own per-batch cache and decoding
+(`decoder_cache`, `decode_cached`); the engine then goes through those.
 
 Memory stays bounded: instances stream through in length-bucketed batches (only one
 batch's hidden states live at a time) and perturbation stacks are decoded in chunks of
@@ -23,6 +26,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +44,9 @@ class EncodedBatch:
     ids: list[str]
     token_ids: torch.Tensor  # (B, T)
     hidden: torch.Tensor  # (B, T, H), detached
-    contributions: torch.Tensor  # (B, T, C): W h_t, each token's share of the logits
+    # the model's decoder_cache: W h_t (B, T, C), each token's share of the logits, for an
+    # affine decoder; what its decode_cached needs otherwise
+    contributions: Any
     mask: torch.Tensor  # (B, T) real tokens
     attention: torch.Tensor  # (B, T) the model's own attention
     probs: torch.Tensor  # (B, K) the model's own output distribution
@@ -96,7 +102,7 @@ class Engine:
             hidden, mask = self.model.encode(tokens)
             attention = self.model.attend(hidden, mask)
             probs = self.model.probabilities(self.model.decode(hidden, attention))
-            contributions = self.model.token_logits(hidden)
+            contributions = self.model.decoder_cache(hidden)
             yield EncodedBatch(
                 index, [names[i] for i in index], tokens, hidden, contributions, mask,
                 attention, probs,
@@ -105,7 +111,7 @@ class Engine:
     # -- evaluating alternative attention ---------------------------------------------------
     def logits(self, batch: EncodedBatch, weights: torch.Tensor) -> torch.Tensor:
         """Decoder logits for attention stacks `weights` (B, P, T); differentiable."""
-        return self.model.decode_token_logits(batch.contributions, weights)
+        return self.model.decode_cached(batch.contributions, weights)
 
     def probabilities(self, batch: EncodedBatch, weights: torch.Tensor) -> torch.Tensor:
         """Output distributions (B, P, K) for attention stacks (B, P, T); differentiable."""

@@ -408,6 +408,27 @@ class Adversarial(Settings):
     epochs: int | None = setting(None, "training epochs; null: training.epochs", minimum=1)
 
 
+# -- Pruthi et al. (2020) ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Deception(Settings):
+    """Deception training: attention pushed off the deciding tokens.
+
+    The run `model` trained from scratch on the labels plus, per instance,
+    R = -lambda * ln(1 - m), m the attention mass on the planted deciding tokens (the
+    synthetic data's `rationale`), one run per lambda in `weights` and seed, on every
+    dataset of type synthetic. Test accuracy and the mean test attention mass on the
+    planted tokens, per lambda.
+    """
+
+    key: ClassVar[str] = "pruthi.deception"
+    model: str = setting("lstm-additive", "the run trained deceptively, <encoder>-<attention>",
+                         pattern=MODEL_PATTERN)  # fmt: skip
+    weights: tuple[float, ...] = setting(
+        [], "one deceptive run per penalty weight lambda (empty: none)", minimum=0
+    )
+    epochs: int | None = setting(None, "training epochs; null: training.epochs", minimum=1)
+
+
 # The config's analysis sections: section -> block -> settings class.
 SECTIONS: dict[str, dict[str, type[Settings]]] = {
     "jain_wallace": {
@@ -423,6 +444,7 @@ SECTIONS: dict[str, dict[str, type[Settings]]] = {
         "guided_mlp": GuidedMlp,
         "adversarial": Adversarial,
     },
+    "pruthi": {"deception": Deception},
 }
 
 

@@ -27,6 +27,7 @@ from attnaudit import metrics
 from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.models.attention import FixedAttention
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
+from attnaudit.models.conicity import conicity, diversity_weight
 from attnaudit.models.factory import build_model
 from attnaudit.optim import Adam
 
@@ -92,6 +93,21 @@ def split_rows(table: pd.DataFrame, split: str) -> pd.DataFrame:
     return table[table["split"] == split].reset_index(drop=True)
 
 
+def run_with_states(
+    model: AttentionClassifier,
+    tokens: torch.Tensor,
+    ids: list[str],
+    fixed_attention: FixedAttention | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits, attention, real-item mask and the hidden states of the items."""
+    hidden, mask = model.encode(tokens)
+    if fixed_attention is None:
+        weights = model.attend(hidden, mask)
+    else:
+        weights = fixed_attention.batch(ids, mask)
+    return model.decode(hidden, weights), weights, mask, hidden
+
+
 def run_model(
     model: AttentionClassifier,
     tokens: torch.Tensor,
@@ -99,12 +115,7 @@ def run_model(
     fixed_attention: FixedAttention | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Logits, attention and real-item mask; `fixed_attention` replaces the model's own."""
-    hidden, mask = model.encode(tokens)
-    if fixed_attention is None:
-        weights = model.attend(hidden, mask)
-    else:
-        weights = fixed_attention.batch(ids, mask)
-    return model.decode(hidden, weights), weights, mask
+    return run_with_states(model, tokens, ids, fixed_attention)[:3]
 
 
 def objective_of(
@@ -150,16 +161,21 @@ def predict(
     device: torch.device,
     fixed_attention: FixedAttention | None = None,
 ) -> pd.DataFrame:
-    """Output distribution and attention (real tokens only) for every row, in row order."""
+    """Output distribution, attention (real tokens only) and the conicity of the items'
+    hidden states for every row, in row order."""
     model.eval()
     ids, names = list(rows["token_ids"]), [str(i) for i in rows["id"]]
     probs: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
     attn: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
+    cones = np.full(len(ids), np.nan)
     for batch in bucketed_batches([len(s) for s in ids], batch_size):
         tokens = pad([ids[i] for i in batch], device)
-        logits, weights, mask = run_model(model, tokens, [names[i] for i in batch], fixed_attention)
+        logits, weights, mask, hidden = run_with_states(
+            model, tokens, [names[i] for i in batch], fixed_attention
+        )
         p = model.probabilities(logits).cpu().numpy()
         w, m = weights.cpu().numpy(), mask.cpu().numpy()
+        cones[batch] = conicity(hidden, mask).cpu().numpy()
         for j, i in enumerate(batch):
             probs[i] = p[j]
             attn[i] = w[j][m[j]]  # over the topmost attention's items (tokens or sentences)
@@ -172,16 +188,48 @@ def predict(
             "probs": list(prob_matrix.astype(np.float64)),
             "attention": [a.astype(np.float64) for a in attn],
             "length": [len(a) for a in attn],
+            "conicity": cones,
         }
     )
     return out
 
 
 def scores_of(predictions: pd.DataFrame, n_classes: int) -> dict[str, float]:
+    """Classification scores, and the mean conicity of the hidden states over instances."""
     probs = np.stack(predictions["probs"].to_numpy())
     if n_classes == 2:
         probs = probs[:, 1]
-    return metrics.classification_scores(predictions["label"].to_numpy(), probs)
+    scores = metrics.classification_scores(predictions["label"].to_numpy(), probs)
+    if "conicity" in predictions:
+        scores["conicity"] = float(np.nanmean(predictions["conicity"]))
+    return scores
+
+
+# A per-instance penalty on the attention, (weights (B, T), real-item mask, ids) -> (B,),
+# whose batch mean is added to the training loss (Pruthi et al.'s deception term).
+AttentionPenalty = Callable[[torch.Tensor, torch.Tensor, list[str]], torch.Tensor]
+
+
+def label_loss(
+    model: AttentionClassifier,
+    loss_fn: nn.Module,
+    tokens: torch.Tensor,
+    ids: list[str],
+    target: torch.Tensor,
+    fixed_attention: FixedAttention | None = None,
+    attention_penalty: AttentionPenalty | None = None,
+) -> torch.Tensor:
+    """The training loss of one batch: the (class-weighted) loss of the labels, plus for the
+    Diversity LSTM its `diversity_weight` times the mean conicity of the items' states, plus
+    the batch mean of `attention_penalty` where one is given."""
+    logits, weights, mask, hidden = run_with_states(model, tokens, ids, fixed_attention)
+    loss = loss_fn(logits, target.to(logits.dtype) if model.binary else target)
+    weight = diversity_weight(model)
+    if weight:
+        loss = loss + weight * conicity(hidden, mask).nanmean()
+    if attention_penalty is not None:
+        loss = loss + attention_penalty(weights, mask, ids).mean()
+    return loss
 
 
 def make_optimizer(model: AttentionClassifier, cfg: dict[str, Any]) -> Adam:
@@ -229,6 +277,7 @@ def fit(
     progress: bool = True,
     fixed_attention: FixedAttention | None = None,
     against: Against | None = None,
+    attention_penalty: AttentionPenalty | None = None,
 ) -> TrainResult:
     """Train with the labels, keeping the epoch with the best dev ROC-AUC (k-class:
     accuracy); with `against`, train on its objective and keep the lowest dev objective.
@@ -236,6 +285,8 @@ def fit(
     ValueError before training starts.
     `fixed_attention` (per-instance weights for train, dev and test) replaces the model's
     attention throughout: use a model without attention parameters (attention: uniform).
+    `attention_penalty` adds a per-instance penalty on the attention to the label loss
+    (Pruthi et al.'s deception training); the epoch is still selected on dev as usual.
     """
     cfg = {**DEFAULTS, **train_config}
     torch.set_num_threads(int(cfg["threads"]))
@@ -271,8 +322,8 @@ def fit(
             names = [train_names[i] for i in batch]
             if against is None:
                 target = train_labels[batch].to(device)
-                logits, _, _ = run_model(model, tokens, names, fixed_attention)
-                loss = loss_fn(logits, target.float() if n_classes == 2 else target)
+                loss = label_loss(model, loss_fn, tokens, names, target, fixed_attention,
+                                  attention_penalty)  # fmt: skip
             else:
                 loss = objective_of(model, tokens, names, against, fixed_attention).mean()
             optimizer.zero_grad()

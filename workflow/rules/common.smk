@@ -289,6 +289,7 @@ def all_outputs():
             else []
         ),
         *(list(verdict_outputs().values()) if verdict_pages() else []),
+        *pruthi_outputs(),  # workflow/rules/pruthi.smk
     ]
 
 
@@ -543,4 +544,55 @@ def wp_seed_variance_files(models):
         expand(pattern, dataset=d, encoder=e, attention=a)[0]
         for d in DATASETS
         for e, a in (m.split("-") for m in models)
+    ]
+
+
+# -- Pruthi et al.: deception training (pruthi.smk) -------------------------------------------
+DECEPTION_CFG = config["pruthi"]["deception"]
+DECEPTION = "results/{dataset}/pruthi/deception/weight{weight}/seed{seed}"
+
+
+def deception_weights():
+    """The penalty weights as they appear in paths: 0.1 -> '0.1'."""
+    return [format(float(w), "g") for w in DECEPTION_CFG["weights"]]
+
+
+def deception_datasets():
+    """The datasets with planted deciding tokens: those of type synthetic."""
+    return [d for d in DATASETS if dataset_options(d).get("type", d) == "synthetic"]
+
+
+def check_deception():
+    key = "pruthi.deception"
+    encoder, attention = DECEPTION_CFG["model"].split("-")
+    check_names(f"{key}.model", [encoder], catalog.FLAT_ENCODERS)
+    check_names(f"{key}.model", [attention], catalog.ATTENTIONS)
+    if len(set(deception_weights())) != len(deception_weights()):
+        raise ConfigError(
+            f"config key '{key}.weights': {deception_weights()} name the same path twice"
+        )
+
+
+try:
+    check_deception()
+except ConfigError as exc:
+    raise WorkflowError(f"invalid config: {exc}") from None
+
+
+def deception_runs():
+    return expand(
+        f"{DECEPTION}/metrics.json",
+        dataset=deception_datasets(),
+        weight=deception_weights(),
+        seed=SEEDS,
+    )
+
+
+def pruthi_outputs():
+    """The deception table and figure where there are weights and a synthetic dataset."""
+    if not deception_runs():
+        return []
+    return [
+        f"{REPORT}/pruthi/deception.md",
+        f"{REPORT}/figures/pruthi_deception.png",
     ]

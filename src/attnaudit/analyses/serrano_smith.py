@@ -74,9 +74,13 @@ def single_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFr
             erased = torch.zeros(batch.mask.shape[0], 2, batch.mask.shape[1], dtype=torch.bool)
             erased[torch.arange(len(top)), 0, top] = True
             erased[torch.arange(len(top)), 1, other] = True
-            probs = engine.outputs(batch, engine.erase(batch.attention.unsqueeze(1), erased))
+            kept = engine.erase(batch.attention.unsqueeze(1), erased)
+            # No attention mass left (sparse attention, all of it on the erased item): the
+            # renormalised attention is undefined, so is the output: JSD NaN, no flip.
+            exhausted = kept.isnan().any(-1)
+            probs = engine.outputs(batch, kept)
             change = jsd(probs, batch.probs.unsqueeze(1))
-            flips = probs.argmax(-1) != pred.unsqueeze(1)
+            flips = (probs.argmax(-1) != pred.unsqueeze(1)) & ~exhausted
             alpha_top = batch.attention.gather(1, top.view(-1, 1))[:, 0]
             alpha_other = batch.attention.gather(1, other.view(-1, 1))[:, 0]
             parts.append(
@@ -92,6 +96,8 @@ def single_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFr
                         "delta_attention": (alpha_top - alpha_other).numpy().astype(np.float64),
                         "flip_top": flips[:, 0].numpy(),
                         "flip_random": flips[:, 1].numpy(),
+                        "top_exhausted": exhausted[:, 0].numpy(),
+                        "random_exhausted": exhausted[:, 1].numpy(),
                     }
                 )
             )
@@ -109,19 +115,28 @@ def ranks_from_scores(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 def flip_fraction(engine: Engine, batch: EncodedBatch, places: torch.Tensor):
     """Erase items one by one in order of `places` (renormalising) until the decision
-    flips. Returns per instance the number erased at the flip (0 if never) and whether it
-    flipped. The last item is never erased: nothing would be left to attend to."""
+    flips. Returns per instance the number erased at the flip (0 if never), whether it
+    flipped, and whether the attention mass ran out first. The last item is never erased:
+    nothing would be left to attend to. Once the erased items held all the attention
+    (sparse attention has exact zeros) the renormalised attention is undefined (NaN rows of
+    `Engine.erase`): those steps cannot flip, and an instance that had not flipped by then
+    is `exhausted` (and not flipped)."""
     b, t = batch.mask.shape
     steps = int(batch.lengths.max()) - 1
+    none = torch.zeros(b, dtype=torch.bool)
     if steps < 1:
-        return torch.zeros(b, dtype=torch.long), torch.zeros(b, dtype=torch.bool)
+        return torch.zeros(b, dtype=torch.long), none, none
     k = torch.arange(1, steps + 1).view(1, -1, 1)
     erased = places.unsqueeze(1) < k  # (B, steps, T): the first k items erased
-    probs = engine.outputs(batch, engine.erase(batch.attention.unsqueeze(1), erased))
+    kept = engine.erase(batch.attention.unsqueeze(1), erased)
+    probs = engine.outputs(batch, kept)
+    valid = k.view(1, -1) < batch.lengths.view(-1, 1)  # keep at least one item
+    defined = ~kept.isnan().any(-1)
     flipped = probs.argmax(-1) != batch.probs.argmax(-1).unsqueeze(1)
-    flipped &= k.view(1, -1) < batch.lengths.view(-1, 1)  # keep at least one item
+    flipped &= valid & defined
     first = torch.where(flipped.any(1), flipped.float().argmax(1) + 1, 0)
-    return first, flipped.any(1)
+    exhausted = ~flipped.any(1) & (valid & ~defined).any(1)
+    return first, flipped.any(1), exhausted
 
 
 def at_items(batch: EncodedBatch, scores: list[np.ndarray]) -> torch.Tensor:
@@ -163,7 +178,9 @@ def multi_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFra
             else:
                 orders.append((ranking, 0, at_items(batch, input_scores[ranking])))
         for ranking, ordering, scores in orders:
-            first, flipped = flip_fraction(engine, batch, ranks_from_scores(scores, batch.mask))
+            first, flipped, exhausted = flip_fraction(
+                engine, batch, ranks_from_scores(scores, batch.mask)
+            )
             lengths = batch.lengths.float()
             parts.append(
                 pd.DataFrame(
@@ -174,6 +191,7 @@ def multi_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFra
                         "flipped": flipped.numpy(),
                         "n_erased": first.numpy(),
                         "fraction": torch.where(flipped, first / lengths, torch.nan).numpy(),
+                        "exhausted": exhausted.numpy(),
                     }
                 )
             )

@@ -1,7 +1,10 @@
-"""Attention scorers and the masked softmax.
+"""Attention scorers and the masked normalisers (softmax, sparsemax, 1.5-entmax).
 
-A scorer maps hidden states (B, T, H) to unnormalised scores (B, T); `masked_softmax`
-turns them into weights over real tokens only (<SOS>, <EOS> and padding get exactly 0).
+A scorer maps hidden states (B, T, H) to unnormalised scores (B, T); its `normaliser`
+(`softmax` unless the class says otherwise) turns them into weights over real tokens only
+(<SOS>, <EOS> and padding get exactly 0): `masked_normalise`. Sparsemax (Martins &
+Astudillo 2016) and 1.5-entmax (Peters et al. 2019, the `entmax` package) give exact zeros
+to low-scoring real tokens as well, so an explanation can leave tokens out entirely.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
+from entmax import entmax15, sparsemax
 from torch import nn
 
 from attnaudit.models.activations import tanh
+from attnaudit.models.cls_attention import CLSAttention
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -21,6 +26,49 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     return weights.masked_fill(~mask, 0.0)
+
+
+# Below the row's largest real score by more than this, a score gets exactly 0 from both
+# sparse maps: sparsemax's threshold is at least max - 1 and 1.5-entmax's (on the scores
+# halved, as the package defines it) at least max - 2, since no weight exceeds 1.
+_SPARSE_FLOOR = 4.0
+
+
+def _sparse_inputs(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Scores with masked positions set to a finite value below every threshold.
+
+    -inf would give inf - inf = NaN in the entmax package's sorted cumulative sums; a value
+    `_SPARSE_FLOOR` under the row's largest real score is outside the support by
+    construction (and is zeroed again afterwards)."""
+    top = scores.masked_fill(~mask, float("-inf")).amax(dim=-1, keepdim=True)
+    top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))  # rows without items
+    return torch.where(mask, scores, (top - _SPARSE_FLOOR).expand_as(scores))
+
+
+def masked_sparsemax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Sparsemax over positions where `mask` is True: the Euclidean projection of the
+    scores onto the simplex, p = max(z - tau, 0); masked positions are exactly zero."""
+    weights = sparsemax(_sparse_inputs(scores, mask), dim=-1)
+    return weights.masked_fill(~mask, 0.0)
+
+
+def masked_entmax15(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """1.5-entmax over positions where `mask` is True: p = max(z / 2 - tau, 0) ** 2 with tau
+    such that p sums to 1 (Peters et al. 2019); masked positions are exactly zero."""
+    weights = entmax15(_sparse_inputs(scores, mask), dim=-1)
+    return weights.masked_fill(~mask, 0.0)
+
+
+NORMALISERS = {
+    "softmax": masked_softmax,
+    "sparsemax": masked_sparsemax,
+    "entmax15": masked_entmax15,
+}
+
+
+def masked_normalise(scorer: nn.Module, scores: torch.Tensor, mask: torch.Tensor):
+    """The scorer's normaliser (its `normaliser` attribute, default softmax) on `scores`."""
+    return NORMALISERS[getattr(scorer, "normaliser", "softmax")](scores, mask)
 
 
 class AdditiveAttention(nn.Module):
@@ -57,10 +105,27 @@ class UniformAttention(nn.Module):
         return hidden.new_zeros(hidden.shape[:2])
 
 
+class SparsemaxAttention(AdditiveAttention):
+    """Additive scores normalised by sparsemax: low-scoring tokens get exactly 0."""
+
+    normaliser = "sparsemax"
+
+
+class EntmaxAttention(AdditiveAttention):
+    """Additive scores normalised by 1.5-entmax: sparse, but smoother than sparsemax."""
+
+    normaliser = "entmax15"
+
+
+# `cls` is the last Transformer layer's [CLS] attention: `build_model` gives it its own
+# classifier (models.cls_classifier), since its decoder is not a weighted sum of states.
 ATTENTIONS: dict[str, type[nn.Module]] = {
     "additive": AdditiveAttention,
     "dot": DotAttention,
     "uniform": UniformAttention,
+    "sparsemax": SparsemaxAttention,
+    "entmax": EntmaxAttention,
+    "cls": CLSAttention,
 }
 
 

@@ -6,7 +6,11 @@ and plans without torch. Each name is a key of `encoders.ENCODERS`,
 encoder is its class, its entry there, and its name here.
 """
 
-FLAT_ENCODERS = ("lstm", "gru", "cnn", "average")
+# ortholstm, diversitylstm: Mohankumar et al. (ACL 2020), models/orthogonal.py, encoders.py;
+# transformer: models/transformer.py
+FLAT_ENCODERS = ("lstm", "gru", "cnn", "average", "ortholstm", "diversitylstm", "transformer")
 HIERARCHICAL_ENCODERS = ("hangru", "hancnn", "hanaverage")  # sentence attention on top
 ENCODERS = (*FLAT_ENCODERS, *HIERARCHICAL_ENCODERS)
-ATTENTIONS = ("additive", "dot", "uniform")
+# sparsemax, entmax: additive scores normalised by sparsemax / 1.5-entmax (exact zeros);
+# cls: the last layer's [CLS] attention (flat encoders; with `transformer` its last layer)
+ATTENTIONS = ("additive", "dot", "uniform", "sparsemax", "entmax", "cls")

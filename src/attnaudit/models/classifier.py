@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
-from attnaudit.models.attention import ATTENTIONS, masked_softmax
+from attnaudit.models.attention import ATTENTIONS, masked_normalise
 from attnaudit.models.encoders import ENCODERS
 
 
@@ -80,13 +80,26 @@ class AttentionClassifier(nn.Module):
         return hidden, self.masks(token_ids)[1]
 
     def attend(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return masked_softmax(self.attention(hidden), mask)
+        """Attention over the real items: the scorer's normaliser, exactly 0 elsewhere."""
+        return masked_normalise(self.attention, self.attention(hidden), mask)
 
     def decode(self, hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Logits from hidden states (..., T, H) and attention weights (..., T)."""
         context = torch.einsum("...t,...th->...h", weights, hidden)
         logits = self.decoder(context)
         return logits.squeeze(-1) if self.binary else logits
+
+    # The decoder is affine in the attention: logits = sum_t alpha_t (W h_t) + b. Models for
+    # which that fails (models.cls_classifier) set it False and override the two below.
+    affine_decoder = True
+
+    def decoder_cache(self, hidden: torch.Tensor) -> torch.Tensor:
+        """What the engine keeps per batch to decode attention stacks: here W h_t."""
+        return self.token_logits(hidden)
+
+    def decode_cached(self, cache: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Logits for attention stacks (B, P, T) from `decoder_cache`'s result."""
+        return self.decode_token_logits(cache, weights)
 
     def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Each token's contribution W h_t to the logits, (..., T, C) without the bias.

@@ -12,6 +12,8 @@ from torch import _VF, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from attnaudit.models.activations import tanh
+from attnaudit.models.orthogonal import OrthogonalLSTMEncoder
+from attnaudit.models.transformer import TransformerEncoder
 
 
 class BiLSTMEncoder(nn.Module):
@@ -62,6 +64,19 @@ class BiLSTMEncoder(nn.Module):
         return out
 
 
+class DiversityLSTMEncoder(BiLSTMEncoder):
+    """The Diversity LSTM of Mohankumar et al. (ACL 2020): this BiLSTM, trained with
+    `diversity_weight` times the conicity of its states (`models.conicity`) added to the
+    loss, so that the states of different tokens point in different directions. Their code
+    sets the weight per dataset (0.5 in their example); the encoder itself is unchanged."""
+
+    def __init__(self, input_dim: int, hidden_size: int = 128, diversity_weight: float = 0.5):
+        super().__init__(input_dim, hidden_size)
+        if not diversity_weight >= 0:
+            raise ValueError(f"diversity_weight must be >= 0, got {diversity_weight!r}")
+        self.diversity_weight = float(diversity_weight)
+
+
 class BiGRUEncoder(BiLSTMEncoder):
     """Bidirectional GRU (Serrano & Smith: 50 per direction)."""
 
@@ -103,4 +118,7 @@ ENCODERS: dict[str, type[nn.Module]] = {
     "gru": BiGRUEncoder,
     "cnn": CNNEncoder,
     "average": AverageEncoder,
+    "ortholstm": OrthogonalLSTMEncoder,
+    "diversitylstm": DiversityLSTMEncoder,
+    "transformer": TransformerEncoder,
 }

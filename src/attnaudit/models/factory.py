@@ -1,10 +1,12 @@
-"""Build a classifier from its config: flat, or hierarchical for `han<encoder>` encoders."""
+"""Build a classifier from its config: flat, hierarchical for `han<encoder>` encoders, or
+the [CLS] classifier for attention `cls`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
+from attnaudit.models.cls_classifier import CLSClassifier
 from attnaudit.models.hierarchical import HIERARCHICAL, HierarchicalClassifier
 
 
@@ -13,4 +15,6 @@ def build_model(config: ModelConfig | dict[str, Any]) -> AttentionClassifier:
         config = ModelConfig(**config)
     if config.encoder in HIERARCHICAL:
         return HierarchicalClassifier(config)
+    if config.attention == "cls":
+        return CLSClassifier(config)
     return AttentionClassifier(config)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from attnaudit.data.tokens import SEP_ID
-from attnaudit.models.attention import masked_softmax
+from attnaudit.models.attention import masked_normalise
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
 
 HIERARCHICAL = {"hangru": "gru", "hancnn": "cnn", "hanaverage": "average"}
@@ -27,6 +27,8 @@ class HierarchicalClassifier(AttentionClassifier):
 
     def __init__(self, config: ModelConfig):
         torch.nn.Module.__init__(self)
+        if config.attention == "cls":
+            raise ValueError(f"attention 'cls' needs a flat encoder, not {config.encoder!r}")
         self.config = config
         base = HIERARCHICAL[config.encoder]
         self.embedding = torch.nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
@@ -83,7 +85,7 @@ class HierarchicalClassifier(AttentionClassifier):
         word_mask = torch.zeros(words.shape[:2], dtype=torch.bool, device=words.device)
         word_mask[which, position] = True
         hidden = self.word_encoder(words, word_mask.sum(1), word_mask)
-        weights = masked_softmax(self.word_attention(hidden), word_mask)
+        weights = masked_normalise(self.word_attention, self.word_attention(hidden), word_mask)
         vectors = torch.einsum("nw,nwh->nh", weights, hidden)
         out = vectors.new_zeros(b, s, vectors.shape[-1])
         out[sentence_mask] = vectors

@@ -411,3 +411,29 @@ def adversarial_curve(table: pd.DataFrame, reference: pd.DataFrame, path: str) -
     legend_below(fig, handles, [h.get_label() for h in handles])
     fig.suptitle("End-to-end adversarial models: attention divergence vs output change")
     save(fig, path)
+
+
+def deception_curve(table: pd.DataFrame, path: str) -> None:
+    """Per dataset and model: test accuracy and the attention mass on the planted tokens
+    against the deception weight lambda (symlog axis), mean over seeds with 95 % intervals."""
+    groups = list(table.groupby(["dataset", "model"]))
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.4 * len(groups), 3.6), squeeze=False)
+    for ax, ((dataset, model), sub) in zip(axes[0], groups, strict=True):
+        sub = sub.sort_values("weight")
+        found = [(c, f"{c.removeprefix('precision_')}: precision@k of planted", None)
+                 for c in sub.columns if c.startswith("precision_")
+                 and not c.endswith(("_std", "_ci95")) and c != "precision_attention"]  # fmt: skip
+        for column, label, color in (("accuracy", "test accuracy", "#1f77b4"),
+                                     ("planted_mass", "attention on planted tokens",
+                                      "#d62728"), *found):  # fmt: skip
+            ax.errorbar(sub["weight"], sub[column], yerr=sub[f"{column}_ci95"].fillna(0.0),
+                        marker="o", capsize=3, color=color, label=label)  # fmt: skip
+        ax.set_xscale("symlog", linthresh=min([w for w in sub["weight"] if w > 0] or [1.0]))
+        ax.set_ylim(0.0, 1.05)
+        ax.set_xlabel("deception weight λ", fontsize=8)
+        ax.set_title(f"{dataset}: {model}", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="center left")
+    fig.suptitle("Deception training: accuracy and attention on the deciding tokens")
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    save(fig, path)

@@ -300,7 +300,13 @@ def adversary_summary(table: pd.DataFrame) -> pd.DataFrame:
 def flip_table(single: pd.DataFrame) -> pd.DataFrame:
     """Serrano & Smith's decision-flip 2x2 table: per dataset x model x ranking, the percent
     of instances where erasing the top item / a random item flips the decision, averaged
-    over seeds."""
+    over seeds. Rows where an erasure left no attention mass (sparse attention) have no
+    defined output after it and are left out."""
+    undefined = np.zeros(len(single), dtype=bool)
+    for column in ("top_exhausted", "random_exhausted"):
+        if column in single:
+            undefined |= single[column].to_numpy(dtype=bool)
+    single = single[~undefined]
     cells = single.assign(
         top=np.where(single["flip_top"], "top flips", "top keeps"),
         rand=np.where(single["flip_random"], "random flips", "random keeps"),
@@ -536,3 +542,51 @@ def seed_reference(seeds: pd.DataFrame | None) -> pd.DataFrame:
                      "tvd": float(np.concatenate(sub["tvd"].to_numpy()).mean()),
                      "n_seeds": 1 + len(sub["other_seeds"].iloc[0])})  # fmt: skip
     return pd.DataFrame(rows, columns=["dataset", "model", "jsd", "tvd", "n_seeds"])
+
+
+# -- Pruthi et al. (2020) -----------------------------------------------------------------
+def deception(metrics: pd.DataFrame, planted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Deception training: per dataset x model x penalty weight, the test accuracy and the
+    mean test attention mass on the planted tokens, and (from the planted-token analysis of
+    the deceptive models) each ranking's precision@k against the planted tokens
+    (`precision_<ranking>`), each as mean / std / 95 % interval over seeds."""
+    rows = []
+    if planted is not None and len(planted):
+        per_seed = (planted.groupby(["dataset", "deception_weight", "seed", "ranking"])
+                    ["precision_at_k"].mean().unstack("ranking"))  # fmt: skip
+    for (dataset, model, weight), sub in metrics.groupby(
+        ["dataset", "base_model", "deception_weight"]
+    ):
+        row = {"dataset": dataset, "model": model, "weight": weight}
+        columns = {"accuracy": sub["test_accuracy"], "planted_mass": sub["test_planted_mass"]}
+        if planted is not None and len(planted):
+            mine = per_seed.xs((dataset, weight), level=["dataset", "deception_weight"])
+            columns.update({f"precision_{r}": mine[r] for r in mine.columns})
+        for name, values in columns.items():
+            interval = mean_interval(values)
+            row.update({name: interval["mean"], f"{name}_std": interval["std"],
+                        f"{name}_ci95": interval["ci95"]})  # fmt: skip
+        row["n_seeds"] = len(sub)
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values(["dataset", "model", "weight"], ignore_index=True)
+
+
+def deception_markdown(table: pd.DataFrame) -> str:
+    """'mean ± half-width of the 95 % interval' over seeds, per dataset x model x weight."""
+
+    def cell(mean: float, half: float) -> str:
+        return "n/a" if np.isnan(mean) else f"{mean:.3f}" + ("" if np.isnan(half) else
+                                                              f" ± {half:.3f}")  # fmt: skip
+
+    rows = [
+        {"dataset": r.dataset, "model": r.model, "λ": f"{r.weight:g}",
+         "test accuracy": cell(r.accuracy, r.accuracy_ci95),
+         "attention mass on planted tokens": cell(r.planted_mass, r.planted_mass_ci95),
+         **{f"precision@k {c.removeprefix('precision_')}": cell(getattr(r, c),
+                                                               getattr(r, f"{c}_ci95"))
+            for c in table.columns
+            if c.startswith("precision_") and not c.endswith(("_std", "_ci95"))},
+         "seeds": int(r.n_seeds)}
+        for r in table.itertuples(index=False)
+    ]  # fmt: skip
+    return to_markdown(pd.DataFrame(rows))

@@ -43,8 +43,9 @@ def run_analyses(
     outputs: Mapping[str, str],
     threads: int = 1,
 ) -> dict[str, pd.DataFrame]:
-    """Run every analysis of the families in `settings_by_family` (family -> its settings
-    blocks) on one model, loaded once, and write each table to `outputs[<family>_<name>]`.
+    """Run the analyses of the families in `settings_by_family` (family -> its settings
+    blocks) that `outputs` names (`<family>_<name>` -> table path) on one model, loaded
+    once.
     Analyses of one job share the input-level scores they both need
     (`analyses.common.shared_scores`)."""
     torch.set_num_threads(threads)
@@ -54,6 +55,8 @@ def run_analyses(
     for family, blocks in settings_by_family.items():
         analyses = importlib.import_module(f"attnaudit.analyses.{family}").ANALYSES
         for name, function in analyses.items():
+            if f"{family}_{name}" not in outputs:
+                continue
             cfg = settings.SECTIONS[family][name].of(blocks[name])
             rows = select_rows(table, cfg.split, cfg.max_instances, getattr(cfg, "seed", 0))
             start = time.perf_counter()

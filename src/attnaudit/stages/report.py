@@ -546,3 +546,27 @@ def verdict_pages(
             example_file = Path(outputs[f"examples_{i}"]).name
         entries.append((dataset, model, found, Path(outputs[f"verdict_{i}"]).name, example_file))
     io.write_text(index, pages_html.index_page(entries))
+
+
+def pruthi_deception(
+    metrics: Sequence[str], planted: Sequence[str], csv: str, markdown: str, html: str,
+    figure: str,
+) -> None:  # fmt: skip
+    """Deception training per penalty weight (Pruthi et al. 2020): accuracy, attention mass
+    on the planted tokens, and whether the other rankings still find them."""
+    runs = read_metrics(metrics)
+    found = pd.concat(
+        [io.read_table(p).assign(deception_weight=w)
+         for p, w in zip(planted, runs["deception_weight"], strict=True)],
+        ignore_index=True,
+    )  # fmt: skip
+    table = tables.deception(runs, found)
+    publish(
+        table, csv, html, "Deception training (Pruthi et al. 2020)",
+        "The model trained with the penalty -λ ln(1 - m), m the attention mass on the planted "
+        "deciding tokens: test accuracy, mean test m, and per ranking the precision of its top "
+        "k tokens against the k planted ones (precision_<ranking>), per penalty weight, over "
+        "seeds.",
+        markdown=markdown, body=tables.deception_markdown(table), seeds=runs["seed"],
+    )  # fmt: skip
+    figures.deception_curve(table, figure)
