@@ -63,6 +63,9 @@ TITLES = {
     "seed_variance_by_max_attention": "Seed variance vs adversarial attention, by max",
     "guided_mlp": "Guided MLP",
     "adversarial": "End-to-end adversarial models",
+    "aopc": "ERASER faithfulness per token ranking",
+    "planted": "Recovery of the planted deciding tokens",
+    "replacement": "Is the learned attention needed at inference?",
 }
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -180,6 +183,38 @@ def shown_table(chrome, path: str) -> dict:
         chrome.switch_to.default_content()
 
 
+PAGE = """
+const images = Array.from(document.images);
+return {
+  title: (document.querySelector('h1') || {}).textContent || '',
+  verdicts: Array.from(document.querySelectorAll('p.verdict')).map(p => p.textContent),
+  tables: document.querySelectorAll('table').length,
+  tokens: document.querySelectorAll('span.tok').length,
+  images: images.length,
+  loaded: images.every(i => i.complete && i.naturalWidth > 0),
+};
+"""
+
+
+def shown_page(chrome, path: str) -> dict:
+    """What a verdict or examples page shows in the content frame: its title, verdicts,
+    tables, coloured tokens, and whether every image loaded."""
+    frame = wait(
+        lambda: chrome.execute_script(
+            "return Array.from(document.querySelectorAll('iframe'))"
+            ".find(f => f.src === results[arguments[0]].data_uri) || null",
+            path,
+        ),
+        what=f"the frame of {path}",
+    )
+    chrome.switch_to.frame(frame)
+    try:
+        return wait(lambda: (lambda r: r if r["title"] else None)(chrome.execute_script(PAGE)),
+                    what=path)  # fmt: skip
+    finally:
+        chrome.switch_to.default_content()
+
+
 def visit_everything(chrome, report: Path) -> dict[str, dict]:
     """Click every item of every subcategory; what each showed, by result path."""
     from selenium.webdriver.common.by import By
@@ -208,6 +243,8 @@ def visit_everything(chrome, report: Path) -> dict[str, dict]:
                 if path.endswith(".png"):
                     width = wait(lambda p=path: chrome.execute_script(IMAGE, p), what=path)
                     seen[path] = {"natural_width": width}
+                elif "/verdicts/" in path:
+                    seen[path] = shown_page(chrome, path)
                 else:
                     seen[path] = shown_table(chrome, path)
                 seen[path].update(category=category, subcategory=subcategory)
@@ -226,9 +263,19 @@ def test_every_figure_loads_and_every_table_is_rendered_with_caption_and_header(
     figures = {p.relative_to(report).as_posix() for p in results.glob("figures/*.png")}
     csvs = {p.relative_to(report).with_suffix(".html").as_posix(): p
             for p in results.rglob("*.csv")}  # fmt: skip
-    # every figure and every table the workflow wrote is in the report, and nothing else
-    assert set(seen) == figures | set(csvs)
-    assert len(figures) == 9 and {Path(p).stem for p in csvs} == set(TITLES)
+    pages = {p.relative_to(report).as_posix() for p in results.glob("verdicts/*.html")}
+    pages -= {"results/report/verdicts/index.html"}
+    # every figure, table and page the workflow wrote is in the report, and nothing else
+    assert set(seen) == figures | set(csvs) | pages
+    assert len(figures) == 11 and {Path(p).stem for p in csvs} == set(TITLES)
+    assert len(pages) == 2  # one model with learned attention: verdicts and examples
+    for path in pages:
+        shown = seen[path]
+        assert shown["loaded"], path
+        if path.endswith("-examples.html"):
+            assert shown["tokens"] > 0, path
+        else:
+            assert len(shown["verdicts"]) == 3 and shown["tables"] >= 5, (path, shown)
     for path in figures:
         assert seen[path]["natural_width"] > 0, path
     for path, csv in csvs.items():
@@ -243,6 +290,13 @@ def test_every_figure_loads_and_every_table_is_rendered_with_caption_and_header(
     # Snakemake's own caption (the item's description) for every item, seeds spelled out
     for path in seen:
         assert captions[path].strip(), path
+    # the same pages stand alone: opened as files, every image and table loads
+    for path in sorted(results.glob("verdicts/*.html")):
+        browser.get(path.as_uri())
+        shown = wait(lambda: (lambda r: r if r["title"] else None)(browser.execute_script(PAGE)),
+                     what=str(path))  # fmt: skip
+        assert shown["loaded"], path
+        assert shown["tables"] >= 1 or shown["tokens"] > 0, path
     for path in csvs:
         if "dataset_statistics" not in path:
             assert SEEDS in captions[path], path

@@ -170,7 +170,7 @@ def rule_scripts() -> dict[str, tuple[str, tuple[str, ...]]]:
             if found:
                 scripts[name] = found.group(1)
         origin.update(re.findall(r"(?m)^ *use rule (\w+) as (\w+)", text))
-    for base, derived in origin:
+    for base, derived in origin.items():
         scripts[derived] = scripts[base]
     families = tuple(f"attnaudit.analyses.{f}" for f in settings.FAMILIES)
     return {r: (s, families if s == "analysis.py" else ()) for r, s in scripts.items()}

@@ -117,10 +117,12 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
         p.with_suffix(".html").relative_to(tiny_run).as_posix() for p in report.rglob("*.csv")
     }
     figures = {p.relative_to(tiny_run).as_posix() for p in report.glob("figures/*.png")}
-    assert len(tables) == 16 and len(figures) == 11
-    assert items == tables | figures
+    pages = {p.relative_to(tiny_run).as_posix() for p in report.glob("verdicts/*-*.html")}
+    assert len(tables) == 16 and len(figures) == 11 and len(pages) == 4  # 2 models x 2 pages
+    assert items == tables | figures | pages
     assert set(categories) == {
-        "Data", "Jain & Wallace", "Serrano & Smith", "Wiegreffe & Pinter", "Beyond the papers"
+        "Data", "Jain & Wallace", "Serrano & Smith", "Wiegreffe & Pinter", "Beyond the papers",
+        "Verdicts",
     }  # fmt: skip
 
 
@@ -132,7 +134,7 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
         assert planned_jobs(tiny_run) == {
             "all": 1, "train": 8, "learned_vs_uniform": 1, "analyse": 4, "analyse_uniform": 4,
             "report_jain_wallace": 1, "report_serrano_smith": 1, "report_faithfulness": 1,
-            "wp_seed_variance": 2, "wp_seed_variance_report": 1, "wp_guided": 2,
+            "report_vashishth": 1, "verdicts": 1, "wp_seed_variance": 2, "wp_seed_variance_report": 1, "wp_guided": 2,
             "wp_guided_report": 1, "wp_adversary": 4, "wp_adversarial_report": 1,
         }  # fmt: skip
     finally:
@@ -150,7 +152,8 @@ def test_an_analysis_edit_reruns_the_analysis_jobs_and_tables_never_training(tin
     try:
         assert planned_jobs(tiny_run) == {
             "all": 1, "analyse": 4, "report_jain_wallace": 1, "report_serrano_smith": 1,
-            "report_faithfulness": 1, "wp_seed_variance_report": 1,
+            "report_faithfulness": 1, "report_vashishth": 1, "wp_seed_variance_report": 1,
+            "verdicts": 1,
         }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)
@@ -179,8 +182,8 @@ def test_wiegreffe_pinter_tables_and_the_uniform_variant(tiny_run):
 def test_a_new_lambda_or_seed_runs_only_its_own_jobs(tiny_run):
     aggregates = [
         "learned_vs_uniform", "report_jain_wallace", "report_serrano_smith",
-        "report_faithfulness", "wp_seed_variance_report", "wp_guided_report",
-        "wp_adversarial_report",
+        "report_faithfulness", "report_vashishth", "verdicts", "wp_seed_variance_report",
+        "wp_guided_report", "wp_adversarial_report",
     ]  # fmt: skip
     adversarial = TINY["wiegreffe_pinter"]["adversarial"]
     lambdas = {"wiegreffe_pinter": {"adversarial": {**adversarial, "lambdas": [0.0, 0.5, 1.0]}}}
