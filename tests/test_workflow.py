@@ -134,8 +134,9 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
         assert planned_jobs(tiny_run) == {
             "all": 1, "train": 8, "learned_vs_uniform": 1, "analyse": 4, "analyse_uniform": 4,
             "report_jain_wallace": 1, "report_serrano_smith": 1, "report_faithfulness": 1,
-            "report_vashishth": 1, "verdicts": 1, "wp_seed_variance": 2, "wp_seed_variance_report": 1, "wp_guided": 2,
-            "wp_guided_report": 1, "wp_adversary": 4, "wp_adversarial_report": 1,
+            "report_vashishth": 1, "verdicts": 1, "wp_seed_variance": 2,
+            "wp_seed_variance_report": 1, "wp_guided": 2, "wp_guided_report": 1,
+            "wp_adversary": 4, "wp_adversarial_report": 1,
         }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)
