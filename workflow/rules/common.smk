@@ -289,6 +289,7 @@ def all_outputs():
             else []
         ),
         *(list(verdict_outputs().values()) if verdict_pages() else []),
+        *reproduction_outputs(),
         *pruthi_outputs(),  # workflow/rules/pruthi.smk
     ]
 
@@ -373,6 +374,16 @@ def verdict_outputs():
                 f"{REPORT}/verdicts/{dataset}-{model}-examples.html"
             )
     return outputs
+
+
+def reproduction_outputs():
+    """The reproduction table, where a configured dataset is one the papers report on."""
+    from attnaudit.report.reproduction import REFERENCES
+
+    types = {dataset_options(d).get("type", d) for d in DATASETS}
+    if not types & {ref.dataset for ref in REFERENCES}:
+        return []
+    return [f"{REPORT}/reproduction.md"]
 
 
 def faithfulness_outputs():

@@ -64,3 +64,40 @@ rule dataset_statistics:
         runtime=15,
     script:
         "../scripts/dataset_statistics.py"
+
+
+rule reproduction:
+    input:
+        metrics=runs(f"{RUN}/metrics.json"),
+        importance=family_runs("jain_wallace", f"{RUN}/jain_wallace/importance.parquet"),
+        permutation=family_runs(
+            "jain_wallace", f"{RUN}/jain_wallace/permutation.parquet"
+        ),
+        adversary=family_runs("jain_wallace", f"{RUN}/jain_wallace/adversary.parquet"),
+        code=code("aggregate.py"),
+    output:
+        csv=f"{REPORT}/reproduction.csv",
+        markdown=f"{REPORT}/reproduction.md",
+        html=report(
+            f"{REPORT}/reproduction.html",
+            caption="../report/reproduction.rst",
+            category="Data",
+            subcategory="Reproduction",
+            labels={"item": "Table: the papers' numbers and this workflow's"},
+        ),
+    log:
+        "results/logs/report/reproduction.log",
+    benchmark:
+        "results/benchmarks/report/reproduction.tsv"
+    group:
+        "aggregates"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        aggregate="reproduction",
+        types={d: dataset_options(d).get("type", d) for d in DATASETS},
+    script:
+        "../scripts/aggregate.py"

@@ -19,6 +19,7 @@ from attnaudit.report import faithfulness as faithful
 from attnaudit.report import figures, tables
 from attnaudit.report import pages as pages_html
 from attnaudit.report import replacement as replaced
+from attnaudit.report import reproduction as reproduce
 from attnaudit.report.html import seeds_text, table_page
 
 F1 = "test F1 (binary tasks: of the positive class; k-class tasks: macro average over classes)"
@@ -570,3 +571,33 @@ def pruthi_deception(
         markdown=markdown, body=tables.deception_markdown(table), seeds=runs["seed"],
     )  # fmt: skip
     figures.deception_curve(table, figure)
+
+
+def reproduction(
+    metrics: Sequence[str], importance: Sequence[str], permutation: Sequence[str],
+    adversary: Sequence[str], types: Mapping[str, str], csv: str, markdown: str, html: str,
+) -> None:  # fmt: skip
+    """The papers' headline numbers beside this workflow's (`report.reproduction`)."""
+    tables_by_name = {
+        "metrics": read_metrics(metrics),
+        **{name: read_tables(paths) if paths else pd.DataFrame()
+           for name, paths in (("importance", importance), ("permutation", permutation),
+                               ("adversary", adversary))},
+    }  # fmt: skip
+    table = reproduce.table(tables_by_name, dict(types))
+    publish(
+        table, csv, html, "Reproduction: the papers' numbers and this workflow's",
+        "Per headline number: what the paper reports; what the original Jain & Wallace code "
+        "gave on this project's 2-core machines (SST, 50-d GloVe as configs/sst.yaml, seed 1, "
+        "the code patched only to run on today's torch); this workflow's value, per seed "
+        "from its test-split tables, then over seeds; their difference; the reason for a gap.",
+        markdown=markdown, body=reproduce.markdown(table),
+        seeds=tables_by_name["metrics"]["seed"],
+        columns={
+            "paper": "what the paper reports",
+            "original_code": "the original Jain & Wallace code on these machines (seed 1)",
+            "this_workflow": "this workflow's value, mean over seeds",
+            "difference_from_original": "this workflow's mean minus the original code's",
+            "reason_for_gap": "why the values may differ",
+        },
+    )  # fmt: skip
