@@ -92,7 +92,7 @@ def test_results_do_not_depend_on_batch_size(rows):
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_hand_written_adversary_gradient_equals_autograd(n_classes, rows):
-    """The search's gradient against autograd of the loss as EXPERIMENTS.md writes it."""
+    """The search's gradient against autograd of the loss as docs/experiments.md writes it."""
     model = small_model("lstm", n_classes=n_classes)
     engine = Engine(model, batch_size=64)
     cfg = settings.Adversary.of({"epsilon": 0.002, "k": 4})

@@ -114,5 +114,5 @@ def test_cuda_without_a_visible_gpu_names_what_the_job_was_given(monkeypatch):
 
 def test_slurm_status_comes_from_squeue():
     """sacct needs slurmdbd accounting; without it the plugin waits forever after the jobs
-    end (SNAKEMAKE-NOTES.md). squeue works everywhere with SLURM's default MinJobAge."""
+    end (docs/cluster.md). squeue works everywhere with SLURM's default MinJobAge."""
     assert profile("slurm")["slurm-status-command"] == "squeue"
