@@ -116,3 +116,24 @@ def test_slurm_status_comes_from_squeue():
     """sacct needs slurmdbd accounting; without it the plugin waits forever after the jobs
     end (docs/cluster.md). squeue works everywhere with SLURM's default MinJobAge."""
     assert profile("slurm")["slurm-status-command"] == "squeue"
+
+
+def test_every_rule_that_computes_declares_its_threads_and_resources():
+    """Cluster resources come from the rules themselves: a new rule cannot be forgotten by
+    the profile. Downloads run on the submitting host (localrules)."""
+    import re
+
+    rules = {}
+    for path in sorted((REPO / "workflow/rules").glob("*.smk")):
+        for name, body in re.findall(
+            r"(?m)^ *rule (\w+):\n((?:(?: {4,}.*)?\n)+)", path.read_text()
+        ):
+            rules[name] = body
+    assert {"train", "analyse", "wp_guided", "wp_adversary", "preprocess"} <= set(rules)
+    for name, body in rules.items():
+        if name in ("all", "download", "download_vectors"):
+            continue
+        assert "resources:" in body and "mem_mb=" in body and "runtime=" in body, name
+        if re.search(r"scripts/(train|analysis|wiegreffe_pinter|deception)\.py", body):
+            assert "threads: THREADS" in body, name
+    assert "set-resources" not in profile("slurm") and "groups" not in profile("slurm")

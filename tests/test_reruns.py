@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from attnaudit import settings
 from tests.code_imports import loaded_modules, relative
@@ -267,3 +268,29 @@ def test_a_touched_but_unchanged_library_file_reruns_nothing(trained, checkout):
 
 def test_every_edit_was_undone(trained, checkout):
     assert planned_jobs(trained, *TARGETS, checkout=checkout) == {}
+
+
+def reordered(value):
+    """The same config with every mapping's keys in reverse order."""
+    if isinstance(value, dict):
+        return {k: reordered(value[k]) for k in reversed(list(value))}
+    return value
+
+
+def test_the_same_config_in_another_key_order_or_split_in_overlays_plans_nothing(trained, checkout):
+    write_config(trained, reordered(BASE))
+    try:
+        assert planned_jobs(trained, checkout=checkout) == {}
+        # the same config split across two --configfile overlays, numbers written as ints
+        first = {k: v for k, v in BASE.items() if k not in ("training", "wiegreffe_pinter")}
+        second = {"training": BASE["training"], "wiegreffe_pinter": {"adversarial": {
+            **BASE["wiegreffe_pinter"]["adversarial"], "lambdas": [1]}}}  # fmt: skip
+        guided = {"wiegreffe_pinter": {"guided_mlp": BASE["wiegreffe_pinter"]["guided_mlp"]}}
+        write_config(trained, first)
+        for name, part in (("second.yaml", second), ("third.yaml", guided)):
+            (trained / name).write_text(yaml.safe_dump(part))
+        extra = ("--configfile", str(trained / "config.yaml"), str(trained / "second.yaml"),
+                 str(trained / "third.yaml"))  # fmt: skip
+        assert planned_jobs(trained, *extra, checkout=checkout) == {}
+    finally:
+        write_config(trained, BASE)
