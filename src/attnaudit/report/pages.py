@@ -167,6 +167,23 @@ def verdict_page(
             rows_of(tables.get("tau"), dataset, model),
         )
     )
+    if "test_conicity" in runs:
+        conicity = (
+            runs[runs["dataset"] == dataset]
+            .groupby("model")["test_conicity"]
+            .agg(["mean", "std", "count"])
+            .reset_index()
+        )
+        body.append(
+            section_table(
+                "Conicity of the hidden states, every model of the dataset (Mohankumar et al. "
+                "2020)",
+                conicity.rename(columns={"count": "n_seeds"}),
+                "mean cosine of each state to their mean over a test instance's tokens, "
+                "averaged; lower = more diverse states, which they found goes with more "
+                "faithful attention",
+            )
+        )
     if importance is not None and not importance.empty:
         body.append(tau_figure(importance))
     body.append(
