@@ -89,6 +89,7 @@ def test_beyond_config_plans_every_model_and_the_deception_runs(tmp_path):
     analyses on the 4 learned attentions, deception on the synthetic dataset only."""
     jobs = plan(tmp_path, "beyond.yaml")
     assert jobs["train"] == 2 * 4 * 5 * 3
-    assert jobs["jain_wallace"] == jobs["serrano_smith"] == 2 * 4 * 4 * 3
+    assert jobs["analyse"] == 2 * 4 * 4 * 3  # learned attention: every analysis family
+    assert jobs["analyse_uniform"] == 2 * 4 * 3  # uniform attention: faithfulness
     assert jobs["pruthi_deception"] == 4 * 3
     assert jobs["pruthi_deception_report"] == 1

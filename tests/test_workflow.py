@@ -189,7 +189,8 @@ def test_a_new_lambda_or_seed_runs_only_its_own_jobs(tiny_run):
     adversarial = TINY["wiegreffe_pinter"]["adversarial"]
     lambdas = {"wiegreffe_pinter": {"adversarial": {**adversarial, "lambdas": [0.0, 0.5, 1.0]}}}
     for edit, key, value, expected in [
-        (lambdas, "lam", "0.5", {"all": 1, "wp_adversary": 2, "wp_adversarial_report": 1}),
+        (lambdas, "lam", "0.5",
+         {"all": 1, "wp_adversary": 2, "wp_adversarial_report": 1, "verdicts": 1}),
         ({"seeds": [1, 2, 3]}, "seed", "3",
          {"all": 1, **dict.fromkeys(aggregates, 1), "train": 4, "analyse": 2,
           "analyse_uniform": 2, "wp_guided": 1, "wp_adversary": 2,

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from attnaudit.data.tokens import EOS, PAD, SEP, SOS
 from attnaudit.report import verdicts
 from attnaudit.report.html import STYLE, table_fragment
 
@@ -41,6 +42,10 @@ img { max-width: 100%; }
 .example { border: 1px solid #e2e8f0; border-radius: 6px; padding: 8px 12px; margin: 12px 0; }
 """
 )
+
+
+# tokens the tables keep but attention never weighs (sentence boundaries, the frame)
+SPECIAL_TOKENS = (PAD, SOS, EOS, SEP)
 
 
 def page(title: str, body: str) -> str:
@@ -343,7 +348,7 @@ def examples_page(
     ]
     for ident, why in chosen_examples(importance, adversary, seed):
         row = imp.loc[ident]
-        text = [str(t) for t in words.loc[ident]]
+        text = [str(t) for t in words.loc[ident] if str(t) not in SPECIAL_TOKENS]
         marks = frozenset()
         if planted is not None and planted.loc[ident] is not None:
             marks = frozenset(int(p) for p in planted.loc[ident])
