@@ -221,6 +221,8 @@ def visit_everything(chrome, report: Path) -> dict[str, dict]:
     labels = chrome.execute_script(
         "return Object.fromEntries(Object.entries(results).map(([p, r]) => [p, r.labels]))"
     )
+    unlabelled = sorted(p for p, label in labels.items() if "item" not in (label or {}))
+    assert not unlabelled, f"report items without an `item` label: {unlabelled} ({labels})"
     seen = {}
     for category in sorted(categories):
         for subcategory in sorted(categories[category]):
