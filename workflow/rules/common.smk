@@ -494,26 +494,30 @@ def wp_guides():
 
 
 def wp_guide_checkpoints(wildcards):
-    """The checkpoints of the guide models of a dataset and seed, by variant."""
+    """The checkpoints of the guide models of a dataset, seed by seed, variant by variant
+    (the order of `wp_guides()` within each seed)."""
     guided = WP_CFG["guided_mlp"]
-    paths = {}
-    for variant in GUIDED_VARIANTS:
-        if variant == "adversary":
-            paths[variant] = expand(
-                f"{ADVERSARY}/model.pt",
-                dataset=wildcards.dataset,
-                lam=lambda_label(guided["adversary_lambda"]),
-                seed=wildcards.seed,
-            )[0]
-        else:
-            paths[variant] = run_path(
-                wildcards.dataset, guided[variant], wildcards.seed, "model.pt"
-            )
+    paths = []
+    for seed in SEEDS:
+        for variant in GUIDED_VARIANTS:
+            if variant == "adversary":
+                lam = lambda_label(guided["adversary_lambda"])
+                paths += expand(
+                    f"{ADVERSARY}/model.pt",
+                    dataset=wildcards.dataset,
+                    lam=lam,
+                    seed=seed,
+                )
+            else:
+                paths.append(
+                    run_path(wildcards.dataset, guided[variant], seed, "model.pt")
+                )
     return paths
 
 
 def wp_guided_outputs():
-    """Per variant, the files of a run and the guide's attention on every split."""
+    """Per seed and variant, the files of a run and the guide's attention on every split
+    (`<variant>_<kind>_<seed>`)."""
     names = {
         "checkpoint": "model.pt",
         "history": "epochs.csv",
@@ -522,7 +526,8 @@ def wp_guided_outputs():
         "guide": "guide.parquet",
     }
     return {
-        f"{variant}_{kind}": f"{WP}/guided/{variant}/seed{{seed}}/{name}"
+        f"{variant}_{kind}_{seed}": f"{WP}/guided/{variant}/seed{seed}/{name}"
+        for seed in SEEDS
         for variant in GUIDED_VARIANTS
         for kind, name in names.items()
     }
