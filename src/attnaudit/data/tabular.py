@@ -232,6 +232,12 @@ def _class_ids(path: Path, labels: pd.Series, options: dict[str, Any], where, id
                 f"table: {path}: label(s) {values} in {label_col!r} are not among the declared "
                 f"labels {list(declared)}: {_where(where, ids, stray)}"
             )
+        absent = [v for v in declared if str(v) not in set(text)]
+        if absent:
+            raise DatasetError(
+                f"table: {path}: declared label(s) {absent} have no row in {label_col!r} "
+                f"(labels: {list(declared)}); a class without instances cannot be learnt"
+            )
         return text.map(order).astype(int)
     try:
         names = sorted(labels.unique())
