@@ -129,6 +129,8 @@ def problems(path: str | Path) -> list[str]:
         mark = exc.problem_mark or exc.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "cannot be parsed"
+        if exc.context and exc.context_mark and exc.problem:
+            problem += f" ({exc.context} that starts in line {exc.context_mark.line + 1})"
         if "\t" in problem or "'\\t'" in problem:
             problem += " (YAML forbids tabs in indentation: indent with spaces)"
         return [f"config file {path}{where}: not valid YAML: {problem}"]
