@@ -59,6 +59,22 @@ def test_a_failed_write_leaves_neither_the_file_nor_its_temporary(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_temporaries_of_killed_writes_are_removed_by_the_next_write(tmp_path):
+    target, other = tmp_path / "out.json", tmp_path / "out.json.bak"
+    left = [tmp_path / ".out.json.abc123.part", tmp_path / ".out.json.x_y.part"]
+    for path in left:
+        path.write_text("half")  # what a SIGKILLed write leaves
+    keep = tmp_path / ".other.json.abc.part"
+    keep.write_text("another output's")
+    io.write_json(target, {"a": 1})
+    io.write_text(other, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".other.json.abc.part",
+        "out.json",
+        "out.json.bak",
+    ]
+
+
 def test_current_umask_is_read_without_changing_it(umask):
     umask(0o027)
     assert io.current_umask() == 0o027

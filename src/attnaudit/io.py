@@ -9,6 +9,7 @@ gets the mode an ordinary `open()` would give it (0666 less the umask: 0644 unde
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import pickle
@@ -36,7 +37,8 @@ def current_umask() -> int:
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only on success, with
-    the mode a new file gets under the umask (mkstemp's own is 0600)."""
+    the mode a new file gets under the umask (mkstemp's own is 0600). Then remove the
+    temporaries that killed writes of `path` left."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -48,6 +50,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+    # Temporaries of earlier writes that were killed (SIGKILL runs no cleanup). One still
+    # being written by a stray process then fails to rename: it never replaces this file.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        stale.unlink(missing_ok=True)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

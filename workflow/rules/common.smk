@@ -5,7 +5,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from attnaudit import settings
+from attnaudit import lifeline, settings
 from attnaudit.code_inputs import module_path, script_code
 from attnaudit.config import ConfigError, canonical, check_names, validate
 from attnaudit.data.registry import REGISTRY, get_spec, resolve_files
@@ -24,6 +24,10 @@ try:
     validate(config, SCHEMA, files=workflow.configfiles)
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
+
+# Jobs die with this Snakemake process; a lock left by a killed run is removed (its jobs
+# still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
+lifeline.register(main=workflow.exec_mode.name == "DEFAULT")
 
 
 # The software environment of every rule (for --software-deployment-method conda).
