@@ -6,17 +6,17 @@ are in docs/guarantees.md."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
+import pandas as pd
 import pytest
 import yaml
 
+from attnaudit import lifeline
 from tests.kill_campaign import Kill, artifacts, kill_once, run
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not __import__("attnaudit.lifeline").lifeline.supported(), reason="Linux"),
-]
+linux = pytest.mark.skipif(not lifeline.supported(), reason="needs Linux /proc")
 
 # One learned-attention model: preprocessing, training, both analysis families, the tables.
 SMALL = {
@@ -39,6 +39,27 @@ SMALL = {
 }  # fmt: skip
 
 
+def test_the_comparison_ignores_wall_clock_timings_and_nothing_else(tmp_path):
+    run_dir = tmp_path / "results" / "d" / "m" / "seed1"
+    run_dir.mkdir(parents=True)
+    metrics = {"accuracy": 0.75, "train_seconds": 1.5}
+    epochs = pd.DataFrame({"epoch": [1, 2], "dev_f1": [0.5, 0.6], "seconds": [0.1, 0.2]})
+
+    def write(metrics, epochs):
+        (run_dir / "metrics.json").write_text(json.dumps(metrics))
+        epochs.to_csv(run_dir / "epochs.csv", index=False)
+        epochs.to_parquet(run_dir / "epochs.parquet")
+        return artifacts(tmp_path)
+
+    base = write(metrics, epochs)
+    assert len(base) == 3
+    assert write({**metrics, "train_seconds": 9.0}, epochs.assign(seconds=[5.0, 6.0])) == base
+    changed = write({**metrics, "accuracy": 0.76}, epochs.assign(dev_f1=[0.5, 0.61]))
+    assert {k for k in base if base[k] != changed[k]} == set(base)
+
+
+@pytest.mark.slow
+@linux
 def test_a_killed_run_recovers_with_the_same_command_and_the_same_results(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(SMALL))
