@@ -2,7 +2,8 @@
 command, and compare every table and metrics file with a clean run's.
 
 Each kill is one episode in a fresh working directory: start the workflow, SIGKILL either
-the Snakemake process or one of its running jobs at a seeded moment, then run the very same
+the Snakemake process or one of its running jobs at a seeded moment (after the run's n-th
+job started, n spread over the run; the first while Snakemake plans), then run the very same
 command again (the documented recovery: no --unlock, nothing else) until it exits 0, and
 compare the SHA-256 of every table and metrics file under results/ (Parquet, CSV, Markdown,
 JSON; logs and benchmarks aside) with those of an uninterrupted run of the same config on
@@ -40,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ENV = "ATTNAUDIT_SNAKEMAKE"
 ARTIFACTS = (".parquet", ".csv", ".md", ".json")
-ORPHAN_WAIT_S = 8.0  # a killed run's jobs must be gone by then (SIGTERM, 5 s grace, SIGKILL)
+ORPHAN_WAIT_S = 4.0  # a killed run's jobs must be gone by then (SIGTERM, 2 s grace, SIGKILL)
 
 
 # -- processes ------------------------------------------------------------------------------
@@ -189,8 +190,9 @@ def leftovers(workdir: Path) -> list[str]:
 class Kill:
     index: int
     target: str  # "snakemake" or "job"
-    at_s: float  # seconds after the start of the run (or after `after_rule`'s job started)
+    at_s: float  # seconds after the start of the run, or after the job below started
     after_rule: str | None = None  # wait for a job of this rule; a job kill kills that job
+    after_job: int = 0  # or wait for the run's n-th job to start
     killed: str = ""  # what was killed: "snakemake" or the job's rule
     orphans_after_kill: int = 0  # jobs of a killed Snakemake still alive ORPHAN_WAIT_S later
     recoveries: int = 0  # runs of the documented command until it succeeded
@@ -219,8 +221,14 @@ def kill_once(kill: Kill, workdir: Path, config: Path, cores: int, clean: dict[s
         return [p for p in job_processes(proc.pid) if rule in (None, rule_of(p))]
 
     origin = time.monotonic()
+    seen: set[int] = set()
     if kill.after_rule:
         while proc.poll() is None and not running(kill.after_rule):
+            time.sleep(0.02)
+        origin = time.monotonic()
+    elif kill.after_job:
+        while proc.poll() is None and len(seen) < kill.after_job:
+            seen.update(job_processes(proc.pid))
             time.sleep(0.02)
         origin = time.monotonic()
     while time.monotonic() < origin + kill.at_s and proc.poll() is None:
@@ -259,16 +267,32 @@ def kill_once(kill: Kill, workdir: Path, config: Path, cores: int, clean: dict[s
     return kill
 
 
-def plan(kills: int, seed: int, duration: float) -> list[Kill]:
-    """Seeded moments spread over the clean run's duration (one per equal slice), the
-    targets alternating between the Snakemake process and a running job."""
+def plan(kills: int, seed: int, jobs: int) -> list[Kill]:
+    """Seeded moments spread over the run: kill i waits for the run's n-th job to start, n
+    drawn from the i-th of `kills` equal slices of its `jobs` jobs, then for 0-3 s (so the
+    moment follows the run's progress, not the machine's load); the first kill comes
+    0.5-3 s after the start, while Snakemake plans. Targets: half the Snakemake process,
+    half a running job, shuffled (the first is always Snakemake)."""
     rng = random.Random(seed)
-    targets = ["snakemake", "job"] * ((kills + 1) // 2)
+    targets = ["snakemake", "job"] * (kills // 2) + ["snakemake"] * (kills % 2)
     rng.shuffle(targets)
-    return [
-        Kill(i, targets[i], round(duration * (i + rng.uniform(0.05, 0.95)) / kills, 2))
-        for i in range(kills)
-    ]
+    first = targets.index("snakemake")
+    targets[0], targets[first] = targets[first], targets[0]
+    plan = [Kill(0, "snakemake", round(rng.uniform(0.5, 3.0), 2))]
+    for i in range(1, kills):
+        nth = 1 + int((i - 1 + rng.random()) * jobs / (kills - 1))
+        plan.append(Kill(i, targets[i], round(rng.uniform(0.0, 3.0), 2), after_job=nth))
+    return plan
+
+
+def jobs_run(log: Path) -> int:
+    """How many jobs with a process a run's log reports: its job stats' total, less the
+    `all` target."""
+    for line in log.read_text().splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] == "total" and words[1].isdigit():
+            return int(words[1]) - 1
+    raise ValueError(f"{log} has no job stats")
 
 
 def campaign(config: Path, kills: int, seed: int, cores: int, root: Path, say=print) -> dict:
@@ -281,12 +305,16 @@ def campaign(config: Path, kills: int, seed: int, cores: int, root: Path, say=pr
     if code != 0:
         raise RuntimeError(f"the clean run failed: see {clean_dir / 'campaign.log'}")
     clean = artifacts(clean_dir)
-    say(f"clean run: {duration:.0f} s, {len(clean)} tables and metrics files, {cores} cores")
+    jobs = jobs_run(clean_dir / "campaign.log")
+    say(f"clean run: {duration:.0f} s, {jobs} jobs, {len(clean)} tables and metrics files, "
+        f"{cores} cores")  # fmt: skip
     results = []
-    for kill in plan(kills, seed, duration):
+    for kill in plan(kills, seed, jobs):
         kill_once(kill, root / f"kill{kill.index:02d}", config, cores, clean)
         results.append(kill)
-        say(f"kill {kill.index:2d}: {kill.target:9s} at {kill.at_s:6.1f} s -> {kill.killed:22s} "
+        moment = f"job {kill.after_job:2d} + {kill.at_s:3.1f} s" if kill.after_job else (
+            f"start + {kill.at_s:3.1f} s")  # fmt: skip
+        say(f"kill {kill.index:2d}: {kill.target:9s} at {moment:14s} -> {kill.killed:18s} "
             f"orphans {kill.orphans_after_kill}, recoveries {kill.recoveries}, "
             f"lock errors {kill.lock_errors}, differing {len(kill.differing)}, "
             f"missing {len(kill.missing)}, leftover .part {len(kill.leftover_parts)} "

@@ -14,8 +14,8 @@ as orphans, still writing results. Here:
 - `guard_job()`, called by every job at start (`attnaudit.joblog.job_log`), ties the job to
   that process: Linux's parent-death signal where Snakemake is the job's parent, and a
   watchdog thread that checks twice a second that it is still an ancestor. When it is gone,
-  the job stops (SIGTERM, then SIGKILL after a grace period), so an orphan never renames a
-  result into place after its run died. A job that finds its Snakemake already gone does
+  the job stops (SIGTERM, then SIGKILL 2 s later), so an orphan never renames a result
+  into place after its run died. A job that finds its Snakemake already gone does
   not start.
 - `break_stale_lock(...)`: when `.snakemake/locks/` holds locks and every owner record
   there belongs to a process that is gone (on this machine, in this PID namespace, since
@@ -47,7 +47,8 @@ ENV = "ATTNAUDIT_SNAKEMAKE"  # "<pid>:<start time>" of the Snakemake process run
 OWNERS = Path(".snakemake") / "attnaudit" / "owners"
 LOCKS = Path(".snakemake") / "locks"
 POLL_S = 0.5
-GRACE_S = 5.0
+GRACE_S = 5.0  # a killed run's job still running when the next run starts: then SIGKILL
+JOB_GRACE_S = 2.0  # a job whose Snakemake is gone unwinds this long, then SIGKILL
 PR_SET_PDEATHSIG = 1
 
 log = logging.getLogger("attnaudit")
@@ -250,7 +251,7 @@ def _die(reason: str) -> None:
     log.error("stopping this job: %s", reason)
     with contextlib.suppress(OSError):
         os.kill(os.getpid(), signal.SIGTERM)
-    time.sleep(GRACE_S)
+    time.sleep(JOB_GRACE_S)
     os.kill(os.getpid(), signal.SIGKILL)
 
 
