@@ -181,8 +181,15 @@ def test_a_lock_that_may_be_live_is_left_to_snakemake(tmp_path, owners, why):
 
 def test_after_a_reboot_every_owner_is_gone(tmp_path):
     alive_then = lifeline.identity(os.getpid())  # same pid and start, but an older boot
-    workdir = directory(tmp_path, {alive_then: {"boot": "an-earlier-boot"}})
+    before_boot = lifeline.boot_time() - 60
+    workdir = directory(tmp_path, {alive_then: {"boot": "an-earlier-boot", "written": before_boot}})
     assert lifeline.break_stale_lock(workdir, say=lambda _: None)
+
+
+def test_another_boot_since_this_one_is_another_machine_of_the_same_name(tmp_path):
+    ident = gone_identity()
+    workdir = directory(tmp_path, {ident: {"boot": "its-own-boot", "written": time.time()}})
+    assert not lifeline.break_stale_lock(workdir, say=print)
 
 
 def test_records_of_gone_runs_without_a_lock_are_tidied(tmp_path):

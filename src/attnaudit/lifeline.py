@@ -19,7 +19,7 @@ as orphans, still writing results. Here:
   not start.
 - `break_stale_lock(...)`: when `.snakemake/locks/` holds locks and every owner record
   there belongs to a process that is gone (on this machine, in this PID namespace, since
-  this boot; or any process before the machine rebooted), it waits for that run's jobs to
+  this boot; or any process recorded before the machine rebooted), it waits for that run's jobs to
   stop (killing those that outlive the grace period), removes the locks and the records,
   and says so. A lock with a live owner, an owner on another machine or no record at all is
   left to Snakemake, which refuses to run as before (`snakemake --unlock` removes it).
@@ -115,6 +115,15 @@ def machine() -> dict[str, str]:
     }
 
 
+def boot_time() -> float:
+    """When this machine booted (seconds since the epoch); 0 where unknown."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in (PROC / "stat").read_text().splitlines():
+            if line.startswith("btime "):
+                return float(line.split()[1])
+    return 0.0
+
+
 def supported() -> bool:
     return sys.platform.startswith("linux") and (PROC / "self" / "stat").exists()
 
@@ -141,8 +150,11 @@ def register(workdir: Path | str = ".", main: bool = False) -> None:
     try:
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(
-            json.dumps({"pid": os.getpid(), "identity": ident, **machine(), "argv": sys.argv})
-        )
+            json.dumps(
+                {"pid": os.getpid(), "identity": ident, **machine(), "written": time.time(),
+                 "argv": sys.argv}
+            )
+        )  # fmt: skip
     except OSError:
         return
     atexit.register(lambda: record.unlink(missing_ok=True))
@@ -157,7 +169,9 @@ def _owner_state(record: Path, here: dict[str, str]) -> str:
     if owner.get("host") != here["host"]:
         return "unknown"
     if owner.get("boot") != here["boot"]:
-        return "gone"  # the machine rebooted since
+        # written before this machine booted: it rebooted since (a record of another
+        # machine with the same name is not older than this boot, unless it runs very long)
+        return "gone" if float(owner.get("written", 0)) < boot_time() else "unknown"
     if owner.get("pid_namespace") != here["pid_namespace"]:
         return "unknown"
     return "alive" if is_alive(str(owner.get("identity", ""))) else "gone"
