@@ -5,17 +5,11 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from attnaudit import settings
+from attnaudit import lifeline, settings
 from attnaudit.code_inputs import module_path, script_code
-from attnaudit.config import ConfigError, canonical, check_names, check_schema
-from attnaudit.data.registry import (
-    REGISTRY,
-    UnknownDatasetError,
-    get_spec,
-    resolve_files,
-)
+from attnaudit.config import ConfigError, canonical, check_names, validate
+from attnaudit.data.registry import REGISTRY, get_spec, resolve_files
 from attnaudit.models import catalog
-from attnaudit.models.embeddings import check_config as check_embeddings
 from attnaudit.models.embeddings import get_vectors, resolve_vector_files
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
@@ -23,23 +17,17 @@ SRC = Path(workflow.basedir) / "src"
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
 
-def check_config():
-    """Stop before any job runs, with one message naming the bad key; fill in defaults."""
-    check_schema(config, SCHEMA)
-    check_names("encoders", config["encoders"], catalog.ENCODERS)
-    check_names("attentions", config["attentions"], catalog.ATTENTIONS)
-    for name, options in config["datasets"].items():
-        try:
-            get_spec(options.get("type", name))
-        except UnknownDatasetError as exc:
-            raise ConfigError(f"config key 'datasets.{name}.type': {exc}") from None
-    check_embeddings(config)
-
-
+# Stop before any job runs, with one message naming the bad key (or the config file and
+# line); fill in defaults. The config files are read again strictly (duplicate keys,
+# octal-looking numbers): Snakemake's own loader passes those silently.
 try:
-    check_config()
+    validate(config, SCHEMA, files=workflow.configfiles)
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
+
+# Jobs die with this Snakemake process; a lock left by a killed run is removed (its jobs
+# still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
+lifeline.register(main=workflow.exec_mode.name == "DEFAULT")
 
 
 # The software environment of every rule (for --software-deployment-method conda).
