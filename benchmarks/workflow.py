@@ -49,15 +49,19 @@ ORIGINAL = {
 
 def run(command: list[str], workdir: Path) -> dict[str, float]:
     """Run `command` in `workdir`; wall time and CPU seconds of it and its children."""
+    # The output goes to a file: a pipe nobody reads while polling fills up and blocks
+    # Snakemake's logging.
+    log = workdir / f"command{len(list(workdir.glob('command*.out')))}.out"
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    process, last = psutil.Process(proc.pid), None
-    while proc.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            last = process.cpu_times()
-        time.sleep(0.2)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+        process, last = psutil.Process(proc.pid), None
+        while proc.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                last = process.cpu_times()
+            time.sleep(0.2)
     wall = time.perf_counter() - start
-    output = proc.stdout.read().decode(errors="replace")
+    output = log.read_text(errors="replace")
     if proc.returncode:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{output[-3000:]}")
     return {
