@@ -102,7 +102,8 @@ def print_records(records: list[dict], top: int = 8) -> None:
 
 
 def scenario(name: str, config_files: list[Path], extra: list[str], workdir: Path) -> dict:
-    command = [*SNAKEMAKE, "--cores", "2", "--configfile", *map(str, config_files), *extra]
+    # --configfile last: it takes every word up to the next option, targets included
+    command = [*SNAKEMAKE, "--cores", "2", *extra, "--configfile", *map(str, config_files)]
     print(f"\n== {name}: {' '.join(command[2:])}\n   in {workdir}")
     result = run(command, workdir)
     records = job_records(workdir)
