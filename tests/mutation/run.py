@@ -141,6 +141,23 @@ def session_config(common: dict, group: dict, urls: list[str], timeout: float) -
     return {"cosmic-ray": cfg}
 
 
+def skip_minus_one(session: Path) -> int:
+    """Mark NumberReplacer's -1 mutants (odd occurrences: it yields +1, then -1, per
+    number) as skipped: one changed constant per number."""
+    with contextlib.closing(sqlite3.connect(session)) as db, db:
+        jobs = [j for (j,) in db.execute(
+            "SELECT m.job_id FROM mutation_specs m LEFT JOIN work_results r USING (job_id) "
+            "WHERE m.operator_name = 'core/NumberReplacer' AND m.occurrence % 2 = 1 "
+            "AND r.job_id IS NULL"
+        )]  # fmt: skip
+        db.executemany(
+            "INSERT INTO work_results (worker_outcome, output, test_outcome, diff, job_id) "
+            "VALUES ('SKIPPED', 'NumberReplacer: +1 only', NULL, NULL, ?)",
+            [(j,) for j in jobs],
+        )
+    return len(jobs)
+
+
 def run_group(name: str, group: dict, common: dict, settings: dict, out: Path,
               urls: list[str], trees: list[Path], rerun: bool) -> None:  # fmt: skip
     sessions = out / "sessions"
@@ -151,13 +168,15 @@ def run_group(name: str, group: dict, common: dict, settings: dict, out: Path,
             print(f"[{name}] no session to rerun", flush=True)
             return
         with contextlib.closing(sqlite3.connect(session)) as db, db:
-            n = db.execute("DELETE FROM work_results WHERE test_outcome = 'survived'").rowcount
+            sql = "DELETE FROM work_results WHERE lower(test_outcome) = 'survived'"
+            n = db.execute(sql).rowcount
         print(f"[{name}] {n} survivors to test again", flush=True)
     command = test_command(common, group)
-    seconds = baseline(command, trees[0], cap=float(settings.get("baseline-cap", 600)))
+    limits = settings["baseline"]
+    seconds = baseline(command, trees[0], cap=float(limits.get("cap", 600)))
     timeout = min(
-        max(float(settings["minimum"]), float(settings["factor"]) * seconds),
-        float(settings.get("maximum", 280)),  # below aiohttp's 300 s request limit
+        max(float(limits["minimum"]), float(limits["factor"]) * seconds),
+        float(limits.get("maximum", 280)),  # below aiohttp's 300 s request limit
     )
     print(f"[{name}] baseline {seconds:.1f} s, per-mutant timeout {timeout:.0f} s", flush=True)
     cfg_path = sessions / f"{name}.toml"
@@ -167,6 +186,8 @@ def run_group(name: str, group: dict, common: dict, settings: dict, out: Path,
         subprocess.run([cosmic, "init", str(cfg_path), str(session)], cwd=trees[0], check=True)
         subprocess.run([str(BIN / "cr-filter-operators"), str(session), str(cfg_path)],
                        cwd=trees[0], check=True)  # fmt: skip
+        if settings.get("number-replacer-plus-one-only", False):
+            skip_minus_one(session)
     start = time.perf_counter()
     subprocess.run([cosmic, "exec", str(cfg_path), str(session)], cwd=trees[0], check=True)
     elapsed = time.perf_counter() - start
@@ -300,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         with workers(out, args.workers, args.port_base, args.nice) as (urls, trees):
             for name in names:
-                run_group(name, groups[name], common, settings["baseline"], out, urls, trees,
+                run_group(name, groups[name], common, settings, out, urls, trees,
                           args.rerun_survivors)  # fmt: skip
         print(f"campaign wall time {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     return report(out, names)
