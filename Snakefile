@@ -4,9 +4,12 @@
 # config.yaml is the embedded default. A --configfile on the command line replaces it rather
 # than being merged into it (configs/*.yaml are whole studies); to extend the default instead,
 # name it first: --configfile config.yaml mine.yaml.
+from attnaudit.configfiles import config_file
+
 if not workflow.overwrite_configfiles:
 
-    configfile: "config.yaml"
+    # read strictly first: a YAML error then names the file and the line
+    configfile: config_file("config.yaml")
 
 
 report: "workflow/report/workflow.rst"

@@ -103,3 +103,22 @@ def hand_output(tokens: dict, sequence: Sequence[int], bias=0.0, attention=None)
         return np.array([1.0 - p, p])
     e = np.exp(logits - logits.max())
     return e / e.sum()
+
+
+@torch.no_grad()
+def loo_by_rerun(model: AttentionClassifier, sequence: Sequence[int]) -> np.ndarray:
+    """Leave-one-out the slow way, the reference for the fast one: the TVD between the
+    outputs on `sequence` (<SOS> ... <EOS>) and on it without each real token in turn, one
+    whole-model run per deletion; NaN for a single real token."""
+    from attnaudit.data.batching import pad
+
+    seq = list(sequence)
+    n = len(seq) - 2
+    if n == 1:
+        return np.array([np.nan])
+    base = model.probabilities(model(pad([seq]))[0])[0]
+    out = []
+    for t in range(1, n + 1):
+        p = model.probabilities(model(pad([seq[:t] + seq[t + 1 :]]))[0])[0]
+        out.append(0.5 * float((p - base).abs().sum()))
+    return np.array(out)

@@ -46,3 +46,26 @@ def test_unreachable_address_without_mirror_names_the_dataset(archive, tmp_path)
     with pytest.raises(DownloadError, match="dataset 'toy': could not fetch data.zip"):
         fetch("toy", remote, dest, mirror=str(tmp_path / "empty-mirror"), timeout=5)
     assert not dest.exists() and list(dest.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["missing directory", "missing file", "a file, not a directory"])
+def test_a_mirror_that_cannot_serve_is_named_beside_the_official_address(
+    archive, tmp_path, caplog, kind
+):
+    mirror, remote, _ = archive
+    if kind == "missing directory":
+        where, why = tmp_path / "no-such-mirror", "no such directory"
+    elif kind == "missing file":
+        (mirror / "data.zip").unlink()
+        where, why = mirror, "no file data.zip"
+    else:
+        where, why = mirror / "data.zip", "not a directory"
+    dest = tmp_path / "out" / "data.zip"
+    with pytest.raises(DownloadError) as err:
+        fetch("toy", remote, dest, mirror=str(where), timeout=5)
+    message = str(err.value)
+    assert message.startswith(f"dataset 'toy': could not fetch data.zip: mirror {where}")
+    assert why in message
+    assert f"{remote.url}: " in message  # and the official address's own failure
+    assert f"mirror {where}" in caplog.text and "trying the official address" in caplog.text
+    assert not dest.exists()

@@ -157,11 +157,9 @@ return img && img.complete ? img.naturalWidth : null;
 """
 
 
-def shown_table(chrome, path: str) -> dict:
-    """The caption text and header cells of the HTML item `path` in the content frame."""
-    from selenium.webdriver.common.by import By
-
-    frame = wait(
+def content_frame(chrome, path: str):
+    """The frame that shows the HTML item `path`."""
+    return wait(
         lambda: chrome.execute_script(
             "return Array.from(document.querySelectorAll('iframe'))"
             ".find(f => f.src === results[arguments[0]].data_uri) || null",
@@ -169,7 +167,13 @@ def shown_table(chrome, path: str) -> dict:
         ),
         what=f"the frame of {path}",
     )
-    chrome.switch_to.frame(frame)
+
+
+def shown_table(chrome, path: str) -> dict:
+    """The caption text and header cells of the HTML item `path` in the content frame."""
+    from selenium.webdriver.common.by import By
+
+    chrome.switch_to.frame(content_frame(chrome, path))
     try:
         caption = wait(lambda: chrome.find_elements(By.TAG_NAME, "figcaption"), what=path)[0]
         return {
@@ -199,15 +203,7 @@ return {
 def shown_page(chrome, path: str) -> dict:
     """What a verdict or examples page shows in the content frame: its title, verdicts,
     tables, coloured tokens, and whether every image loaded."""
-    frame = wait(
-        lambda: chrome.execute_script(
-            "return Array.from(document.querySelectorAll('iframe'))"
-            ".find(f => f.src === results[arguments[0]].data_uri) || null",
-            path,
-        ),
-        what=f"the frame of {path}",
-    )
-    chrome.switch_to.frame(frame)
+    chrome.switch_to.frame(content_frame(chrome, path))
     try:
         return wait(lambda: (lambda r: r if r["title"] else None)(chrome.execute_script(PAGE)),
                     what=path)  # fmt: skip
@@ -225,6 +221,8 @@ def visit_everything(chrome, report: Path) -> dict[str, dict]:
     labels = chrome.execute_script(
         "return Object.fromEntries(Object.entries(results).map(([p, r]) => [p, r.labels]))"
     )
+    unlabelled = sorted(p for p, label in labels.items() if "item" not in (label or {}))
+    assert not unlabelled, f"report items without an `item` label: {unlabelled} ({labels})"
     seen = {}
     for category in sorted(categories):
         for subcategory in sorted(categories[category]):

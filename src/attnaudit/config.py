@@ -1,15 +1,21 @@
 """Config checking with one clear message that names the offending key.
 
-The workflow validates its config before any job runs against the schema of
-`workflow/schemas/config.schema.yaml` completed with the analysis sections that
-`attnaudit.settings` declares (`full_schema`), and fills in the defaults. jsonschema's own
-report dumps the whole schema; here the best-matching error is reduced to one line: the
-key's dotted path, the bad value and what was expected.
+The workflow validates its config before any job runs (`validate`, called at the top of
+`workflow/rules/common.smk`): its config files read strictly (`attnaudit.configfiles`:
+duplicate keys, octal-looking numbers, parse errors with their line), every number finite,
+the schema of `workflow/schemas/config.schema.yaml` completed with the analysis sections
+that `attnaudit.settings` declares and the encoder options that `models.catalog` declares
+(`full_schema`), the names of encoders and attentions, each dataset's options against its
+type's declaration (`data.registry.check_options`), the word vectors, and the cross-checks of
+`wiegreffe_pinter:`. Then it fills in the defaults. jsonschema's own report dumps the whole
+schema; here the best-matching error is reduced to one line: the key's dotted path, the bad
+value and what was expected.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -19,10 +25,19 @@ from typing import Any
 import jsonschema
 import yaml
 
-from attnaudit import settings
+from attnaudit import configfiles, settings
 from attnaudit.errors import ConfigError
+from attnaudit.models import catalog
 
-__all__ = ["ConfigError", "canonical", "check_names", "check_schema", "full_schema"]
+__all__ = [
+    "ConfigError",
+    "canonical",
+    "check_config",
+    "check_names",
+    "check_schema",
+    "full_schema",
+    "validate",
+]
 
 _FLOATISH = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 
@@ -37,7 +52,14 @@ def schema_error_message(error: jsonschema.ValidationError) -> str:
         extra = re.findall(r"'([^']+)' was unexpected", error.message) or ["?"]
         allowed = sorted(error.schema.get("properties", {}))
         where = key_path([*path, extra[0]])
-        return f"config key {where!r} is not allowed here; allowed keys: {allowed}"
+        close = difflib.get_close_matches(extra[0], allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"config key {where!r} is not allowed here{hint}; allowed keys: {allowed}"
+    if error.validator == "not" and "description" in error.schema:
+        return (
+            f"config key {key_path(path)!r}: {error.instance!r} is not "
+            f"{error.schema['description']}"
+        )
     message = f"config key {key_path(path)!r}: {error.message}"
     if isinstance(error.instance, str) and _FLOATISH.match(error.instance):
         message += (
@@ -53,6 +75,8 @@ def full_schema(schema_path: str | Path) -> dict[str, Any]:
     schema["properties"].update(settings.sections_schema())
     families = list(settings.FAMILIES)
     schema["properties"]["analyses"].update(items={"enum": families}, default=families)
+    training = schema["properties"]["training"]["properties"]
+    training["encoder_options"] = catalog.encoder_options_schema()
     return schema
 
 
@@ -115,3 +139,74 @@ def check_names(key: str, names: Iterable[str], known: Iterable[str]) -> None:
     unknown = sorted(set(names) - set(known))
     if unknown:
         raise ConfigError(f"config key {key!r}: unknown name(s) {unknown}; known: {sorted(known)}")
+
+
+def lambda_label(value: float) -> str:
+    """An adversary's lambda as it appears in paths: 0.1 -> '0.1' (format 'g')."""
+    return format(float(value), "g")
+
+
+def check_datasets(config: dict[str, Any]) -> None:
+    """Each dataset's type is in the registry and its options are the type's."""
+    from attnaudit.data.errors import DatasetError
+    from attnaudit.data.registry import UnknownDatasetError, check_options, get_spec
+
+    for name, options in config["datasets"].items():
+        kind = options.get("type", name)
+        if not isinstance(kind, str):
+            raise ConfigError(f"config key 'datasets.{name}.type': {kind!r} is not a string")
+        try:
+            spec = get_spec(kind)
+        except UnknownDatasetError as exc:
+            raise ConfigError(f"config key 'datasets.{name}.type': {exc}") from None
+        try:
+            check_options(name, spec, options)
+        except DatasetError as exc:
+            raise ConfigError(str(exc)) from None
+
+
+def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
+    """Model names, lambdas and the base seed of `wiegreffe_pinter:` (defaults filled in)."""
+    key, section = "wiegreffe_pinter", config["wiegreffe_pinter"]
+    labels = [lambda_label(x) for x in section["adversarial"]["lambdas"]]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(
+            f"config key '{key}.adversarial.lambdas': {labels} name the same path twice"
+        )
+    guided, adversarial = section["guided_mlp"], section["adversarial"]
+    check_names(f"{key}.guided_mlp.encoder", [guided["encoder"]], catalog.FLAT_ENCODERS)
+    for name, model in [
+        ("guided_mlp.own", guided["own"]),
+        ("guided_mlp.base", guided["base"]),
+        ("adversarial.base", adversarial["base"]),
+    ]:
+        encoder, attention = model.split("-")
+        check_names(f"{key}.{name}", [encoder], catalog.FLAT_ENCODERS)
+        check_names(f"{key}.{name}", [attention], catalog.ATTENTIONS)
+    base_seed = section["seed_variance"]["base_seed"]
+    if base_seed is not None and base_seed not in config["seeds"]:
+        raise ConfigError(
+            f"config key '{key}.seed_variance.base_seed': {base_seed} is not one of "
+            f"{sorted(config['seeds'])}"
+        )
+
+
+def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
+    """Every check of a loaded config (in place: defaults filled in), or ConfigError."""
+    from attnaudit.models.embeddings import check_config as check_embeddings
+
+    check_schema(config, schema_path)
+    check_names("encoders", config["encoders"], catalog.ENCODERS)
+    check_names("attentions", config["attentions"], catalog.ATTENTIONS)
+    check_datasets(config)
+    check_embeddings(config)
+    check_wiegreffe_pinter(config)
+
+
+def validate(
+    config: dict[str, Any], schema_path: str | Path, files: Iterable[str | Path] = ()
+) -> None:
+    """What the workflow checks before any job runs: its config `files` read strictly, then
+    the config they gave (with `--config` values); the first problem is a ConfigError."""
+    configfiles.check_files(files)
+    check_config(config, schema_path)

@@ -1,15 +1,20 @@
 """Atomic file writes and the project's file formats.
 
 Every artifact is written to a temporary file in the target directory and renamed into
-place, so a killed job never leaves a half-written file that a rerun would trust.
+place, so a killed job never leaves a half-written file that a rerun would trust. The file
+gets the mode an ordinary `open()` would give it (0666 less the umask: 0644 under umask
+022), not the 0600 of the temporary file, so shared results stay readable.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import pickle
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +22,23 @@ from typing import Any
 import pandas as pd
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (/proc), else
+    set and restored at once."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only on success."""
+    """Yield a temporary path beside `path`; rename it onto `path` only on success, with
+    the mode a new file gets under the umask (mkstemp's own is 0600). Then remove the
+    temporaries that killed writes of `path` left."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -27,9 +46,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~current_umask())
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+    # Temporaries of earlier writes that were killed (SIGKILL runs no cleanup). One still
+    # being written by a stray process then fails to rename: it never replaces this file.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        stale.unlink(missing_ok=True)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
@@ -74,7 +98,32 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
         torch.save(state, tmp)
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that is not a plain state dict, or not a readable torch file."""
+
+
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """A checkpoint written by `save_checkpoint`: tensors and plain data only.
+
+    torch's restricted unpickler (`weights_only=True`) refuses anything else before any of
+    its code runs; the refusal names the file and tells to retrain, never to load it
+    unrestricted (a pickle can run any code when loaded).
+    """
     import torch
 
-    return torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        found = str(exc).split("Unsupported global: GLOBAL ", 1)[-1].split(" ", 1)[0]
+        what = f" (it refers to {found})" if found != str(exc) else ""
+        raise CheckpointError(
+            f"checkpoint {path} is not a plain state dict of tensors and plain data{what}; "
+            "it was not loaded. attnaudit never loads pickled code: delete the file and "
+            "rerun the job that trains it"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile) as exc:
+        raise CheckpointError(
+            f"checkpoint {path} is not a readable torch file ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'empty'}); delete it and rerun "
+            "the job that trains it"
+        ) from None

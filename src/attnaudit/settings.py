@@ -380,7 +380,7 @@ class GuidedMlp(Settings):
     key: ClassVar[str] = "wiegreffe_pinter.guided_mlp"
     encoder: str = setting("average", "the guided model's encoder", pattern="^[a-z0-9]+$")
     variants: tuple[GuideVariant, ...] = setting(
-        ["uniform", "own", "base", "adversary"], "whose weights guide the MLP"
+        ["uniform", "own", "base", "adversary"], "whose weights guide the MLP", minItems=1
     )
     own: str = setting("average-additive", "the run of variant `own`", pattern=MODEL_PATTERN)
     base: str = setting("lstm-additive", "the run of variant `base`", pattern=MODEL_PATTERN)
@@ -404,7 +404,7 @@ class Adversarial(Settings):
     key: ClassVar[str] = "wiegreffe_pinter.adversarial"
     base: str = setting("lstm-additive", "the base run M_b", pattern=MODEL_PATTERN)
     lambdas: tuple[float, ...] = setting([0.0, 0.1, 1.0], "one adversarial model per lambda",
-                                         minimum=0)  # fmt: skip
+                                         minimum=0, minItems=1)  # fmt: skip
     epochs: int | None = setting(None, "training epochs; null: training.epochs", minimum=1)
 
 
@@ -550,6 +550,10 @@ def markdown() -> str:
                     for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
                     if k in spec
                 ]
+                if spec.get("minItems") == 1:
+                    limits.append("not empty")
+                elif "minItems" in spec:
+                    limits.append(f"at least {spec['minItems']} items")
                 meaning = spec["description"] + (f" ({', '.join(limits)})" if limits else "")
                 lines.append(f"| `{key}` | `{default}` | {meaning} |")
     return "\n".join(lines) + "\n"

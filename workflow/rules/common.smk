@@ -5,17 +5,11 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from attnaudit import settings
+from attnaudit import lifeline, settings
 from attnaudit.code_inputs import module_path, script_code
-from attnaudit.config import ConfigError, canonical, check_names, check_schema
-from attnaudit.data.registry import (
-    REGISTRY,
-    UnknownDatasetError,
-    get_spec,
-    resolve_files,
-)
+from attnaudit.config import ConfigError, canonical, check_names, validate
+from attnaudit.data.registry import REGISTRY, get_spec, resolve_files
 from attnaudit.models import catalog
-from attnaudit.models.embeddings import check_config as check_embeddings
 from attnaudit.models.embeddings import get_vectors, resolve_vector_files
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
@@ -23,23 +17,17 @@ SRC = Path(workflow.basedir) / "src"
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
 
-def check_config():
-    """Stop before any job runs, with one message naming the bad key; fill in defaults."""
-    check_schema(config, SCHEMA)
-    check_names("encoders", config["encoders"], catalog.ENCODERS)
-    check_names("attentions", config["attentions"], catalog.ATTENTIONS)
-    for name, options in config["datasets"].items():
-        try:
-            get_spec(options.get("type", name))
-        except UnknownDatasetError as exc:
-            raise ConfigError(f"config key 'datasets.{name}.type': {exc}") from None
-    check_embeddings(config)
-
-
+# Stop before any job runs, with one message naming the bad key (or the config file and
+# line); fill in defaults. The config files are read again strictly (duplicate keys,
+# octal-looking numbers): Snakemake's own loader passes those silently.
 try:
-    check_config()
+    validate(config, SCHEMA, files=workflow.configfiles)
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
+
+# Jobs die with this Snakemake process; a lock left by a killed run is removed (its jobs
+# still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
+lifeline.register(main=workflow.exec_mode.name == "DEFAULT")
 
 
 # The software environment of every rule (for --software-deployment-method conda).
@@ -494,26 +482,30 @@ def wp_guides():
 
 
 def wp_guide_checkpoints(wildcards):
-    """The checkpoints of the guide models of a dataset and seed, by variant."""
+    """The checkpoints of the guide models of a dataset, seed by seed, variant by variant
+    (the order of `wp_guides()` within each seed)."""
     guided = WP_CFG["guided_mlp"]
-    paths = {}
-    for variant in GUIDED_VARIANTS:
-        if variant == "adversary":
-            paths[variant] = expand(
-                f"{ADVERSARY}/model.pt",
-                dataset=wildcards.dataset,
-                lam=lambda_label(guided["adversary_lambda"]),
-                seed=wildcards.seed,
-            )[0]
-        else:
-            paths[variant] = run_path(
-                wildcards.dataset, guided[variant], wildcards.seed, "model.pt"
-            )
+    paths = []
+    for seed in SEEDS:
+        for variant in GUIDED_VARIANTS:
+            if variant == "adversary":
+                lam = lambda_label(guided["adversary_lambda"])
+                paths += expand(
+                    f"{ADVERSARY}/model.pt",
+                    dataset=wildcards.dataset,
+                    lam=lam,
+                    seed=seed,
+                )
+            else:
+                paths.append(
+                    run_path(wildcards.dataset, guided[variant], seed, "model.pt")
+                )
     return paths
 
 
 def wp_guided_outputs():
-    """Per variant, the files of a run and the guide's attention on every split."""
+    """Per seed and variant, the files of a run and the guide's attention on every split
+    (`<variant>_<kind>_<seed>`)."""
     names = {
         "checkpoint": "model.pt",
         "history": "epochs.csv",
@@ -522,7 +514,8 @@ def wp_guided_outputs():
         "guide": "guide.parquet",
     }
     return {
-        f"{variant}_{kind}": f"{WP}/guided/{variant}/seed{{seed}}/{name}"
+        f"{variant}_{kind}_{seed}": f"{WP}/guided/{variant}/seed{seed}/{name}"
+        for seed in SEEDS
         for variant in GUIDED_VARIANTS
         for kind, name in names.items()
     }

@@ -24,10 +24,10 @@ rule verdicts:
                     category="Verdicts",
                     subcategory=Path(path).stem.removesuffix("-examples"),
                     labels={
-                        "page": (
-                            "examples"
+                        "item": (
+                            "Page: attention examples"
                             if path.endswith("-examples.html")
-                            else "verdicts"
+                            else "Page: needed, faithful, unique?"
                         )
                     },
                 )

@@ -89,22 +89,22 @@ rule wp_seed_variance_report:
 
 
 # -- 2. guided MLP ------------------------------------------------------------------------
-# One job per dataset x seed trains every guided variant (each a few seconds); the uniform
-# variant is the `<encoder>-uniform` run itself (the same model, weights and training).
+# One job per dataset trains every guided variant of every seed (each a second or two); the
+# uniform variant is the `<encoder>-uniform` run itself (the same model and training).
 rule wp_guided:
     input:
         tokens=f"{DATA}/tokens.parquet",
         vocab=f"{DATA}/vocab.json",
         summary=f"{DATA}/summary.json",
         embeddings=embedding_inputs,
-        checkpoints=lambda wc: list(wp_guide_checkpoints(wc).values()),
+        checkpoints=wp_guide_checkpoints,
         code=code("wiegreffe_pinter.py"),
     output:
         **wp_guided_outputs(),
     log:
-        job_paths("wiegreffe_pinter", f"{WP}/guided/seed{{seed}}")[0],
+        job_paths("wiegreffe_pinter", f"{WP}/guided")[0],
     benchmark:
-        job_paths("wiegreffe_pinter", f"{WP}/guided/seed{{seed}}")[1]
+        job_paths("wiegreffe_pinter", f"{WP}/guided")[1]
     conda:
         ENV
     threads: THREADS
@@ -116,7 +116,7 @@ rule wp_guided:
         job="train_guided",
         options=lambda wc: {
             "dataset": wc.dataset,
-            "seed": int(wc.seed),
+            "seeds": SEEDS,
             "guides": wp_guides(),
             "encoder": WP_CFG["guided_mlp"]["encoder"],
             "batch_size": WP_CFG["guided_mlp"]["batch_size"],

@@ -44,9 +44,13 @@ def ranking_scores(
     model: AttentionClassifier, rows: pd.DataFrame, cfg: settings.Rankings
 ) -> list[tuple[str, int, list[np.ndarray]]]:
     """(ranking, ordering, per-instance scores over real tokens in row order) for every
-    configured ranking; random rankings once per ordering."""
+    configured ranking; random rankings once per ordering. A model with uniform attention
+    has no attention ranking (nor gradient x attention): its weights rank nothing."""
     engine = Engine(model, batch_size=64)
-    decoder = [r for r in cfg.rankings if r in ("attention", "grad_x_attention")]
+    rankings = list(cfg.rankings)
+    if model.config.attention == "uniform":  # nothing to rank by: every weight is 1/T
+        rankings = [r for r in rankings if r not in ("attention", "grad_x_attention")]
+    decoder = [r for r in rankings if r in ("attention", "grad_x_attention")]
     by_ranking: dict[str, list[np.ndarray]] = {r: [None] * len(rows) for r in decoder}
     if decoder:
         for batch in engine.batches(rows):
@@ -55,7 +59,7 @@ def ranking_scores(
                 for j, i in enumerate(batch.index):
                     by_ranking[ranking][i] = scores[j]
     out = []
-    for ranking in cfg.rankings:
+    for ranking in rankings:
         if ranking in decoder:
             out.append((ranking, 0, by_ranking[ranking]))
         elif ranking == "gradient":

@@ -28,9 +28,20 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
+from attnaudit.data.options import SPLIT_SEED, boolean, fraction
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng, three_way
 
 CLASSES = {1: 0, 3: 1}  # World -> 0, Business -> 1
+
+
+OPTIONS = {
+    "dev_fraction": fraction(
+        0.15, "stratified share of train.csv as dev (test_only_resplit: of all, default 0.1)"
+    ),
+    "test_only_resplit": boolean(False, "read test.csv alone and split it 70/10/20"),
+    "test_fraction": fraction(0.2, "test_only_resplit: stratified share as test"),
+    "split_seed": SPLIT_SEED,
+}
 
 
 def read_csv(path: Path, name: str) -> pd.DataFrame:

@@ -6,8 +6,10 @@ A mirror is a directory (or a file:// address of one) holding files under their 
 `member` of an official archive is fetched by downloading the archive beside the
 destination, checking it (`archive_sha256`), and extracting the member. Whatever goes wrong -
 unreachable address, wrong checksum, truncated copy - the error names the dataset and nothing
-is left at the destination. A checksum recorded as "unknown" is not checked, with a warning
-that gives the file's actual SHA-256 so that it can be pinned.
+is left at the destination. A mirror that is set but does not exist, or lacks the file, is
+named in that error beside the official address (and in a warning when the official address
+then serves the file). A checksum recorded as "unknown" is not checked, with a warning that
+gives the file's actual SHA-256 so that it can be pinned.
 """
 
 from __future__ import annotations
@@ -48,6 +50,20 @@ def mirror_dir(mirror: str | None) -> Path | None:
     if mirror.startswith("file://"):
         return Path(urllib.parse.unquote(urllib.parse.urlparse(mirror).path))
     return Path(mirror)
+
+
+def mirror_problem(remote: RemoteFile, mirror: str | None) -> str | None:
+    """Why the mirror cannot serve `remote`: no such directory, or no such file in it."""
+    root = mirror_dir(mirror)
+    if root is None:
+        return None
+    if not root.is_dir():
+        what = "not a directory" if root.exists() else "no such directory"
+        given = f" (mirror: {mirror})" if str(root) != mirror else ""
+        return f"mirror {root}{given}: {what}"
+    if not (root / remote.mirror_name).is_file():
+        return f"mirror {root}: no file {remote.mirror_name}"
+    return None
 
 
 def candidate_sources(remote: RemoteFile, mirror: str | None) -> list[str]:
@@ -133,6 +149,10 @@ def fetch(
     """
     owner = f"{kind} {dataset!r}"
     errors = []
+    skipped = mirror_problem(remote, mirror)
+    if skipped:
+        errors.append(skipped)
+        log.warning("%s: %s; trying the official address %s", owner, skipped, remote.url)
     for source in candidate_sources(remote, mirror):
         official = source == remote.url
         try:
@@ -153,6 +173,8 @@ def fetch(
             tarfile.TarError,
         ) as exc:
             errors.append(f"{source}: {exc}")
+            if not official:
+                log.warning("%s: the mirror's copy failed (%s); trying %s", owner, exc, remote.url)
             continue
         return source
     raise DownloadError(f"{owner}: could not fetch {remote.filename}: " + "; ".join(errors))

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
+from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer
 from attnaudit.data.parsing import holdout, seeded_rng
 from attnaudit.data.tokens import tokenize
 
@@ -34,6 +35,16 @@ RATINGS = (1, 2, 3, 4, 7, 8, 9, 10)
 N_CLASSES = {"binary": 2, "rating": len(RATINGS)}
 _MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+OPTIONS = {
+    "task": choice(list(N_CLASSES), "binary", "binary: neg 0, pos 1; rating: 8 classes"),
+    "max_tokens": integer(
+        400, "keep documents with fewer tokens than this; null keeps all", 1, nullable=True
+    ),
+    "dev_fraction": fraction(0.2, "stratified share of train held out as dev"),
+    "split_seed": SPLIT_SEED,
+}
 
 
 def task_of(options: dict[str, Any]) -> str:

@@ -27,12 +27,23 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
+from attnaudit.data.options import SPLIT_SEED, choice, fraction
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng
 
 N_CLASSES = {"baseball_hockey": 2, "all20": 20}
 BINARY_GROUPS = ("rec.sport.baseball", "rec.sport.hockey")
 _MEMBER = re.compile(r"(?:^|/)20news-bydate-(train|test)/([^/]+)/([^/]+)$")
 _QUOTE_RE = re.compile(r"(writes in|writes:|wrote:|says:|said:|^In article|^Quoted from|^\||^>)")
+
+
+OPTIONS = {
+    "task": choice(list(N_CLASSES), "baseball_hockey", "baseball_hockey (2 classes) or all20"),
+    "test_fraction": fraction(0.2, "baseball_hockey: stratified share of all posts as test"),
+    "dev_fraction": fraction(0.2, "stratified share of the rest (all20: of train) as dev"),
+    "split_seed": SPLIT_SEED,
+}
+# the 20-class entry fixes the task
+OPTIONS_ALL20 = {k: v for k, v in OPTIONS.items() if k not in ("task", "test_fraction")}
 
 
 def strip_newsgroup_header(text: str) -> str:

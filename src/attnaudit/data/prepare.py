@@ -6,6 +6,7 @@ The token table has one row per instance: `id`, `split`, `label`, `tokens` (real
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from attnaudit.data.errors import DatasetError
 from attnaudit.data.registry import get_spec
 
 REQUIRED_COLUMNS = ("id", "text", "label", "split")
+log = logging.getLogger("attnaudit")
 
 
 def load_documents(dataset: str, options: dict[str, Any], paths: Sequence[Path]) -> pd.DataFrame:
@@ -56,6 +58,12 @@ def tokenize_documents(
             f"dataset {dataset!r}: {len(empty)} document(s) have no tokens after "
             f"tokenisation (ids: {shown}{', ...' if len(empty) > 5 else ''})"
         )
+    n_cut = sum(len(t) > max_length for t in tokens) if max_length else 0
+    if n_cut:
+        log.info(
+            "dataset %s: max_length %d cuts %d of %d instances (the longest had %d tokens)",
+            dataset, max_length, n_cut, len(tokens), max(map(len, tokens)),
+        )  # fmt: skip
     if max_length:  # a cut that ends on a sentence boundary leaves no empty sentence
         tokens = [t[:max_length] for t in tokens]
         tokens = [t[:-1] if t[-1] == tok.SEP else t for t in tokens]
@@ -73,4 +81,5 @@ def tokenize_documents(
     )
     if "rationale" in docs.columns:
         table["rationale"] = docs["rationale"].to_numpy()
+    table.attrs["n_cut"] = n_cut  # instances that max_length cut
     return table, vocab

@@ -11,25 +11,42 @@ Per-option behaviour, when a spec has it:
   `test_only_resplit` needs test.csv only), with per-file overrides from the option
   `files: {<filename>: {mirror_name: ..., mirror_sha256: ...}}` for mirrors whose copy has
   another name or other bytes than the official file.
-- `n_classes_for(spec, options)`: the class count these options give (IMDB's `task`);
-  None where only the data can tell ("table").
+- `n_classes_for(spec, options)`: the class count these options give (IMDB's `task`, a
+  table's declared `labels`); None where only the data can tell ("table" without them).
+- `check_options(dataset, spec, options)`: the options against the type's declared ones
+  (`spec.options`, the parser module's `OPTIONS`, with `attnaudit.data.options.COMMON`):
+  unknown options, wrong types, out-of-range values and the type's own constraints between
+  options are refused before any job runs.
 - "table" downloads nothing: its parser reads the file named by the option `path`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import difflib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pandas as pd
 
 from attnaudit.data import agnews, imdb, newsgroups, sst, sst2, synthetic, tabular, zhang
+from attnaudit.data.errors import DatasetError
+from attnaudit.data.options import COMMON, FILES
 from attnaudit.data.remote import UNKNOWN, RemoteFile, override_files
 
-__all__ = ["UNKNOWN", "DatasetSpec", "RemoteFile", "get_spec", "n_classes_for", "resolve_files"]
+__all__ = [
+    "UNKNOWN",
+    "DatasetSpec",
+    "RemoteFile",
+    "check_options",
+    "get_spec",
+    "n_classes_for",
+    "option_schema",
+    "resolve_files",
+]
 
 Parser = Callable[[Sequence[Path], dict[str, Any]], pd.DataFrame]
 
@@ -49,8 +66,12 @@ class DatasetSpec:
     n_classes: int | None = 2  # None: as many as the parsed labels
     min_count: int = 1
     description: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
-    classes_for: Callable[[dict[str, Any]], int] | None = None  # when options decide it
+    # the options the parser reads (JSON-schema fragments, attnaudit.data.options), those
+    # required, and the constraints between them (raises DatasetError)
+    options: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    check: Callable[[dict[str, Any]], None] | None = None
+    classes_for: Callable[[dict[str, Any]], int | None] | None = None  # options decide it
     files_for: Callable[[dict[str, Any]], tuple[RemoteFile, ...]] | None = None
 
 
@@ -86,6 +107,8 @@ REGISTRY: dict[str, DatasetSpec] = {
     "synthetic": DatasetSpec(
         name="synthetic",
         parser=lambda paths, options: synthetic.generate(options),
+        options=synthetic.OPTIONS,
+        check=synthetic.check_options,
         n_classes=None,
         classes_for=lambda options: int(options.get("n_classes", 2)),
         description="Embedded default: planted signal tokens decide the label; no download.",
@@ -93,6 +116,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "sst": DatasetSpec(
         name="sst",
         parser=sst.parse,
+        options=sst.OPTIONS,
         files=(
             RemoteFile(
                 url="https://nlp.stanford.edu/sentiment/trainDevTestTrees_PTB.zip",
@@ -106,6 +130,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "imdb": DatasetSpec(
         name="imdb",
         parser=imdb.parse,
+        options=imdb.OPTIONS,
         files=(
             RemoteFile(
                 url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
@@ -121,6 +146,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "20news": DatasetSpec(
         name="20news",
         parser=newsgroups.parse,
+        options=newsgroups.OPTIONS,
         files=(
             RemoteFile(
                 url="http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz",
@@ -136,6 +162,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "amazon_polarity": DatasetSpec(
         name="amazon_polarity",
         parser=zhang.parse,
+        options=zhang.OPTIONS,
         files=(
             _zhang(
                 "amazon_review_polarity_csv",
@@ -149,6 +176,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "amazon_full": DatasetSpec(
         name="amazon_full",
         parser=zhang.parse,
+        options=zhang.OPTIONS,
         files=(_zhang("amazon_review_full_csv", UNKNOWN),),
         n_classes=5,
         min_count=5,
@@ -159,6 +187,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "yelp_polarity": DatasetSpec(
         name="yelp_polarity",
         parser=zhang.parse,
+        options=zhang.OPTIONS,
         files=(
             _zhang(
                 "yelp_review_polarity_csv",
@@ -172,6 +201,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "yelp_full": DatasetSpec(
         name="yelp_full",
         parser=zhang.parse,
+        options=zhang.OPTIONS,
         files=(
             _zhang(
                 "yelp_review_full_csv",
@@ -186,6 +216,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "agnews": DatasetSpec(
         name="agnews",
         parser=agnews.parse,
+        options=agnews.OPTIONS,
         files=(AG_TRAIN, AG_TEST),
         files_for=lambda options: (
             (AG_TEST,) if options.get("test_only_resplit") else (AG_TRAIN, AG_TEST)
@@ -197,6 +228,7 @@ REGISTRY: dict[str, DatasetSpec] = {
     "sst2": DatasetSpec(
         name="sst2",
         parser=sst2.parse,
+        options=sst2.OPTIONS,
         files=(SST2_TRAIN, SST2_DEV),
         min_count=1,
         description="GLUE SST-2 phrases (not in the papers): GLUE dev as test, 10% of train as "
@@ -205,7 +237,11 @@ REGISTRY: dict[str, DatasetSpec] = {
     "table": DatasetSpec(
         name="table",
         parser=tabular.parse,
+        options=tabular.OPTIONS,
+        required=tabular.REQUIRED,
+        check=tabular.check_options,
         n_classes=None,
+        classes_for=tabular.n_classes,
         min_count=1,
         description="Bring your own CSV/TSV/JSONL/Parquet file (option `path`); no download.",
     ),
@@ -214,6 +250,7 @@ REGISTRY["20news_all"] = dataclasses.replace(
     REGISTRY["20news"],
     name="20news_all",
     parser=newsgroups.parse_all20,
+    options=newsgroups.OPTIONS_ALL20,
     n_classes=20,
     classes_for=None,
     description="20 Newsgroups bydate, all 20 groups, headers/footers/quotes removed as "
@@ -240,3 +277,50 @@ def resolve_files(spec: DatasetSpec, options: dict[str, Any]) -> list[RemoteFile
 def n_classes_for(spec: DatasetSpec, options: dict[str, Any]) -> int | None:
     """The number of classes with these options; None when only the parsed data can tell."""
     return spec.classes_for(options) if spec.classes_for else spec.n_classes
+
+
+def option_schema(spec: DatasetSpec) -> dict[str, Any]:
+    """The JSON schema of a dataset entry of this type: the common options, `files` where
+    the type downloads files, and the parser's own."""
+    properties = {**COMMON, **({"files": FILES} if spec.files else {}), **spec.options}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(spec.required),
+        "properties": properties,
+    }
+
+
+def check_options(dataset: str, spec: DatasetSpec, options: Mapping[str, Any]) -> None:
+    """The options of dataset `dataset` against its type's declaration; a DatasetError whose
+    message starts with the offending key (`datasets.<name>.<option>`)."""
+    schema = option_schema(spec)
+    where = f"datasets.{dataset}"
+    unknown = sorted(set(options) - set(schema["properties"]))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], schema["properties"], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DatasetError(
+            f"config key '{where}.{unknown[0]}' is not an option of dataset type "
+            f"{spec.name!r}{hint}; its options: {sorted(schema['properties'])}"
+        )
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(dict(options))
+    )
+    if error is not None:
+        path = ".".join([where, *map(str, error.absolute_path)])
+        if error.validator == "required":
+            raise DatasetError(
+                f"config key '{where}': {error.message} (dataset type {spec.name!r})"
+            )
+        raise DatasetError(f"config key {path!r}: {error.message}")
+    if spec.check is not None:
+        try:
+            spec.check(dict(options))
+        except DatasetError as exc:
+            raise DatasetError(f"config key '{where}': {exc}") from None
+    if spec.files:
+        try:
+            resolve_files(spec, dict(options))
+        except DatasetError as exc:
+            raise DatasetError(f"config key '{where}.files': {exc}") from None

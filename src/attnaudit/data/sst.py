@@ -18,6 +18,9 @@ _LEAF = re.compile(r"\(\d ([^()]+)\)")
 _SPLITS = {"train": "trees/train.txt", "dev": "trees/dev.txt", "test": "trees/test.txt"}
 
 
+OPTIONS: dict = {}  # official splits, no options of its own
+
+
 def tree_text(line: str) -> str:
     """The sentence of one PTB tree line: its leaves joined by spaces."""
     return " ".join(_LEAF.findall(line))

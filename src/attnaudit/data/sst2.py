@@ -23,9 +23,16 @@ from typing import IO, Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
+from attnaudit.data.options import SPLIT_SEED, fraction
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng
 
 MEMBERS = {"train": "SST-2/train.tsv", "dev": "SST-2/dev.tsv"}
+
+
+OPTIONS = {
+    "dev_fraction": fraction(0.1, "stratified share of train.tsv held out as dev"),
+    "split_seed": SPLIT_SEED,
+}
 
 
 def read_tsv(source: Path | IO[bytes], name: str, split: str) -> pd.DataFrame:

@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attnaudit.data.errors import DatasetError
+from attnaudit.data.options import integer
+
 DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "n_classes": 2,
@@ -31,6 +34,51 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+OPTIONS = {
+    "seed": integer(0, "seed of the generator", 0),
+    "n_classes": integer(2, "classes", 2),
+    "vocab_size": integer(500, "words, signal words included", 1),
+    "signal_tokens_per_class": integer(10, "signal words of each class", 1),
+    "max_signals": integer(3, "most signal words of its class planted in a document", 1),
+    "min_length": integer(8, "shortest document, in tokens", 1),
+    "max_length": integer(30, "longest document (also the preprocessing cut)", 1),
+    "n_train": integer(2000, "train instances", 1),
+    "n_dev": integer(400, "dev instances", 1),
+    "n_test": integer(400, "test instances", 1),
+    "label_noise": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMaximum": 1,
+        "default": 0.0,
+        "description": "share of labels replaced by another class",
+    },
+    "sentence_length": integer(
+        None, "tokens per sentence ('.' between them), for han* encoders; null: one sentence",
+        1, nullable=True,
+    ),
+}  # fmt: skip
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """The constraints between options, before anything is generated."""
+    opts = {**DEFAULTS, **{k: v for k, v in options.items() if k in DEFAULTS}}
+    n_signal = int(opts["n_classes"]) * int(opts["signal_tokens_per_class"])
+    if opts["vocab_size"] <= n_signal:
+        raise DatasetError(
+            f"option 'vocab_size' ({opts['vocab_size']}) must exceed n_classes * "
+            f"signal_tokens_per_class ({n_signal})"
+        )
+    if opts["min_length"] < 2 * opts["max_signals"] - 1:
+        raise DatasetError(
+            f"option 'min_length' ({opts['min_length']}) must be at least 2 * max_signals - 1 "
+            f"({2 * opts['max_signals'] - 1})"
+        )
+    if opts["max_length"] < opts["min_length"]:
+        raise DatasetError(
+            f"option 'max_length' ({opts['max_length']}) is below min_length ({opts['min_length']})"
+        )
+
+
 def pseudo_word(index: int) -> str:
     """A letters-only word for an index ('baa', 'bab', ...): survives tokenisation unchanged."""
     letters = string.ascii_lowercase
@@ -45,17 +93,11 @@ def pseudo_word(index: int) -> str:
 
 
 def generate(options: dict[str, Any]) -> pd.DataFrame:
+    check_options(options)
     opts = {**DEFAULTS, **{k: v for k, v in options.items() if k in DEFAULTS}}
     rng = np.random.default_rng(int(opts["seed"]))
     k, per_class = int(opts["n_classes"]), int(opts["signal_tokens_per_class"])
     n_signal = k * per_class
-    if opts["vocab_size"] <= n_signal:
-        raise ValueError(
-            f"synthetic: vocab_size ({opts['vocab_size']}) must exceed "
-            f"n_classes * signal_tokens_per_class ({n_signal})"
-        )
-    if opts["min_length"] < 2 * opts["max_signals"] - 1:
-        raise ValueError("synthetic: min_length must be at least 2 * max_signals - 1")
     words = [pseudo_word(i) for i in range(int(opts["vocab_size"]))]
     signal = np.arange(n_signal).reshape(k, per_class)  # signal[c] = word ids of class c
     filler = np.arange(n_signal, len(words))

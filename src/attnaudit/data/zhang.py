@@ -24,7 +24,14 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
+from attnaudit.data.options import SPLIT_SEED, boolean, fraction
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng
+
+OPTIONS = {
+    "include_title": boolean(True, "3-column files: text = title + text"),
+    "dev_fraction": fraction(0.1, "stratified share of train.csv held out as dev"),
+    "split_seed": SPLIT_SEED,
+}
 
 
 def _frame(raw: pd.DataFrame, split: str, include_title: bool, where: str) -> pd.DataFrame:

@@ -1,10 +1,17 @@
-"""The encoder and attention names a config may use, known without importing torch.
+"""The encoder and attention names a config may use, and each encoder's options, known
+without importing torch.
 
-The workflow checks `encoders:` and `attentions:` against these names before any job runs,
-and plans without torch. Each name is a key of `encoders.ENCODERS`,
-`hierarchical.HIERARCHICAL` or `attention.ATTENTIONS` (a test checks they agree): a new
-encoder is its class, its entry there, and its name here.
+The workflow checks `encoders:`, `attentions:` and `training.encoder_options` against these
+declarations before any job runs, and plans without torch. Each name is a key of
+`encoders.ENCODERS`, `hierarchical.HIERARCHICAL` or `attention.ATTENTIONS`, and each
+encoder's options are the keyword arguments of its class after `input_dim` (tests check
+that they agree): a new encoder is its class, its entry there, and its name and options
+here.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 # ortholstm, diversitylstm: Mohankumar et al. (ACL 2020), models/orthogonal.py, encoders.py;
 # transformer: models/transformer.py
@@ -14,3 +21,73 @@ ENCODERS = (*FLAT_ENCODERS, *HIERARCHICAL_ENCODERS)
 # sparsemax, entmax: additive scores normalised by sparsemax / 1.5-entmax (exact zeros);
 # cls: the last layer's [CLS] attention (flat encoders; with `transformer` its last layer)
 ATTENTIONS = ("additive", "dot", "uniform", "sparsemax", "entmax", "cls")
+
+# The encoder a hierarchical encoder uses at both levels (hierarchical.HIERARCHICAL).
+HIERARCHICAL_BASE = {"hangru": "gru", "hancnn": "cnn", "hanaverage": "average"}
+
+
+def _size(default: int, doc: str) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "default": default, "description": doc}
+
+
+# Flat encoder -> its keyword arguments as JSON-schema fragments (a han* encoder takes its
+# base encoder's, set under the han* name).
+FLAT_ENCODER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "lstm": {"hidden_size": _size(128, "units per direction (H = 2 x hidden_size)")},
+    "gru": {"hidden_size": _size(50, "units per direction (H = 2 x hidden_size)")},
+    "cnn": {
+        "kernel_sizes": {
+            "type": "array",
+            "minItems": 1,
+            # odd widths: same-padding (k // 2 each side) keeps the length only for odd k
+            "items": {
+                "type": "integer",
+                "minimum": 1,
+                "not": {"multipleOf": 2},
+                "description": "an odd width",
+            },
+            "default": [1, 3, 5, 7],
+            "description": "odd convolution widths, one set of filters each",
+        },
+        "filters": _size(32, "filters per width (H = filters x widths)"),
+    },
+    "average": {"hidden_size": _size(128, "size of the per-token projection (H)")},
+    "ortholstm": {
+        "hidden_size": _size(128, "units per direction (H = 2 x hidden_size)"),
+        "bidirectional": {"type": "boolean", "default": True, "description": "both directions"},
+    },
+    "diversitylstm": {
+        "hidden_size": _size(128, "units per direction (H = 2 x hidden_size)"),
+        "diversity_weight": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0.5,
+            "description": "weight of the conicity of the states added to the loss",
+        },
+    },
+    "transformer": {
+        "hidden_size": _size(128, "model width (H); a multiple of heads"),
+        "heads": _size(4, "attention heads per layer"),
+        "layers": _size(2, "self-attention layers"),
+        "ff_size": _size(256, "feed-forward width"),
+        "max_positions": _size(512, "longest input (learned positions)"),
+    },
+}
+ENCODER_OPTIONS = {
+    **FLAT_ENCODER_OPTIONS,
+    **{name: FLAT_ENCODER_OPTIONS[base] for name, base in HIERARCHICAL_BASE.items()},
+}
+
+
+def encoder_options_schema() -> dict[str, Any]:
+    """The schema of `training.encoder_options`: encoder name -> its options."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "default": {},
+        "description": "encoder name -> keyword arguments of its class",
+        "properties": {
+            name: {"type": "object", "additionalProperties": False, "properties": options}
+            for name, options in ENCODER_OPTIONS.items()
+        },
+    }

@@ -51,10 +51,16 @@ def preprocess(
     )
     n_classes = n_classes_for(spec, options) or int(table["label"].max()) + 1
     lengths = table["tokens"].map(len)
+    names = {}
+    if "label_name" in docs.columns:  # the original label of each class id
+        names = docs.drop_duplicates("label").set_index("label")["label_name"].to_dict()
     stats = {
         "dataset": dataset,
         "type": spec.name,
         "n_classes": n_classes,
+        "label_names": [str(names.get(i, i)) for i in range(n_classes)],
+        "max_length": options.get("max_length"),
+        "n_cut_by_max_length": int(table.attrs.get("n_cut", 0)),
         "vocab_size": len(words),
         "splits": {
             split: {

@@ -36,7 +36,7 @@ def _run(
 
 def train_guided(
     dataset: str,
-    seed: int,
+    seeds: Sequence[int],
     guides: Mapping[str, str],
     checkpoints: Sequence[str],
     encoder: str,
@@ -48,30 +48,35 @@ def train_guided(
     batch_size: int = 256,
     threads: int = 1,
     **outputs: str,
-) -> dict[str, dict[str, Any]]:
+) -> dict[tuple[int, str], dict[str, Any]]:
     """The token-level MLP (`encoder`, no attention parameters) trained from scratch with its
-    attention frozen to each guide's weights on train, dev and test, one run per variant.
+    attention frozen to each guide's weights on train, dev and test, one run per seed and
+    variant.
 
-    `guides`: variant -> the guide model's name, in the order of their `checkpoints`;
-    `outputs`: `<variant>_<kind>` -> path for the kinds of a run (checkpoint, history,
-    metrics, predictions) and `guide` (the guide's attention on every split). The variants
-    of one dataset and seed share one job: each trains in seconds, less than a job's start.
+    `guides`: variant -> the guide model's name; `checkpoints`: the guide models', seed by
+    seed in the order of `guides`; `outputs`: `<variant>_<kind>_<seed>` -> path for the
+    kinds of a run (checkpoint, history, metrics, predictions) and `guide` (the guide's
+    attention on every split). The guided MLPs of a dataset share one job: each trains in
+    a second or two, less than a job's start.
     """
     torch.set_num_threads(threads)
     table = io.read_table(tokens)
     results = {}
-    for (variant, guide_model), checkpoint in zip(guides.items(), checkpoints, strict=True):
-        guide = wiegreffe_pinter.guide_attention(load_model(checkpoint)[0], table, batch_size)
-        io.write_table(outputs[f"{variant}_guide"], guide)
-        run = {k: outputs[f"{variant}_{k}"] for k in ("checkpoint", "history", "metrics",
-                                                       "predictions")}  # fmt: skip
-        results[variant] = train(
-            dataset, encoder, "uniform", seed, tokens=tokens, vocab=vocab, summary=summary,
-            model=f"guided-{variant}",
-            fit_options={"fixed_attention": wiegreffe_pinter.fixed_guide(guide)},
-            extra_metrics={"variant": variant, "guide": guide_model, "attention": "fixed"},
-            **_run(training, threads, embeddings, **run),
-        )  # fmt: skip
+    paths = iter(checkpoints)
+    for seed in seeds:
+        for variant, guide_model in guides.items():
+            model = load_model(next(paths))[0]
+            guide = wiegreffe_pinter.guide_attention(model, table, batch_size)
+            io.write_table(outputs[f"{variant}_guide_{seed}"], guide)
+            run = {k: outputs[f"{variant}_{k}_{seed}"]
+                   for k in ("checkpoint", "history", "metrics", "predictions")}  # fmt: skip
+            results[seed, variant] = train(
+                dataset, encoder, "uniform", seed, tokens=tokens, vocab=vocab,
+                summary=summary, model=f"guided-{variant}",
+                fit_options={"fixed_attention": wiegreffe_pinter.fixed_guide(guide)},
+                extra_metrics={"variant": variant, "guide": guide_model, "attention": "fixed"},
+                **_run(training, threads, embeddings, **run),
+            )  # fmt: skip
     return results
 
 
