@@ -91,3 +91,16 @@ def test_length_groups_fill_up_to_the_deletions_per_group():
     assert loo.length_groups(np.array([7]), per_group=4) == [[0]]  # one longer than a group
     # four single-token instances fill a group of 4 (the sum of lengths, not their product)
     assert loo.length_groups(np.ones(6, dtype=int), per_group=4) == [[0, 1, 2, 3], [4, 5]]
+
+
+@pytest.mark.parametrize("encoder", ["lstm", "gru", "cnn", "average"])
+def test_flat_models_reuse_states_rather_than_rerunning(encoder, monkeypatch):
+    """The fast paths are taken (the numbers are the same either way; the time is not)."""
+
+    def rerun(model, tokens):
+        raise AssertionError(f"{encoder}: whole-model rerun instead of reused states")
+
+    monkeypatch.setattr(loo, "rerun_deletions", rerun)
+    rows = small_rows(3, seed=2)
+    scores = loo.leave_one_out(small_model(encoder, seed=1), rows)
+    assert [len(s) for s in scores] == [len(s) - 2 for s in rows["token_ids"]]
