@@ -89,8 +89,10 @@ def test_length_groups_fill_up_to_the_deletions_per_group():
     assert groups == [[3, 1], [0], [4], [2]]
     assert loo.length_groups(np.array([2, 2, 2]), per_group=4) == [[0, 1], [2]]
     assert loo.length_groups(np.array([7]), per_group=4) == [[0]]  # one longer than a group
-    # four single-token instances fill a group of 4 (the sum of lengths, not their product)
-    assert loo.length_groups(np.ones(6, dtype=int), per_group=4) == [[0, 1, 2, 3], [4, 5]]
+    # four single-token instances fill a group of 4 (the sum of lengths, not their product),
+    # and so do the next four (each group counts from zero)
+    ones = loo.length_groups(np.ones(9, dtype=int), per_group=4)
+    assert ones == [[0, 1, 2, 3], [4, 5, 6, 7], [8]]
 
 
 @pytest.mark.parametrize("encoder", ["lstm", "gru", "cnn", "average"])
