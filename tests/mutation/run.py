@@ -2,7 +2,7 @@
 
     python tests/mutation/run.py                      # every group, 2 workers
     python tests/mutation/run.py --workers 1 metrics  # one group, one worker
-    python tests/mutation/run.py --rerun-survivors    # test the survivors again
+    python tests/mutation/run.py --rerun-survivors    # test the unlisted survivors again
     python tests/mutation/run.py --report             # counts and survivors only
 
 The config is `tests/mutation/cosmic-ray.toml`: its `[cosmic-ray]` table holds what every
@@ -164,7 +164,7 @@ def skip_minus_one(session: Path) -> int:
 
 
 def run_group(name: str, group: dict, common: dict, settings: dict, out: Path,
-              urls: list[str], trees: list[Path], rerun: bool) -> None:  # fmt: skip
+              urls: list[str], trees: list[Path], rerun: str | bool) -> None:  # fmt: skip
     sessions = out / "sessions"
     sessions.mkdir(parents=True, exist_ok=True)
     session = sessions / f"{name}.sqlite"
@@ -172,10 +172,13 @@ def run_group(name: str, group: dict, common: dict, settings: dict, out: Path,
         if not session.exists():
             print(f"[{name}] no session to rerun", flush=True)
             return
+        # the survivors not listed as equivalent (all of them with --rerun-equivalent)
+        equivalent = {} if rerun == "all" else load_equivalent()
+        again = [r["job_id"] for r in results(session)
+                 if classify(r, equivalent) == "survived"]  # fmt: skip
         with contextlib.closing(sqlite3.connect(session)) as db, db:
-            sql = "DELETE FROM work_results WHERE lower(test_outcome) = 'survived'"
-            n = db.execute(sql).rowcount
-        print(f"[{name}] {n} survivors to test again", flush=True)
+            db.executemany("DELETE FROM work_results WHERE job_id = ?", [(j,) for j in again])
+        print(f"[{name}] {len(again)} survivors to test again", flush=True)
     command = test_command(common, group)
     limits = settings["baseline"]
     seconds = baseline(command, trees[0], cap=float(limits.get("cap", 600)))
@@ -218,10 +221,11 @@ def results(session: Path) -> list[dict]:
     with contextlib.closing(sqlite3.connect(session)) as db:
         rows = db.execute(
             "SELECT m.module_path, m.operator_name, m.occurrence, m.start_pos_row, "
-            "r.worker_outcome, r.test_outcome, r.output, r.diff FROM mutation_specs m "
+            "r.worker_outcome, r.test_outcome, r.output, r.diff, m.job_id FROM mutation_specs m "
             "LEFT JOIN work_results r ON r.job_id = m.job_id"
         ).fetchall()
-    keys = ["module", "operator", "occurrence", "line", "worker", "test", "output", "diff"]
+    keys = ["module", "operator", "occurrence", "line", "worker", "test", "output", "diff",
+            "job_id"]  # fmt: skip
     out = [dict(zip(keys, r, strict=True)) for r in rows]
     for r in out:  # stored as the enums' names
         r["worker"] = r["worker"] and r["worker"].lower().replace("_", "-")
@@ -316,7 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-base", type=int, default=47650)
     parser.add_argument("--nice", type=int, default=0, help="run the workers at this niceness")
     parser.add_argument("--rerun-survivors", action="store_true",
-                        help="test the surviving mutants of existing sessions again")  # fmt: skip
+                        help="test the surviving mutants of existing sessions again (those "
+                             "not listed in equivalent.toml)")  # fmt: skip
+    parser.add_argument("--rerun-equivalent", action="store_true",
+                        help="with --rerun-survivors: the listed ones too")  # fmt: skip
     parser.add_argument("--report", action="store_true", help="only print counts and survivors")
     args = parser.parse_args(argv)
     names = args.groups or list(groups)
@@ -329,8 +336,9 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         with workers(out, args.workers, args.port_base, args.nice) as (urls, trees):
             for name in names:
+                rerun = args.rerun_survivors and ("all" if args.rerun_equivalent else "new")
                 run_group(name, groups[name], common, settings, out, urls, trees,
-                          args.rerun_survivors)  # fmt: skip
+                          rerun)  # fmt: skip
         print(f"campaign wall time {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     return report(out, names)
 
