@@ -147,3 +147,14 @@ def test_adversary_columns_on_a_three_class_model():
         assert row.output_tvd == pytest.approx(0.5 * np.abs(z - y).sum(), abs=TOL)
         assert row.max_jsd == pytest.approx(jsd(row.adversary_attention, alpha), abs=TOL)
         assert row.max_attention == pytest.approx(alpha.max(), abs=TOL)
+
+
+def test_pair_weights_of_the_search_loss():
+    """Pairs (i < j) of [own attention, a_1 .. a_K]: weight 1 with the own attention,
+    1 / (K (K - 1)) between two candidates; one candidate has only the pair with its own."""
+    first, second, weight = jain_wallace.unordered_pairs(1)
+    assert (first.tolist(), second.tolist(), weight.flatten().tolist()) == ([0], [1], [1.0])
+    first, second, weight = jain_wallace.unordered_pairs(3)
+    pairs = list(zip(first.tolist(), second.tolist(), strict=True))
+    assert pairs == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    assert weight.flatten().tolist() == pytest.approx([1, 1, 1, 1 / 6, 1 / 6, 1 / 6])
