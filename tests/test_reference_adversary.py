@@ -154,6 +154,7 @@ def test_pair_weights_of_the_search_loss():
     1 / (K (K - 1)) between two candidates; one candidate has only the pair with its own."""
     first, second, weight = jain_wallace.unordered_pairs(1)
     assert (first.tolist(), second.tolist(), weight.flatten().tolist()) == ([0], [1], [1.0])
+    assert jain_wallace.unordered_pairs(2)[2].flatten().tolist() == [1.0, 1.0, 0.5]
     first, second, weight = jain_wallace.unordered_pairs(3)
     pairs = list(zip(first.tolist(), second.tolist(), strict=True))
     assert pairs == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
