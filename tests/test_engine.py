@@ -6,7 +6,7 @@ import torch
 
 from attnaudit.data.batching import pad
 from attnaudit.data.tokens import SEP_ID
-from attnaudit.engine import Engine, jsd
+from attnaudit.engine import Engine, jsd, per_instance
 from attnaudit.importance import input_level, leave_one_out
 from attnaudit.models.activations import tanh
 from tests.model_fixtures import loo_by_rerun, small_model, small_rows
@@ -125,3 +125,43 @@ def test_leave_one_out_reusing_states_equals_rerunning(encoder):
 def test_fast_tanh_is_tanh():
     x = torch.linspace(-20, 20, 10001)
     torch.testing.assert_close(tanh(x), torch.tanh(x), atol=3e-7, rtol=0)
+
+
+def test_outputs_decoded_in_chunks_equal_one_pass():
+    """A stack decoded in chunks of two (and an uneven last one) gives the one-pass outputs."""
+    model = small_model("average", seed=1, n_classes=3)
+    rows = small_rows(6, seed=2)
+    whole, chunked = Engine(model), Engine(model, max_elements=1)
+    for batch in whole.batches(rows):
+        b, t = batch.mask.shape
+        chunked.max_elements = 2 * b * t  # two attention vectors per chunk
+        stack = whole.random_permutations(batch, 5, seed=3)
+        expected = whole.outputs(batch, stack)
+        assert expected.shape == (b, 5, 3)
+        torch.testing.assert_close(chunked.outputs(batch, stack), expected)
+        for p in range(5):  # each slice is its own forward pass
+            one = model.probabilities(model.decode(batch.hidden, stack[:, p]))
+            torch.testing.assert_close(expected[:, p], one)
+
+
+def test_random_draws_depend_on_the_seed_and_the_id_not_on_the_batch():
+    """An instance's permutation keys are the same alone or in a padded batch; another seed or
+    another id draws others."""
+    model = small_model("average", seed=1)
+    rows = small_rows(8, seed=5)
+    engine = Engine(model, batch_size=8)
+    (batch,) = engine.batches(rows)
+    draws = per_instance(torch.rand, 7, batch, (3,))
+    assert torch.all(draws[~batch.mask.unsqueeze(1).expand_as(draws)] == 0)
+    for j, name in enumerate(batch.ids):
+        alone = rows[rows["id"] == name].reset_index(drop=True)
+        (single,) = Engine(model, batch_size=1).batches(alone)
+        mine = per_instance(torch.rand, 7, single, (3,))[0]
+        real = draws[j][:, batch.mask[j]]
+        torch.testing.assert_close(real, mine[:, single.mask[0]], rtol=0, atol=0)
+        other_seed = per_instance(torch.rand, 8, single, (3,))[0]
+        assert not torch.equal(other_seed, mine)
+    long = batch.lengths >= 3
+    first, second = draws[long][:2]
+    first, second = first[:, batch.mask[long][0]], second[:, batch.mask[long][1]]
+    assert not torch.equal(first[:, :3], second[:, :3])  # two ids, two streams

@@ -147,3 +147,72 @@ def test_adversary_columns_on_a_three_class_model():
         assert row.output_tvd == pytest.approx(0.5 * np.abs(z - y).sum(), abs=TOL)
         assert row.max_jsd == pytest.approx(jsd(row.adversary_attention, alpha), abs=TOL)
         assert row.max_attention == pytest.approx(alpha.max(), abs=TOL)
+
+
+def test_pair_weights_of_the_search_loss():
+    """Pairs (i < j) of [own attention, a_1 .. a_K]: weight 1 with the own attention,
+    1 / (K (K - 1)) between two candidates; one candidate has only the pair with its own."""
+    first, second, weight = jain_wallace.unordered_pairs(1)
+    assert (first.tolist(), second.tolist(), weight.flatten().tolist()) == ([0], [1], [1.0])
+    assert jain_wallace.unordered_pairs(2)[2].flatten().tolist() == [1.0, 1.0, 0.5]
+    first, second, weight = jain_wallace.unordered_pairs(3)
+    pairs = list(zip(first.tolist(), second.tolist(), strict=True))
+    assert pairs == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    assert weight.flatten().tolist() == pytest.approx([1, 1, 1, 1 / 6, 1 / 6, 1 / 6])
+
+
+def test_first_search_step_is_the_loss_gradient_through_the_masked_softmax(monkeypatch):
+    """The gradient Adam gets on the free logits at the first step is, by autograd through
+    the masked softmax, the vector-Jacobian product of the loss gradient (the hand-written
+    `adversary_gradient`, checked against autograd elsewhere) at the initial candidates:
+    log-uniform logits plus `init_noise` times the instance's normal draws."""
+    seen = []
+
+    class Spy(jain_wallace.Adam):
+        def __init__(self, params, **kwargs):
+            self.logits = list(params)
+            super().__init__(self.logits, **kwargs)
+
+        def step(self):
+            seen.append(self.logits[0].grad.clone())
+            super().step()
+
+    monkeypatch.setattr(jain_wallace, "Adam", Spy)
+    cfg = settings.Adversary.of({**SEARCH, "steps": 1, "init_noise": 0.5})
+    model = hand_model(TOKENS, dtype=torch.float64)
+    engine = Engine(model, batch_size=8)
+    (batch,) = engine.batches(rows_of(*SEQUENCES))
+    jain_wallace.search_adversaries(engine, batch, cfg)
+    b, t = batch.attention.shape
+    noise = jain_wallace.per_instance(torch.randn, cfg.seed, batch, (cfg.k,))
+    start = -torch.log(batch.lengths.double()).view(b, 1, 1) + 0.5 * noise
+    logits = start.expand(b, cfg.k, t).clone().requires_grad_(True)
+    padding = ~batch.mask.unsqueeze(1)
+    weights = torch.softmax(logits.masked_fill(padding, float("-inf")), dim=-1)
+    grad = jain_wallace.adversary_gradient(engine, batch, weights.detach(), cfg)
+    (expected,) = torch.autograd.grad(weights, logits, grad)
+    torch.testing.assert_close(seen[0], expected, rtol=1e-9, atol=1e-12)
+    assert expected.abs().max() > 1e-3
+
+
+def tvd_of(engine, batch, weights):
+    return 0.5 * (engine.outputs(batch, weights) - batch.probs.unsqueeze(1)).abs().sum(-1)
+
+
+def test_the_autograd_hinge_is_zero_within_epsilon():
+    """Candidates whose output is within epsilon of the model's get no hinge gradient; those
+    beyond it get the hand-derived one."""
+    cfg = settings.Adversary.of({**SEARCH, "epsilon": 0.05})
+    engine = Engine(hand_model(TOKENS, dtype=torch.float64), batch_size=8)
+    (batch,) = engine.batches(rows_of(*SEQUENCES))
+    own = batch.attention.unsqueeze(1)
+    top = batch.attention == batch.attention.max(-1, keepdim=True).values
+    far = engine.erase(own, top.unsqueeze(1))  # the top token erased: the outputs move
+    near = 0.95 * own + 0.05 * far
+    change = tvd_of(engine, batch, near)
+    assert torch.all((change > 0) & (change < cfg.epsilon))
+    assert torch.all(jain_wallace.hinge_gradient_autograd(engine, batch, near, cfg) == 0)
+    assert torch.all(tvd_of(engine, batch, far) > cfg.epsilon)
+    auto = jain_wallace.hinge_gradient_autograd(engine, batch, far, cfg)
+    torch.testing.assert_close(auto, jain_wallace.hinge_gradient(engine, batch, far, cfg))
+    assert torch.all(auto.abs().amax(-1) > 0)

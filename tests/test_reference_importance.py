@@ -213,3 +213,41 @@ def test_every_kendall_pair_is_scipy_on_the_stored_vectors(rows):
     # the three pairs are different numbers: a pair against the wrong measure fails above
     assert not np.allclose(out["tau_attn_grad"], out["tau_attn_loo"], equal_nan=True)
     assert not np.allclose(out["tau_grad_loo"], out["tau_attn_loo"], equal_nan=True)
+
+
+# -- Integrated Gradients ------------------------------------------------------------------
+def riemann_integrated_gradients(model, seq, steps: int = 100) -> np.ndarray:
+    """Per class (rows) and real token, e_t . mean over the path x(a) = a e, a at the
+    midpoints of `steps` equal intervals of [0, 1], of d p_class / d e_t: the integral by the
+    midpoint rule, with autograd gradients of the whole forward pass (attention moving with
+    the input)."""
+    tokens = pad([seq]).expand(steps, -1)
+    embedded = model.embedding(tokens[:1]).detach()
+    alphas = (torch.arange(steps, dtype=embedded.dtype) + 0.5) / steps
+    path = (alphas.view(-1, 1, 1) * embedded).requires_grad_(True)
+    hidden = model.encode_embedded(path, tokens)
+    probs = model.probabilities(model.decode(hidden, model.attend(hidden, model.masks(tokens)[1])))
+    real = model.masks(tokens[:1])[1][0]
+    out = []
+    for cls in range(probs.shape[1]):
+        (grad,) = torch.autograd.grad(probs[:, cls].sum(), path, retain_graph=True)
+        out.append((grad.mean(0) * embedded[0]).sum(-1)[real].numpy())
+    return np.array(out)
+
+
+def test_integrated_gradients_of_the_predicted_class_equal_a_riemann_sum(rows):
+    """Per row, captum's IG (as `integrated_gradients` places it on the real tokens) equals
+    the midpoint-rule integral of the predicted class's gradient along the straight path
+    from the zero embedding; on a 3-class model the other classes' integrals differ."""
+    from attnaudit.importance.integrated_gradients import integrated_gradients
+
+    model = model64("lstm", n_classes=3)
+    few = rows.iloc[:5]
+    got = integrated_gradients(model, few, batch_size=3, n_steps=32)
+    for i, seq in enumerate(few["token_ids"]):
+        pred = predicted(model, seq)
+        expected = riemann_integrated_gradients(model, seq)
+        assert got[i].shape == (len(seq) - 2,)
+        np.testing.assert_allclose(got[i], expected[pred], rtol=0, atol=1e-6)
+        for other in {0, 1, 2} - {pred}:
+            assert np.abs(got[i] - expected[other]).max() > 1e-3
