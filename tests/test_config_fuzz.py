@@ -11,7 +11,7 @@ import random
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from snakemake.common.configfile import load_configfile
 from snakemake.exceptions import WorkflowError
 
 from attnaudit import configfiles
-from attnaudit.config import ConfigError, validate
+from attnaudit.config import ConfigError, validate, walk
 from tests.workflow_runner import REPO, snakemake
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -39,17 +39,6 @@ class Mutant:
     kind: str
     text: str  # the config file
     key: str | None  # what the message must name; None: valid
-
-
-def leaves(node: Any, path: Path_ = ()) -> Iterator[tuple[Path_, Any]]:
-    """Every (path, value) of the config, mappings and lists included."""
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from leaves(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from leaves(value, (*path, i))
 
 
 def get(config: dict, path: Path_) -> Any:
@@ -73,16 +62,16 @@ def dump(config: dict) -> str:
 
 
 def numbers(config: dict) -> list[Path_]:
-    return [p for p, v in leaves(config) if isinstance(v, int | float) and not isinstance(v, bool)]
+    return [p for p, v in walk(config) if isinstance(v, int | float) and not isinstance(v, bool)]
 
 
 def ints(config: dict) -> list[Path_]:
-    return [p for p, v in leaves(config) if type(v) is int]
+    return [p for p, v in walk(config) if type(v) is int]
 
 
 # -- invalid mutations: each returns (config text, the key its message must name) ------------
 def wrong_type(rng: random.Random, config: dict) -> tuple[str, str]:
-    path, value = rng.choice([(p, v) for p, v in leaves(config) if p])
+    path, value = rng.choice([(p, v) for p, v in walk(config) if p])
     if isinstance(value, bool) or value is None:
         bad: Any = [[]]
     elif isinstance(value, int | float | list):
@@ -102,7 +91,7 @@ def typo(word: str, rng: random.Random) -> str:
 def unknown_key(rng: random.Random, config: dict) -> tuple[str, str]:
     mappings = [
         p
-        for p, v in leaves(config)
+        for p, v in walk(config)
         if isinstance(v, dict) and p not in (("datasets",), ("embeddings",))
     ]  # fmt: skip  (a new name there is a new dataset or vectors entry)
     # the probe's finds: a misspelt dataset option, an encoder option
@@ -143,7 +132,7 @@ def out_of_range(rng: random.Random, config: dict) -> tuple[str, str]:
 
 
 def empty_list(rng: random.Random, config: dict) -> tuple[str, str]:
-    path = rng.choice([p for p, v in leaves(config) if isinstance(v, list)])
+    path = rng.choice([p for p, v in walk(config) if isinstance(v, list)])
     return dump(put(config, path, [])), dotted(path)
 
 
@@ -163,13 +152,13 @@ def base_60(rng: random.Random, config: dict) -> tuple[str, str]:
 
 
 def exponent_string(rng: random.Random, config: dict) -> tuple[str, str]:
-    floats = [p for p, v in leaves(config) if type(v) is float]
+    floats = [p for p, v in walk(config) if type(v) is float]
     path = rng.choice(floats)
     return with_marker(config, path, rng.choice(["1e-3", "5e2", "1.0e3"])), dotted(path)
 
 
 def duplicate_key(rng: random.Random, config: dict) -> tuple[str, str]:
-    mappings = [p for p, v in leaves(config) if isinstance(v, dict) and v]
+    mappings = [p for p, v in walk(config) if isinstance(v, dict) and v]
     path = rng.choice(mappings)
     key = rng.choice(sorted(get(config, path)))
     text = dump(put(config, (*path, "__DUP__"), copy.deepcopy(get(config, (*path, key)))))
@@ -182,7 +171,7 @@ def second_block(rng: random.Random, config: dict) -> tuple[str, str]:
 
 
 def non_string_key(rng: random.Random, config: dict) -> tuple[str, str]:
-    path = rng.choice([p for p, v in leaves(config) if isinstance(v, dict) and p])
+    path = rng.choice([p for p, v in walk(config) if isinstance(v, dict) and p])
     raw = rng.choice(["yes", "no", "on", "1", "null", "2.5"])
     text = dump(put(config, (*path, "__KEY__"), 1)).replace("__KEY__", raw, 1)
     return text, dotted(path) or "<top level>"

@@ -94,16 +94,24 @@ def _with_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": properties})
 
 
-def non_finite(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, float]]:
+def walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Every (path, value) of a nested config, depth first, mappings and lists included."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from walk(value, (*path, i))
+
+
+def non_finite(value: Any) -> Iterator[tuple[tuple, float]]:
     """The (path, value) of every NaN or infinite number in a nested config."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from non_finite(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from non_finite(item, (*path, i))
+    return (
+        (path, node)
+        for path, node in walk(value)
+        if isinstance(node, float) and not math.isfinite(node)
+    )
 
 
 def check_schema(config: dict[str, Any], schema_path: str | Path) -> None:
