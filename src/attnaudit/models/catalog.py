@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from attnaudit.data.options import boolean, integer
+
 # ortholstm, diversitylstm: Mohankumar et al. (ACL 2020), models/orthogonal.py, encoders.py;
 # transformer: models/transformer.py
 FLAT_ENCODERS = ("lstm", "gru", "cnn", "average", "ortholstm", "diversitylstm", "transformer")
@@ -26,15 +28,11 @@ ATTENTIONS = ("additive", "dot", "uniform", "sparsemax", "entmax", "cls")
 HIERARCHICAL_BASE = {"hangru": "gru", "hancnn": "cnn", "hanaverage": "average"}
 
 
-def _size(default: int, doc: str) -> dict[str, Any]:
-    return {"type": "integer", "minimum": 1, "default": default, "description": doc}
-
-
 # Flat encoder -> its keyword arguments as JSON-schema fragments (a han* encoder takes its
 # base encoder's, set under the han* name).
 FLAT_ENCODER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "lstm": {"hidden_size": _size(128, "units per direction (H = 2 x hidden_size)")},
-    "gru": {"hidden_size": _size(50, "units per direction (H = 2 x hidden_size)")},
+    "lstm": {"hidden_size": integer(128, "units per direction (H = 2 x hidden_size)", 1)},
+    "gru": {"hidden_size": integer(50, "units per direction (H = 2 x hidden_size)", 1)},
     "cnn": {
         "kernel_sizes": {
             "type": "array",
@@ -49,15 +47,15 @@ FLAT_ENCODER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
             "default": [1, 3, 5, 7],
             "description": "odd convolution widths, one set of filters each",
         },
-        "filters": _size(32, "filters per width (H = filters x widths)"),
+        "filters": integer(32, "filters per width (H = filters x widths)", 1),
     },
-    "average": {"hidden_size": _size(128, "size of the per-token projection (H)")},
+    "average": {"hidden_size": integer(128, "size of the per-token projection (H)", 1)},
     "ortholstm": {
-        "hidden_size": _size(128, "units per direction (H = 2 x hidden_size)"),
-        "bidirectional": {"type": "boolean", "default": True, "description": "both directions"},
+        "hidden_size": integer(128, "units per direction (H = 2 x hidden_size)", 1),
+        "bidirectional": boolean(True, "both directions"),
     },
     "diversitylstm": {
-        "hidden_size": _size(128, "units per direction (H = 2 x hidden_size)"),
+        "hidden_size": integer(128, "units per direction (H = 2 x hidden_size)", 1),
         "diversity_weight": {
             "type": "number",
             "minimum": 0,
@@ -66,11 +64,11 @@ FLAT_ENCODER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "transformer": {
-        "hidden_size": _size(128, "model width (H); a multiple of heads"),
-        "heads": _size(4, "attention heads per layer"),
-        "layers": _size(2, "self-attention layers"),
-        "ff_size": _size(256, "feed-forward width"),
-        "max_positions": _size(512, "longest input (learned positions)"),
+        "hidden_size": integer(128, "model width (H); a multiple of heads", 1),
+        "heads": integer(4, "attention heads per layer", 1),
+        "layers": integer(2, "self-attention layers", 1),
+        "ff_size": integer(256, "feed-forward width", 1),
+        "max_positions": integer(512, "longest input (learned positions)", 1),
     },
 }
 ENCODER_OPTIONS = {
