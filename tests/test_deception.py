@@ -36,10 +36,10 @@ def test_planted_positions_count_real_tokens_only():
         {
             "id": ["a", "b"],
             "token_ids": [[SOS_ID, 7, UNK_ID, SEP_ID, 9, EOS_ID], [SOS_ID, 7, 8, EOS_ID]],
-            "rationale": [[1, 2], [0, 5]],
+            "rationale": [[1, 2, 3, 6], [0, 2, 3, 5]],
         }
     )
-    chosen = chosen_positions(table)
+    chosen = chosen_positions(table)  # a: 3 items, b: 2 (positions 3 and 2 are the first cut)
     assert chosen["a"].tolist() == [1, 2] and chosen["b"].tolist() == [0]
     mask = torch.tensor([[0, 1, 1, 0, 1, 0], [0, 1, 1, 0, 0, 0]]).bool()
     expected = torch.tensor([[0, 0, 1, 0, 1, 0], [0, 1, 0, 0, 0, 0]]).bool()

@@ -72,7 +72,9 @@ def test_seed_variance_by_hand():
 
 def test_compare_to_base_by_hand():
     adversary, base = predictions(3, (1, 0)), predictions(1)
-    out = wp.compare_to_base(adversary, base).set_index("id")
+    out = wp.compare_to_base(adversary, base)
+    assert list(out.columns) == ["id", "label", "pred", "base_pred", "jsd_to_base", "tvd_to_base"]
+    out = out.set_index("id")
     for i, key in enumerate(["a", "b"]):
         assert out.loc[key, "jsd_to_base"] == pytest.approx(
             jsd(ATTENTION[3][i], ATTENTION[1][i]), abs=1e-9

@@ -43,6 +43,8 @@ def test_uniform_frozen_attention_is_exactly_one_over_t(data):
     rows = small_rows(n=20)
     tokens, real = padded_batch(rows)
     guide = wp.guide_attention(None, rows.assign(split="test"))
+    for w, n in zip(guide["attention"], real.sum(1).tolist(), strict=True):
+        assert len(w) == n and (w == 1.0 / n).all()  # the stored guide itself is 1/T
     for fixed in (FixedAttention.uniform(rows["id"], real.sum(1).tolist()), wp.fixed_guide(guide)):
         weights = fixed.batch(list(rows["id"]), real)
         n = real.sum(1, keepdim=True).float()
