@@ -113,6 +113,32 @@ def test_selection_filters_at_select_epsilon_not_the_search_epsilon(setup):
     assert any(abs(by_search[r.id] - r.max_jsd) > 1e-3 for r in out.itertuples())
 
 
+def test_the_search_climbs_the_divergence_where_the_output_is_free(setup):
+    """With epsilon = 1 the hinge never acts (a TVD is at most 1): the search is gradient
+    ascent on the divergence from the own attention (and between candidates), so after 40
+    steps the candidates are much further from the own attention than after one."""
+    model, rows, _ = setup
+    free = {**SEARCH, "epsilon": 1.0}
+    start, end = candidates(model, rows, {**free, "steps": 1}), candidates(model, rows, free)
+    for i, seq in zip(rows["id"], SEQUENCES, strict=True):
+        alpha = own_attention(seq)
+        before = np.mean([jsd(w, alpha) for w in start[i]])
+        after = np.mean([jsd(w, alpha) for w in end[i]])
+        assert after > before + 0.05, (i, before, after)
+
+
+def test_a_candidate_exactly_at_select_epsilon_is_feasible(setup):
+    """A candidate "within select_epsilon" may sit on the threshold itself: set it to the output TVD of
+    the candidate chosen when everything is feasible, and that candidate is still chosen."""
+    model, rows, table = setup
+    loose = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": 1.0})
+    top = loose.loc[loose["output_tvd"].idxmax()]
+    assert top["max_jsd"] > 1e-3  # a real candidate, not the own attention
+    out = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": top["output_tvd"]})
+    again = out.set_index("id").loc[top["id"]]
+    assert again["output_tvd"] == top["output_tvd"] and again["max_jsd"] == top["max_jsd"]
+
+
 def test_own_attention_is_always_a_candidate(setup):
     """With select_epsilon near 0 (it must be positive) only the model's own attention
     (TVD 0) is feasible."""
