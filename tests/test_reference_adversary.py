@@ -128,8 +128,8 @@ def test_the_search_climbs_the_divergence_where_the_output_is_free(setup):
 
 
 def test_a_candidate_exactly_at_select_epsilon_is_feasible(setup):
-    """A candidate "within select_epsilon" may sit on the threshold itself: set it to the output TVD of
-    the candidate chosen when everything is feasible, and that candidate is still chosen."""
+    """A candidate "within select_epsilon" may sit on the threshold itself: set it to the
+    output TVD of the candidate chosen when everything is feasible; that one is still chosen."""
     model, rows, table = setup
     loose = jain_wallace.adversary(model, rows, {**SEARCH, "select_epsilon": 1.0})
     top = loose.loc[loose["output_tvd"].idxmax()]
