@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from attnaudit.analyses import vashishth
 from attnaudit.engine import Engine
@@ -25,6 +26,9 @@ def test_each_replacement_by_hand(model):
     rows = rows_of(*SEQUENCES, labels=[1, 0, 1])
     cfg = {"n_draws": 3, "seed": 2}
     out = vashishth.replacement(model, rows, cfg)
+    columns = ["id", "label", "pred", "length", "max_attention", "replacement", "draw",
+               "replaced_pred", "p_learned_pred"]  # fmt: skip
+    assert list(out.columns) == columns
     assert list(out["replacement"].unique()) == ["learned", "uniform", "random", "permuted"]
     counts = out.groupby("replacement").size()
     assert counts["learned"] == counts["uniform"] == 3 and counts["random"] == 9
@@ -50,6 +54,10 @@ def test_each_replacement_by_hand(model):
         for d in range(3):
             np.testing.assert_allclose(np.sort(stacks["permuted"][j, d].numpy()), own)
     assert not np.allclose(random[:, 0].numpy(), random[:, 1].numpy())  # draws differ
+    # the permutations are drawn apart from the random weights, not ordered by them
+    assert not torch.equal(
+        stacks["permuted"], engine.permutations(batch.attention, batch.mask, random)
+    )
 
 
 def test_table_scores_per_seed_then_drop_paired_by_seed():
