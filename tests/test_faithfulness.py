@@ -44,6 +44,22 @@ def test_top_count_is_the_ceiling_of_the_share_of_real_tokens():
     assert [faith.top_count(p, 3) for p in (1, 34, 67, 100)] == [1, 2, 3, 3]
 
 
+def test_top_order_is_descending_with_ties_in_token_order_and_nan_last():
+    scores = np.array([0.2, np.nan, 0.9, 0.2, -1.0])
+    assert faith.top_order(scores).tolist() == [2, 0, 3, 4, 1]
+
+
+def test_each_ranking_keeps_its_ordering_index_and_the_table_its_own_index(model, rows):
+    """One ordering (0) per deterministic ranking, 0 .. n-1 for the random ones; the
+    concatenated table is indexed 0 .. N-1 (it is written to parquet as is)."""
+    cfg = {"rankings": ["attention", "gradient", "loo", "random"], "n_random": 2,
+           "percents": [50.0]}  # fmt: skip
+    out = faith.eraser(model, rows, cfg)
+    orderings = out.groupby("ranking")["ordering"].unique().map(sorted).to_dict()
+    assert orderings == {"attention": [0], "gradient": [0], "loo": [0], "random": [0, 1]}
+    assert out.index.equals(pd.RangeIndex(len(rows) * 5))
+
+
 def test_comprehensiveness_and_sufficiency_by_hand(model, rows):
     """Attention ranking, bins 50 and 100 %: each value from the hand model's outputs on the
     reduced sequences; at 100 % comprehensiveness is the drop to the empty input and
@@ -107,6 +123,14 @@ def test_a_ranking_equal_to_the_planted_tokens_scores_precision_one(model):
     assert att.loc["hand-1", "average_precision"] == pytest.approx(1 / 3)
     assert faith.average_precision(np.array([3, 0, 1]), {3, 0}) == 1.0
     assert set(out["ranking"]) == {"attention", "random"} and (out["n_planted"] > 0).all()
+
+
+def test_instances_whose_planted_tokens_were_cut_are_left_out(model):
+    """3 real tokens: a planted position 3 lies beyond the cut (and an empty rationale
+    plants nothing); only the instance with every planted token kept is scored."""
+    rows = rows_of((10, 11, 12), (10, 11, 12), (10, 11, 12)).assign(rationale=[[0, 2], [0, 3], []])
+    out = faith.planted(model, rows, {"rankings": ["attention"]})
+    assert out["id"].tolist() == ["hand-0"] and out["n_planted"].tolist() == [2]
 
 
 def test_no_rationale_gives_an_empty_table(model, rows):
