@@ -183,3 +183,37 @@ def test_multi_weight_flip_points_by_hand():
             assert row.n_erased == n
             assert row.fraction == pytest.approx(n / items[row.id])  # of items, not tokens
     assert sorted(out.loc[out["ranking"] == "random", "ordering"].unique()) == [0, 1, 2, 3]
+    assert set(out["id"]) == {"hand-0", "hand-1", "hand-2"}  # two items are enough
+    columns = ["id", "label", "pred", "length", "max_attention", "ranking", "ordering",
+               "flipped", "n_erased", "fraction", "exhausted"]  # fmt: skip
+    assert list(out.columns) == columns
+
+
+def test_a_flip_at_the_last_erasable_item_is_found():
+    """Alone in its batch (batch_size 1), each instance can flip only when every item but
+    one is erased: [a, b, n] after a and b (2 of 3), [m, a] after m (1 of 2)."""
+    model = hand_model(MULTI)
+    assert hand_output(MULTI, [21, 22], attention=softmax([1.5, 0.0]))[1] > 0.5
+    assert hand_output(MULTI, [23, 20])[1] < 0.5
+    params = {"rankings": ["attention"], "batch_size": 1}
+    out = serrano_smith.multi_weight(model, rows_of([20, 21, 22], [23, 20]), params)
+    assert out["flipped"].tolist() == [True, True] and out["n_erased"].tolist() == [2, 1]
+
+
+def test_single_weight_keeps_two_item_instances():
+    out = serrano_smith.single_weight(hand_model(TOKENS), rows_of([10, 11], [13]), {"seed": 1})
+    assert set(out["id"]) == {"hand-0"} and len(out) == 3  # one row per ranking
+
+
+def test_the_loo_ranking_is_leave_one_out_by_hand():
+    """The "loo" scores: the output's TVD when each token is deleted (hand model outputs);
+    Integrated Gradients gives other numbers."""
+    model, seqs = hand_model(MULTI), [[20, 21, 22], [23, 22, 20, 22]]
+    rows = rows_of(*seqs)
+    loo = serrano_smith.input_level_scores(model, rows, "loo", 5)
+    for scores, seq in zip(loo, seqs, strict=True):
+        y = hand_output(MULTI, seq)
+        expected = [tvd(hand_output(MULTI, seq[:t] + seq[t + 1 :]), y) for t in range(len(seq))]
+        np.testing.assert_allclose(scores, expected, atol=1e-9)
+    ig = serrano_smith.input_level_scores(model, rows, "integrated_gradients", 5)
+    assert not np.allclose(ig[0], loo[0], atol=1e-3)
