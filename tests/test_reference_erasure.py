@@ -217,3 +217,6 @@ def test_the_loo_ranking_is_leave_one_out_by_hand():
         np.testing.assert_allclose(scores, expected, atol=1e-9)
     ig = serrano_smith.input_level_scores(model, rows, "integrated_gradients", 5)
     assert not np.allclose(ig[0], loo[0], atol=1e-3)
+    params = {"rankings": ["loo", "integrated_gradients"], "ig_steps": 5}
+    out = serrano_smith.multi_weight(model, rows, params)
+    assert (out["ordering"] == 0).all() and len(out) == 4  # one ordering per ranking
