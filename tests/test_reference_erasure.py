@@ -4,6 +4,7 @@ statistic and Serrano & Smith's rankings, single- and multi-weight erasure, on
 logit contribution; see `tests.model_fixtures.hand_model`)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from scipy.spatial.distance import jensenshannon
@@ -196,13 +197,19 @@ def test_a_flip_at_the_last_erasable_item_is_found():
     assert hand_output(MULTI, [21, 22], attention=softmax([1.5, 0.0]))[1] > 0.5
     assert hand_output(MULTI, [23, 20])[1] < 0.5
     params = {"rankings": ["attention"], "batch_size": 1}
-    out = serrano_smith.multi_weight(model, rows_of([20, 21, 22], [23, 20]), params)
+    out = serrano_smith.multi_weight(model, rows_of([20, 21, 22], [23, 20], [23]), params)
+    assert out["id"].tolist() == ["hand-0", "hand-1"]  # one item: nothing to erase, no row
     assert out["flipped"].tolist() == [True, True] and out["n_erased"].tolist() == [2, 1]
+    assert (out["ordering"] == 0).all()
 
 
 def test_single_weight_keeps_two_item_instances():
     out = serrano_smith.single_weight(hand_model(TOKENS), rows_of([10, 11], [13]), {"seed": 1})
-    assert set(out["id"]) == {"hand-0"} and len(out) == 3  # one row per ranking
+    assert set(out["id"]) == {"hand-0"} and out.index.equals(pd.RangeIndex(3))  # per ranking
+    columns = ["id", "label", "pred", "length", "max_attention", "ranking", "top_position",
+               "random_position", "jsd_top", "jsd_random", "delta_jsd", "delta_attention",
+               "flip_top", "flip_random", "top_exhausted", "random_exhausted"]  # fmt: skip
+    assert list(out.columns) == columns
 
 
 def test_the_loo_ranking_is_leave_one_out_by_hand():
