@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 from scipy import stats
 
 from attnaudit import train
@@ -12,6 +13,8 @@ from attnaudit.data.batching import pad
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.models import ModelConfig
 from attnaudit.train import fit, make_loss
+from tests.model_fixtures import hand_model, hand_output, rows_of
+from tests.workflow_runner import REPO
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -133,3 +136,58 @@ def test_the_epoch_is_chosen_on_dev(data, monkeypatch):
     assert result.best_epoch == history.idxmax()
     kept = dev_roc_auc(result.model.eval(), flipped[dev].reset_index(drop=True))
     assert kept == pytest.approx(history.max(), abs=1e-6)
+
+
+def test_a_tie_on_dev_keeps_the_first_such_epoch(data, monkeypatch):
+    """Every epoch scores the same on dev: the first epoch is kept, not the last."""
+    table, config = data
+    original = train.scores_of
+    monkeypatch.setattr(train, "scores_of", lambda *a: {**original(*a), "roc_auc": 0.75})
+    result = fit(table, config, {**TRAIN, "epochs": 3}, seed=1, progress=False)
+    assert result.best_epoch == 1 and (result.history["dev_roc_auc"] == 0.75).all()
+
+
+def test_the_logged_train_loss_is_the_mean_cross_entropy_over_train(data):
+    """With a zero learning rate the model never moves, so each epoch's logged loss is the
+    unweighted mean of -ln p(label) over the training instances, computed here at once."""
+    table, config = data
+    cfg = {**TRAIN, "epochs": 2, "lr": 0.0, "weight_decay": 0.0, "class_weighted": False}
+    result = fit(table, config, cfg, seed=1, progress=False)
+    rows = table[table["split"] == "train"]
+    with torch.no_grad():
+        logits, _ = result.model.eval()(pad(list(rows["token_ids"])))
+        probs = result.model.probabilities(logits).numpy()
+    labels = rows["label"].to_numpy()
+    expected = -np.log(probs[np.arange(len(rows)), labels]).mean()
+    np.testing.assert_allclose(result.history["train_loss"], expected, rtol=1e-5)
+    assert result.history["seconds"].between(0, 600).all()
+
+
+@pytest.mark.parametrize("n_rows", [1, 5])
+def test_the_mean_objective_is_the_mean_over_instances(n_rows):
+    """An objective equal to p(positive) of the trained model: its mean over the rows is
+    the mean of the hand model's outputs (one row included: no other denominator)."""
+    tokens = {10: (1.0, 2.0), 11: (0.0, -1.0), 12: (0.5, 0.5)}
+    seqs = [[10, 11], [11], [12, 10, 11], [11, 11], [12]][:n_rows]
+    model = hand_model(tokens)
+    against = train.Against(hand_model(tokens), lambda probs, *rest: probs[:, 1], init_seed=1)
+    got = train.mean_objective(model, rows_of(*seqs), against, 2, torch.device("cpu"))
+    expected = np.mean([hand_output(tokens, s)[1] for s in seqs])
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_auto_takes_cuda_only_when_torch_sees_it(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert train.resolve_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert train.resolve_device("auto") == torch.device("cuda")
+
+
+def test_the_library_defaults_are_the_config_schemas():
+    """`fit` without a setting behaves as the workflow does with the config's default."""
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    declared = schema["properties"]["training"]["properties"]
+    shared = {k: declared[k]["default"] for k in train.DEFAULTS if k in declared}
+    assert shared == {k: train.DEFAULTS[k] for k in shared}
+    assert set(shared) >= {"epochs", "batch_size", "lr", "weight_decay", "class_weighted",
+                           "threads", "device"}  # fmt: skip
