@@ -191,3 +191,17 @@ def test_the_library_defaults_are_the_config_schemas():
     assert shared == {k: train.DEFAULTS[k] for k in shared}
     assert set(shared) >= {"epochs", "batch_size", "lr", "weight_decay", "class_weighted",
                            "threads", "device"}  # fmt: skip
+
+
+def test_training_against_a_model_starts_from_its_own_initialisation_seed(data):
+    """A zero learning rate keeps each model at its initialisation: trained against a base
+    with init_seed 7 (run seed 1), the model is the one seed 7 initialises, not seed 1's."""
+    table, config = data
+    cfg = {**TRAIN, "epochs": 1, "lr": 0.0, "weight_decay": 0.0}
+    base = fit(table, config, cfg, seed=1, progress=False).model
+    against = train.Against(base, lambda probs, *rest: probs[:, 1], init_seed=7)
+    trained = fit(table, config, cfg, seed=1, progress=False, against=against).model
+    seven = fit(table, config, cfg, seed=7, progress=False).model
+    for name, value in trained.state_dict().items():
+        torch.testing.assert_close(value, seven.state_dict()[name], rtol=0, atol=0)
+    assert not torch.equal(trained.embedding.weight, base.embedding.weight)
