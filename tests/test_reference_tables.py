@@ -136,15 +136,15 @@ def test_flip_fractions_pool_orderings_and_average_seeds():
 
 
 def test_adversary_summary_averages_per_seed_means():
-    # seed 1: 0.1, 0.6, 0.5 -> mean 0.4, above 0.5: 1 of 3 (0.5 is not above)
-    # seed 2: 0.7, 0.3 -> mean 0.5, above: 1 of 2. Pooled would give 0.44, not 0.45.
-    adv = pd.DataFrame({"dataset": "d", "model": "m", "seed": [1, 1, 1, 2, 2],
-                        "max_jsd": [0.1, 0.6, 0.5, 0.7, 0.3], "epsilon": 0.01,
+    # seed 1: 0.6, 0.5, 0.45, 0.05 -> mean 0.4, above 0.5: 1 of 4 (0.5 is not above; 2 of 4
+    # are below); seed 2: 0.7, 0.3 -> mean 0.5, above: 1 of 2. Pooled: 0.433, not 0.45.
+    adv = pd.DataFrame({"dataset": "d", "model": "m", "seed": [1, 1, 1, 1, 2, 2],
+                        "max_jsd": [0.6, 0.5, 0.45, 0.05, 0.7, 0.3], "epsilon": 0.01,
                         "select_epsilon": 0.05})  # fmt: skip
     row = tables.adversary_summary(adv).iloc[0]
     assert row["mean_max_jsd"] == pytest.approx(0.45)
     assert row["ci95"] == pytest.approx(ci95([0.4, 0.5]))
-    assert row["share_above_0.5"] == pytest.approx((1 / 3 + 1 / 2) / 2)
+    assert row["share_above_0.5"] == pytest.approx((1 / 4 + 1 / 2) / 2)
     assert row["epsilon"] == 0.01 and row["select_epsilon"] == 0.05 and row["n_seeds"] == 2
 
 

@@ -30,6 +30,8 @@ def test_paired_interval_is_the_t_interval_of_the_differences():
         ([0.90, 0.85, 0.88], [0.89, 0.87, 0.88], "no"),  # uniform within the seed noise
         ([0.80, 0.81], [0.85, 0.86], "no"),  # uniform better
         ([0.90], [0.80], "undecided"),  # one seed: no interval
+        # mean difference +0.027 > 0, but its interval (-0.053 to +0.106) holds 0
+        ([0.95, 0.89, 0.94], [0.90, 0.90, 0.90], "no"),
     ],
 )
 def test_needed(learned, uniform, answer):
@@ -72,6 +74,17 @@ def aopc(values: dict[str, list[float]]) -> pd.DataFrame:
             "no",
         ),  # fmt: skip
         ({"attention": [0.40], "loo": [0.50], "random": [0.05]}, "undecided"),
+        # attention 0.40 +- 0.099 reaches loo 0.46 +- 0.025: the intervals overlap, so it
+        # matches the best (a rule on the means alone, or on attention's lower end, says
+        # partly)
+        (
+            {
+                "attention": [0.36, 0.40, 0.44],
+                "loo": [0.45, 0.46, 0.47],
+                "random": [0.05, 0.06, 0.04],
+            },
+            "yes",
+        ),  # fmt: skip
     ],
 )
 def test_faithful(values, answer):
@@ -100,6 +113,17 @@ def test_faithful(values, answer):
                 "seed_jsd_mean": 0.3,
                 "adversary_jsd_mean": 0.1,
                 "adversary_above_seeds": 0.2,
+            },
+            "yes",
+        ),  # fmt: skip
+        # exactly half above the seeds is not more than half
+        (
+            {
+                "n_other_seeds": 2,
+                "n_adversary_instances": 10,
+                "seed_jsd_mean": 0.2,
+                "adversary_jsd_mean": 0.2,
+                "adversary_above_seeds": 0.5,
             },
             "yes",
         ),  # fmt: skip
