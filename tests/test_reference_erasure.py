@@ -227,3 +227,14 @@ def test_the_loo_ranking_is_leave_one_out_by_hand():
     params = {"rankings": ["loo", "integrated_gradients"], "ig_steps": 5}
     out = serrano_smith.multi_weight(model, rows, params)
     assert (out["ordering"] == 0).all() and len(out) == 4  # one ordering per ranking
+
+
+def test_each_random_ordering_erases_in_its_own_order(monkeypatch):
+    """Random keys set by hand for [m, n, n, a] (predicted 0): ordering 0 erases m first
+    (a flip after one item), ordering 1 erases m last (no flip: m alone keeps the class)."""
+    keys = torch.tensor([[[0.0, 0.9, 0.1, 0.2, 0.3, 0.0], [0.0, 0.0, 0.5, 0.6, 0.7, 0.0]]])
+    monkeypatch.setattr(serrano_smith, "per_instance", lambda *args: keys.double())
+    out = serrano_smith.multi_weight(hand_model(MULTI), rows_of(G),
+                                     {"rankings": ["random"], "n_random": 2})  # fmt: skip
+    assert out["ordering"].tolist() == [0, 1]
+    assert out["flipped"].tolist() == [True, False] and out["n_erased"].tolist() == [1, 0]

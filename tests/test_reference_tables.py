@@ -95,6 +95,19 @@ def test_flip_table_is_percent_of_instances_per_seed_then_averaged():
     assert row["top keeps, random flips"] == pytest.approx(25.0)
 
 
+def test_flip_table_leaves_out_rows_whose_erasure_left_no_attention():
+    """Of four rows, one exhausted its mass erasing the top item and one erasing the random
+    item: the two left, (T, F) and (F, F), give 50 % each."""
+    single = pd.DataFrame({"seed": 1, "flip_top": [True, False, False, True],
+                           "flip_random": [False, False, False, False],
+                           "top_exhausted": [False, False, True, False],
+                           "random_exhausted": [False, False, False, True]})  # fmt: skip
+    single = single.assign(dataset="d", model="m", ranking="gradient")
+    row = tables.flip_table(single).iloc[0]
+    assert row["top flips, random keeps"] == pytest.approx(50.0)
+    assert row["top keeps, random keeps"] == pytest.approx(50.0)
+
+
 def multi_rows() -> pd.DataFrame:
     """Two seeds, attention and two random orderings; fractions of 10 items."""
     rows = []

@@ -205,3 +205,14 @@ def test_training_against_a_model_starts_from_its_own_initialisation_seed(data):
     for name, value in trained.state_dict().items():
         torch.testing.assert_close(value, seven.state_dict()[name], rtol=0, atol=0)
     assert not torch.equal(trained.embedding.weight, base.embedding.weight)
+
+
+def test_weight_decay_spares_the_attention_parameters(data):
+    """Two groups: every attention parameter without decay, every other one with it."""
+    _, config = data
+    model = train.build_model(ModelConfig(**{**config.to_dict(), "attention": "additive"}))
+    optimizer = train.make_optimizer(model, {"lr": 0.1, "weight_decay": 0.5})
+    attention = {id(p) for p in model.attention_parameters}
+    decay = {g["weight_decay"]: {id(p) for p in g["params"]} for g in optimizer.groups}
+    assert decay[0.0] == attention and attention
+    assert decay[0.5] == {id(p) for p in model.parameters()} - attention
