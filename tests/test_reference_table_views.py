@@ -157,12 +157,13 @@ def test_adversarial_table_and_markdown_with_the_seed_reference():
                               "base_model": "m", "seed": [1, 1, 2], "test_f1": [0.7, 0.8, 0.9],
                               "mean_tvd": [0.01, 0.02, 0.04],
                               "mean_jsd": [0.3, 0.4, 0.6]})  # fmt: skip
-    base = pd.DataFrame({"dataset": "d", "model": "m", "seed": [1, 2, 3],
-                         "test_f1": [0.85, 0.95, 0.1]})  # fmt: skip
+    base = pd.DataFrame({"dataset": ["d", "d", "d", "e"], "model": "m", "seed": [1, 2, 3, 1],
+                         "test_f1": [0.85, 0.95, 0.1, 0.0]})  # fmt: skip
     table = tables.adversarial(adversary, base)
     assert table.index.equals(pd.RangeIndex(2)) and table["dataset"].tolist() == ["d", "e"]
     row = table.iloc[0]
-    assert row["f1"] == pytest.approx(0.85) and row["base_f1"] == pytest.approx(0.9)  # seeds 1, 2
+    # the base model's F1 on d over the adversary's seeds 1 and 2 (not seed 3, not e's)
+    assert row["f1"] == pytest.approx(0.85) and row["base_f1"] == pytest.approx(0.9)
     assert row["jsd_std"] == pytest.approx(np.std([0.4, 0.6], ddof=1)) and row["n_seeds"] == 2
     lines = tables.adversarial_markdown(table.iloc[:1], seeds_table()).splitlines()
     assert lines[2] == ("| d | adversary, λ = 0.5 | 0.850 ± 0.071 | 0.900 ± 0.071 "
