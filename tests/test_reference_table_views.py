@@ -38,6 +38,7 @@ def test_the_paired_test_pairs_within_one_dataset_and_encoder():
         ("d", "cnn", [(1, 0.70, 0.75), (2, 0.60, 0.66), (3, 0.72, 0.70)]),
         ("e", "lstm", [(1, 0.5, 0.5), (2, 0.6, 0.6), (3, 0.7, 0.7)]),
         ("e", "cnn", [(1, 0.5, 0.4), (2, 0.6, 0.5), (3, 0.7, 0.6)]),
+        ("f", "lstm", [(1, 0.9, 0.8), (2, 0.7, 0.65)]),  # two pairs are enough for a test
     ])  # fmt: skip
     table = tables.learned_vs_uniform(metrics).set_index(["dataset", "encoder"])
     runs = {("d", "lstm"): ([0.90, 0.88, 0.91], [0.85, 0.86, 0.84]),
@@ -50,7 +51,9 @@ def test_the_paired_test_pairs_within_one_dataset_and_encoder():
     assert table.loc[("e", "lstm"), "p_paired"] == 1.0
     assert table.loc[("e", "lstm"), "delta_ci95"] == 0.0
     assert table.loc[("e", "cnn"), "p_paired"] == 0.0
-    assert (table["n_paired"] == 3).all()
+    two = stats.ttest_rel([0.9, 0.7], [0.8, 0.65])
+    assert table.loc[("f", "lstm"), "p_paired"] == pytest.approx(two.pvalue)
+    assert table.loc[("f", "lstm"), "n_paired"] == 2
 
 
 def test_learned_vs_uniform_markdown_by_hand():
@@ -186,3 +189,32 @@ def test_deception_markdown_by_hand():
         "| d | m | 0 | 0.900 ± 0.050 | 0.600 ± 0.100 | 0.800 ± 0.020 | 3 |",
         "| d | m | 1 | 0.850 | n/a | 0.100 ± 0.030 | 1 |",
     ]
+
+
+def test_median_fraction_all_counts_a_never_flipped_instance_as_all_items():
+    """Fraction 0.2 and two never flipped (1 each): median over all 1.0; over the flipped
+    ones 0.2; never flipped 2 of 3."""
+    multi = pd.DataFrame({"dataset": "d", "model": "m", "seed": 1, "id": ["a", "b", "c"],
+                          "ranking": "attention", "flipped": [True, False, False],
+                          "n_erased": [2, 0, 0], "fraction": [0.2, NAN, NAN]})  # fmt: skip
+    row = tables.flip_fractions(multi).iloc[0]
+    assert row["median_fraction_all"] == 1.0 and row["median_fraction"] == pytest.approx(0.2)
+    assert row["never_flipped"] == pytest.approx(2 / 3)
+
+
+def test_mean_std_cells_by_hand():
+    assert tables.mean_std(0.5, 0.1, 3) == "0.500 ± 0.100 (3)"
+    assert tables.mean_std(0.5, NAN, 1) == "0.500 (1)"
+    assert tables.mean_std(0.5, None) == "0.500"
+    assert tables.mean_std(NAN, 0.1, 3) == "n/a" and tables.mean_std(None, None) == "n/a"
+    assert tables.mean_std(0.12345, 0.01, fmt=".4f") == "0.1235 ± 0.0100"
+
+
+def test_guided_findings_read_equal_means_as_at_least_as_much():
+    table = pd.DataFrame({"dataset": "d", "variant": ["own", "base", "adversary"],
+                          "mean": [0.8, 0.8, 0.7], "ci95": [0.01, 0.02, 0.03]})  # fmt: skip
+    assert tables.guided_mlp_findings(table) == (
+        "- d: the base model's attention helps the MLP at least as much as its own "
+        "(F1 0.800 ± 0.020 vs 0.800 ± 0.010, 95 % intervals); the adversary's helps it less "
+        "than the base model's (F1 0.700 ± 0.030 vs 0.800 ± 0.020, 95 % intervals).\n"
+    )
