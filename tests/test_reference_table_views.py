@@ -81,7 +81,7 @@ def test_dataset_statistics_and_their_markdown_by_hand():
     """'b' has no dev split (0, not 1); rows come sorted by name with a fresh index; the
     largest class over all splits: 5 + 3 of 8 + 8 = 50 %, 'b': 10 of 16 = 62.5 %."""
     a = summary("b", {"train": split(12, [9, 3], 10.0, 20, median_length=9, p90_length=15),
-                      "test": split(4, [1, 3], 6.0, 30)}, resplit_from_test=True)  # fmt: skip
+                      "test": split(4, [1, 3], 7.0, 30)}, resplit_from_test=True)  # fmt: skip
     b = summary("a", {"train": split(8, [5, 3], 5.0, 9), "dev": split(4, [2, 2], 7.0, 8),
                       "test": split(4, [1, 3], 4.0, 6)})  # fmt: skip
     table = tables.dataset_statistics([a, b])
@@ -89,7 +89,7 @@ def test_dataset_statistics_and_their_markdown_by_hand():
     row = table.iloc[1]
     assert (row["n_train"], row["n_dev"], row["n_test"], row["n_total"]) == (12, 0, 4, 16)
     assert row["majority_share"] == pytest.approx(10 / 16)
-    assert row["mean_length"] == pytest.approx((12 * 10.0 + 4 * 6.0) / 16)
+    assert row["mean_length"] == pytest.approx((12 * 10.0 + 4 * 7.0) / 16)  # 9.25
     assert row["max_length"] == 30 and row["train_classes"] == "9 / 3"
     assert table.iloc[0]["majority_share"] == pytest.approx(0.5)
     lines = tables.dataset_statistics_markdown(table).splitlines()

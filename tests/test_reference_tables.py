@@ -97,9 +97,9 @@ def test_flip_table_is_percent_of_instances_per_seed_then_averaged():
 
 def test_flip_table_leaves_out_rows_whose_erasure_left_no_attention():
     """Of four rows, one exhausted its mass erasing the top item and one erasing the random
-    item: the two left, (T, F) and (F, F), give 50 % each."""
+    item: the two left, (T, F) and (F, F), give 50 % each (all four: 25 % in each cell)."""
     single = pd.DataFrame({"seed": 1, "flip_top": [True, False, False, True],
-                           "flip_random": [False, False, False, False],
+                           "flip_random": [False, False, True, True],
                            "top_exhausted": [False, False, True, False],
                            "random_exhausted": [False, False, False, True]})  # fmt: skip
     single = single.assign(dataset="d", model="m", ranking="gradient")
