@@ -7,8 +7,8 @@ fail on every one. Unlike cosmic-ray's operators these change meaning, not synta
                                                      # the whole fast suite for survivors
     python -m tests.mutation.science_bugs ID ...     # some of them
 
-Each bug is applied to a copy of the working tree (`tests.mutation.run.copy_tree`), never
-to the checkout; a bug whose line no longer exists is reported as stale, not skipped
+Each bug is applied to a copy of the working tree (`tests.mutation.run.copy_tree`, with
+`../shared` linked beside it so the mirror tests run), never to the checkout; a bug whose line no longer exists is reported as stale, not skipped
 silently. Exit status 1 when a bug survives or is stale.
 """
 
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.mutation.run import copy_tree, worker_env
+from tests.mutation.run import REPO, copy_tree, worker_env
 
 SS = "src/attnaudit/analyses/serrano_smith.py"
 FA = "src/attnaudit/analyses/faithfulness.py"
@@ -916,6 +916,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="attnaudit-bugs-") as tmp:
         tree = Path(tmp) / "tree"
         copy_tree(tree)
+        if (REPO.parent / "shared").is_dir():  # the tests that read ../shared/data run too
+            (Path(tmp) / "shared").symlink_to(REPO.parent / "shared")
         for bug_id, path, old, new, why, tests in chosen:
             file = tree / path
             original = file.read_text()
