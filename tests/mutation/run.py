@@ -49,7 +49,8 @@ def load() -> tuple[dict, dict]:
 
 
 def copy_tree(dest: Path) -> None:
-    """The working tree (tracked and untracked, not ignored files) copied to `dest`."""
+    """The working tree (tracked and untracked, not ignored files) copied to `dest`, with
+    `../shared` linked beside it so the tests that read the data mirror run there too."""
     files = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=REPO, check=True, capture_output=True,
@@ -61,6 +62,9 @@ def copy_tree(dest: Path) -> None:
         ["rsync", "-a", "--from0", "--files-from=-", f"{REPO}/", f"{dest}/"],
         input=files, check=True,
     )  # fmt: skip
+    shared, beside = REPO.parent / "shared", dest.parent / "shared"
+    if shared.is_dir() and not beside.exists():
+        beside.symlink_to(shared)
 
 
 def free_port(start: int) -> int:

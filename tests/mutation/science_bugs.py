@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.mutation.run import REPO, copy_tree, worker_env
+from tests.mutation.run import copy_tree, worker_env
 
 SS = "src/attnaudit/analyses/serrano_smith.py"
 FA = "src/attnaudit/analyses/faithfulness.py"
@@ -916,8 +916,6 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="attnaudit-bugs-") as tmp:
         tree = Path(tmp) / "tree"
         copy_tree(tree)
-        if (REPO.parent / "shared").is_dir():  # the tests that read ../shared/data run too
-            (Path(tmp) / "shared").symlink_to(REPO.parent / "shared")
         for bug_id, path, old, new, why, tests in chosen:
             file = tree / path
             original = file.read_text()
