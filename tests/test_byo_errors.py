@@ -13,7 +13,6 @@ from attnaudit import io
 from attnaudit.data import tabular
 from attnaudit.data.errors import DatasetError
 from attnaudit.data.prepare import tokenize_documents
-from attnaudit.data.tokens import UNK_ID
 from attnaudit.stages.data import preprocess
 
 HEADER = "text,label\n"
@@ -132,26 +131,6 @@ def test_max_length_cuts_are_counted_and_logged(tmp_path, caplog):
     assert table["tokens"].map(len).tolist() == [3, 2, 3]
     assert table.attrs["n_cut"] == 1
     assert "max_length 3 cuts 1 of 3 instances (the longest had 5 tokens)" in caplog.text
-
-
-def test_the_vocabulary_is_the_train_splits_words_only():
-    """A word seen only in dev or test is <UNK> everywhere; a train word keeps its id."""
-    docs = pd.DataFrame(
-        {
-            "id": ["a", "b", "c"],
-            "text": ["good film", "good devword", "testword film"],
-            "label": [1, 0, 1],
-            "split": ["train", "dev", "test"],
-        }
-    )
-    table, vocab = tokenize_documents("toy", docs, min_count=1)
-    assert "devword" not in vocab and "testword" not in vocab
-    good, film = vocab.index("good"), vocab.index("film")
-    dev, test = (
-        table.set_index("id").loc["b", "token_ids"],
-        table.set_index("id").loc["c", "token_ids"],
-    )
-    assert dev[1:-1] == [good, UNK_ID] and test[1:-1] == [UNK_ID, film]
 
 
 def test_a_stray_label_is_an_error_once_the_labels_are_declared(tmp_path, caplog):

@@ -14,17 +14,19 @@ def test_tokenize_lowercases_splits_punctuation_and_masks_digits():
 def test_vocab_is_train_only_with_min_count_and_wrapped_sequences():
     docs = pd.DataFrame(
         {
-            "id": ["a", "b", "c"],
-            "text": ["good good film", "bad film", "unseen words"],
-            "label": [1, 0, 1],
-            "split": ["train", "train", "test"],
+            "id": ["a", "b", "c", "d"],
+            "text": ["good good film", "bad film", "unseen words", "dev dev good"],
+            "label": [1, 0, 1, 0],
+            "split": ["train", "train", "test", "dev"],
         }
     )
     table, vocab = tokenize_documents("toy", docs, min_count=2)
     assert vocab[:5] == list(tok.SPECIALS)
-    assert vocab[5:] == ["film", "good"]  # 'bad' seen once, test words never counted
-    test_ids = table.loc[table["id"] == "c", "token_ids"].iloc[0]
-    assert test_ids == [tok.SOS_ID, tok.UNK_ID, tok.UNK_ID, tok.EOS_ID]
+    assert vocab[5:] == ["film", "good"]  # 'bad' seen once; dev and test words never counted
+    ids = table.set_index("id")["token_ids"]
+    assert ids["c"] == [tok.SOS_ID, tok.UNK_ID, tok.UNK_ID, tok.EOS_ID]
+    good = vocab.index("good")
+    assert ids["d"] == [tok.SOS_ID, tok.UNK_ID, tok.UNK_ID, good, tok.EOS_ID]
 
 
 def test_empty_document_is_a_clear_error():
