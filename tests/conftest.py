@@ -28,3 +28,11 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files that run whole workflows (any test marked `slow`) first, each file's tests
+    still together and in order: with one file per xdist worker, a long file started last
+    would leave one worker running it alone while the other idles."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)  # stable
