@@ -15,13 +15,14 @@ silently. Exit status 1 when a bug survives or is stale.
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.mutation.run import copy_tree, worker_env
+from tests.mutation.run import copy_tree, load, test_command, worker_env
 
 SS = "src/attnaudit/analyses/serrano_smith.py"
 FA = "src/attnaudit/analyses/faithfulness.py"
@@ -894,15 +895,13 @@ BUGS = [
 ]
 
 
-FAST = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow", "-o", "addopts="]
-
-
 def survives(tree: Path, tests: list[str]) -> tuple[bool, str]:
-    """Whether pytest passes on `tests` in `tree`, and its last line."""
+    """Whether the fast tests `tests` pass in `tree` (run as cosmic-ray's sessions run
+    them: `test-command` of tests/mutation/cosmic-ray.toml), and pytest's last line."""
+    command = test_command(load()[0], {"tests": tests})
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", *FAST, *tests], cwd=tree, env=worker_env(tree),
-        capture_output=True, text=True,
-    )  # fmt: skip
+        shlex.split(command), cwd=tree, env=worker_env(tree), capture_output=True, text=True
+    )
     lines = (proc.stdout + proc.stderr).strip().splitlines()
     return proc.returncode == 0, lines[-1] if lines else ""
 
