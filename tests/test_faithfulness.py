@@ -21,12 +21,17 @@ BIAS = -0.25
 SEQUENCES = [(10, 11, 12, 13), (14, 12, 11), (13, 10)]
 
 
-def p_pred(sequence, cls) -> float:
-    """The hand model's probability of class `cls` on a sequence; no real token: the bias."""
+def distribution(sequence) -> np.ndarray:
+    """The hand model's output distribution on a sequence; no real token: the bias alone."""
     if not sequence:
         p = 1.0 / (1.0 + math.exp(-BIAS))
-        return [1.0 - p, p][cls]
-    return float(hand_output(TOKENS, sequence, BIAS)[cls])
+        return np.array([1.0 - p, p])
+    return np.asarray(hand_output(TOKENS, sequence, BIAS), dtype=np.float64)
+
+
+def p_pred(sequence, cls) -> float:
+    """The hand model's probability of class `cls` on a sequence."""
+    return float(distribution(sequence)[cls])
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +66,10 @@ def test_each_ranking_keeps_its_ordering_index_and_the_table_its_own_index(model
 
 
 def test_comprehensiveness_and_sufficiency_by_hand(model, rows):
-    """Attention ranking, bins 50 and 100 %: each value from the hand model's outputs on the
-    reduced sequences; at 100 % comprehensiveness is the drop to the empty input and
-    sufficiency is 0."""
+    """Attention ranking, bins 50 and 100 %: each value and each output distribution from
+    the hand model's outputs on the reduced sequences; at 100 % comprehensiveness is the
+    drop to the empty input and sufficiency is 0. AOPC is ERASER's scorer's: the mean over
+    the two bins (no k = 0 term, no input without tokens)."""
     cfg = {"rankings": ["attention"], "percents": [50.0, 100.0]}
     out = faith.eraser(model, rows, cfg).set_index("id")
     for i, seq in enumerate(SEQUENCES):
@@ -79,9 +85,13 @@ def test_comprehensiveness_and_sufficiency_by_hand(model, rows):
         assert row["sufficiency_50"] == pytest.approx(full[pred] - p_pred(kept, pred))
         assert row["comprehensiveness_100"] == pytest.approx(full[pred] - p_pred([], pred))
         assert row["sufficiency_100"] == pytest.approx(0.0, abs=1e-12)
-        # AOPC: ERASER's 1 / (|B| + 1) over {0} and the bins; r_0 empty
-        comp = (row["comprehensiveness_50"] + row["comprehensiveness_100"]) / 3
-        suff = (full[pred] - p_pred([], pred) + row["sufficiency_50"] + 0.0) / 3
+        np.testing.assert_allclose(row["probs"], full, rtol=1e-12)
+        np.testing.assert_allclose(row["probs_without_50"], distribution(removed), rtol=1e-12)
+        np.testing.assert_allclose(row["probs_alone_50"], distribution(kept), rtol=1e-12)
+        np.testing.assert_allclose(row["probs_without_100"], distribution([]), rtol=1e-12)
+        np.testing.assert_allclose(row["probs_alone_100"], full, rtol=1e-12)
+        comp = ((full[pred] - p_pred(removed, pred)) + (full[pred] - p_pred([], pred))) / 2
+        suff = ((full[pred] - p_pred(kept, pred)) + 0.0) / 2
         assert row["aopc_comprehensiveness"] == pytest.approx(comp)
         assert row["aopc_sufficiency"] == pytest.approx(suff)
 
@@ -100,7 +110,7 @@ def test_random_aopc_matches_a_hand_computation_of_its_orders(model, rows):
             top = set(order[: math.ceil(percent * len(seq) / 100 - 1e-9)].tolist())
             comps.append(p_pred(seq, pred) - p_pred([k for t, k in enumerate(seq)
                                                      if t not in top], pred))  # fmt: skip
-        assert r.aopc_comprehensiveness == pytest.approx(sum(comps) / 3)
+        assert r.aopc_comprehensiveness == pytest.approx(sum(comps) / 2)
     # orders differ between orderings and are the same on a rerun
     again = faith.eraser(model, rows, cfg)
     pd.testing.assert_frame_equal(out, again)
@@ -182,11 +192,9 @@ def test_rationales_read_back_in_eraser_format(model, rows, tmp_path):
         assert covered == math.ceil(len(seq) / 2)  # the 50 % bin: hard spans cover the top half
         for span in rationale["hard_rationale_predictions"]:
             assert 0 <= span["start_token"] < span["end_token"] <= len(seq)
-        (cls,) = record["classification_scores"]
-        p = record["classification_scores"][cls]
-        assert 0.0 <= p <= 1.0 and record["classification"] == cls
-        assert {"comprehensiveness_classification_scores", "sufficiency_classification_scores"} \
-            <= set(record)  # fmt: skip
+        full = distribution(seq)
+        assert record["classification"] == str(int(full.argmax()))
+        assert record["classification_scores"] == pytest.approx({"0": full[0], "1": full[1]})
     att = [r for r in records if r["ranking"] == "attention" and r["annotation_id"] == "hand-0"]
     # attention on (10, 11, 12, 13): scores 2, 0, 1, -1 -> top 2 = tokens 0 and 2: two spans
     assert att[0]["rationales"][0]["hard_rationale_predictions"] == [

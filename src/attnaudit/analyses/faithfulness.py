@@ -95,22 +95,12 @@ def top_count(percent: float, n: int) -> int:
     return min(n, math.ceil(percent * n / 100.0 - 1e-9))
 
 
-@torch.no_grad()
-def class_probability(
-    model: AttentionClassifier, sequences: list[np.ndarray], classes: np.ndarray, batch_size: int
-) -> np.ndarray:
-    """p(classes[i] | sequences[i]) with the whole model, in length-bucketed batches."""
-    out = np.empty(len(sequences))
-    for index in bucketed_batches([len(s) for s in sequences], batch_size):
-        logits, _ = model(pad([sequences[i] for i in index]))
-        probs = model.probabilities(logits)
-        out[index] = probs.gather(-1, torch.as_tensor(classes[index]).view(-1, 1))[:, 0].numpy()
-    return out
-
-
 def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None) -> pd.DataFrame:
     """Per instance, ranking and ordering: comprehensiveness and sufficiency at each bin of
-    `percents`, their AOPC, and the ranking's scores (`attnaudit.settings.Eraser`)."""
+    `percents`, their AOPC (ERASER's scorer: the mean over the bins), the ranking's scores,
+    and every output distribution they come from (`probs` on the full input,
+    `probs_without_<k>` / `probs_alone_<k>` on the reduced ones), which ERASER's JSONL
+    export needs (`attnaudit.settings.Eraser`)."""
     cfg = settings.Eraser.of(params)
     model.eval()
     ids = [np.asarray(t, dtype=np.int64) for t in rows["token_ids"]]
@@ -119,13 +109,10 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
     p_full = probs[np.arange(len(ids)), pred]
     positions = [real_positions(t) for t in ids]
     rankings = ranking_scores(model, rows, cfg)
-    # sufficiency's r_0 keeps no real token
-    no_tokens = [np.delete(t, real) for t, real in zip(ids, positions, strict=True)]
-    empty = class_probability(model, no_tokens, pred, cfg.batch_size)
     # every distinct reduced input of every ranking, instance and bin, evaluated together
     # (short inputs give the same top tokens for several bins and rankings)
     distinct: dict[tuple[int, tuple[int, ...]], int] = {}
-    sequences, owner, where = [], [], []
+    sequences, where = [], []
     for _, _, scores in rankings:
         for i, (tokens, real) in enumerate(zip(ids, positions, strict=True)):
             order = top_order(np.asarray(scores[i], dtype=np.float64))
@@ -136,13 +123,14 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
                     if key not in distinct:
                         distinct[key] = len(sequences)
                         sequences.append(np.delete(tokens, removed))
-                        owner.append(i)
                     where.append(distinct[key])
-    reduced = class_probability(model, sequences, pred[owner], cfg.batch_size)[where]
-    reduced = reduced.reshape(len(rankings), len(ids), len(cfg.percents), 2)
+    # (ranking, instance, bin, without r_k / r_k alone, class)
+    reduced = all_probabilities(model, sequences, cfg.batch_size)[where]
+    reduced = reduced.reshape(len(rankings), len(ids), len(cfg.percents), 2, probs.shape[1])
     parts = []
     labels = [format(p, "g") for p in cfg.percents]
-    for (ranking, ordering, scores), drop in zip(rankings, reduced, strict=True):
+    for (ranking, ordering, scores), dists in zip(rankings, reduced, strict=True):
+        drop = np.take_along_axis(dists, pred[:, None, None, None], axis=-1)[..., 0]
         comp = p_full[:, None] - drop[..., 0]
         suff = p_full[:, None] - drop[..., 1]
         frame = pd.DataFrame(
@@ -156,10 +144,12 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
                 "p_pred": p_full,
                 **{f"comprehensiveness_{k}": comp[:, j] for j, k in enumerate(labels)},
                 **{f"sufficiency_{k}": suff[:, j] for j, k in enumerate(labels)},
-                # r_0 is empty: comprehensiveness 0, sufficiency p(x) - p(no real token)
-                "aopc_comprehensiveness": comp.sum(axis=1) / (len(labels) + 1),
-                "aopc_sufficiency": (suff.sum(axis=1) + p_full - empty) / (len(labels) + 1),
+                "aopc_comprehensiveness": comp.mean(axis=1),
+                "aopc_sufficiency": suff.mean(axis=1),
                 "scores": [np.asarray(s, dtype=np.float64) for s in scores],
+                "probs": list(probs),
+                **{f"probs_without_{k}": list(dists[:, j, 0]) for j, k in enumerate(labels)},
+                **{f"probs_alone_{k}": list(dists[:, j, 1]) for j, k in enumerate(labels)},
             }
         )
         parts.append(frame)

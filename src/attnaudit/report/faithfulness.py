@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterator
 
 import matplotlib.pyplot as plt
@@ -24,8 +25,9 @@ from attnaudit.report.tables import mean_interval
 KEYS = ["dataset", "model", "ranking"]
 COLUMNS = {
     "ranking": "the token ranking (random: pooled over its orderings)",
-    "aopc_comprehensiveness": "AOPC of comprehensiveness, mean over seeds of the per-seed "
-    "mean over instances (higher = more faithful)",
+    "aopc_comprehensiveness": "AOPC of comprehensiveness (ERASER's scorer: the mean over the "
+    "bins of percents, no k = 0 term), mean over seeds of the per-seed mean over instances "
+    "(higher = more faithful)",
     "aopc_sufficiency": "AOPC of sufficiency, likewise (lower = more faithful)",
     "aopc_comprehensiveness_random": "the random ranking's AOPC comprehensiveness (chance)",
     "aopc_comprehensiveness_over_random": "this ranking's minus the random ranking's",
@@ -197,13 +199,27 @@ def planted_figure(planted: pd.DataFrame, path: str) -> None:
     save(fig, path)
 
 
+def percent_bins(eraser: pd.DataFrame) -> list[float]:
+    """The bins of `percents` an eraser table holds (from its comprehensiveness columns)."""
+    return sorted(float(c.removeprefix("comprehensiveness_")) for c in eraser
+                  if c.startswith("comprehensiveness_"))  # fmt: skip
+
+
+def class_scores(distribution) -> dict[str, float]:
+    """An output distribution as ERASER's score dict: every class, named by its index."""
+    return {str(c): float(p) for c, p in enumerate(distribution)}
+
+
 def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tuple, dict]]:
     """((dataset, model, seed, ranking), ERASER JSONL record) per instance of the first
     ordering of each ranking: hard rationale spans = the top `percent` % of real tokens (as
     contiguous [start_token, end_token) spans over real-token positions), soft scores = the
-    ranking's scores, with the prediction and the comprehensiveness / sufficiency scores at
-    that percent."""
+    ranking's scores, every class's score on the full input, on the input without them
+    (comprehensiveness) and on them alone (sufficiency), and `thresholded_scores`: the same
+    two distributions at every bin, its threshold the bin as a fraction (ERASER's
+    `--aopc_thresholds` are 0.01 ... 0.5)."""
     label = format(percent, "g")
+    bins = [format(b, "g") for b in percent_bins(eraser)]
     for r in eraser[eraser["ordering"] == 0].itertuples(index=False):
         row = r._asdict()
         scores = np.asarray(r.scores, dtype=np.float64)
@@ -216,7 +232,6 @@ def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tu
             if i + 1 == len(top) or top[i + 1] != position + 1:
                 spans.append({"start_token": int(start), "end_token": int(position) + 1})
                 start = None
-        p = float(row["p_pred"])
         record = {
             "annotation_id": str(r.id),
             "rationales": [{
@@ -225,11 +240,15 @@ def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tu
                 "soft_rationale_predictions": [float(s) for s in np.nan_to_num(scores)],
             }],
             "classification": str(int(r.pred)),
-            "classification_scores": {str(int(r.pred)): p},
-            "comprehensiveness_classification_scores": {
-                str(int(r.pred)): p - float(row[f"comprehensiveness_{label}"])},
-            "sufficiency_classification_scores": {
-                str(int(r.pred)): p - float(row[f"sufficiency_{label}"])},
+            "classification_scores": class_scores(r.probs),
+            "comprehensiveness_classification_scores": class_scores(row[f"probs_without_{label}"]),
+            "sufficiency_classification_scores": class_scores(row[f"probs_alone_{label}"]),
+            "thresholded_scores": [
+                {"threshold": float(b) / 100.0,
+                 "comprehensiveness_classification_scores": class_scores(row[f"probs_without_{b}"]),
+                 "sufficiency_classification_scores": class_scores(row[f"probs_alone_{b}"])}
+                for b in bins
+            ],
         }  # fmt: skip
         yield (r.dataset, r.model, int(r.seed), r.ranking), record
 
@@ -237,20 +256,26 @@ def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tu
 def hard_percent(eraser: pd.DataFrame, preferred: float = 20.0) -> float:
     """The bin whose top tokens are exported as hard rationales: 20 % where it is a bin,
     else the largest bin below it (else the smallest)."""
-    bins = sorted(float(c.removeprefix("comprehensiveness_")) for c in eraser
-                  if c.startswith("comprehensiveness_"))  # fmt: skip
+    bins = percent_bins(eraser)
     below = [b for b in bins if b <= preferred]
     return below[-1] if below else bins[0]
 
 
 def write_rationales(eraser: pd.DataFrame, path: str) -> None:
     """All runs' rationales as ERASER JSONL lines, each with the run and the ranking it
-    came from (`dataset`, `model`, `seed`, `ranking`) beside ERASER's own fields."""
-    percent = hard_percent(eraser)
+    came from (`dataset`, `model`, `seed`, `ranking`) beside ERASER's own fields, grouped
+    by them. ERASER scores one model's predictions per file, its annotation ids those of
+    the data: split the file by these four keys (docs/experiments.md#faith-eraser) and each
+    part is one file ERASER's scorer reads, every annotation id once."""
+    records = sorted(eraser_rationales(eraser, hard_percent(eraser)), key=lambda kr: kr[0])
+    twice = [k for k, n in Counter((key, r["annotation_id"]) for key, r in records).items()
+             if n > 1]  # fmt: skip
+    if twice:
+        raise ValueError(f"annotation ids repeated within a run: {twice[:5]}")
     lines = [
         json.dumps(
             {"dataset": key[0], "model": key[1], "seed": key[2], "ranking": key[3], **record}
         )  # fmt: skip
-        for key, record in eraser_rationales(eraser, percent)
+        for key, record in records
     ]
     io.write_text(path, "\n".join(lines) + "\n")
