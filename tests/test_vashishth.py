@@ -10,6 +10,7 @@ import torch
 from attnaudit.analyses import vashishth
 from attnaudit.engine import Engine
 from attnaudit.report import replacement as report
+from attnaudit.train import scores_of
 from tests.model_fixtures import hand_model, hand_output, rows_of
 
 TOKENS = {10: (2.0, 3.0), 11: (0.0, -1.0), 12: (1.0, 0.5), 13: (-1.0, -4.0)}
@@ -76,13 +77,36 @@ def test_table_scores_per_seed_then_drop_paired_by_seed():
         rows, columns=["dataset", "model", "seed", "id", "label", "replacement", "draw",
                        "replaced_pred"],
     )  # fmt: skip
-    seeds = report.per_seed(table).set_index(["seed", "replacement"])
+    seeds = report.per_seed(table, {"d": 2}).set_index(["seed", "replacement"])
     assert seeds.loc[(1, "learned"), "accuracy"] == 0.75
     assert seeds.loc[(1, "uniform"), "accuracy"] == 0.25
     assert seeds.loc[(1, "uniform"), "accuracy_drop"] == 0.5
     # F1 of the positive class, seed 1 uniform: tp 1, 3 predicted, 2 true -> 2/5
     assert seeds.loc[(1, "uniform"), "f1"] == pytest.approx(0.4)
-    out = report.summary(table).set_index("replacement")
+    out = report.summary(table, {"d": 2}).set_index("replacement")
     assert out.loc["uniform", "accuracy_drop"] == pytest.approx(0.375)
     assert list(out.index) == ["learned", "uniform"]
-    assert "0.375 ±" in report.markdown(report.summary(table))
+    assert "0.375 ±" in report.markdown(out.reset_index())
+
+
+def test_macro_f1_over_the_datasets_classes_when_a_class_is_missing():
+    """Labels 0, 1, 2, 0 predicted 0, 1, 1, 0: per-class F1 = 2 tp / (labels + predictions)
+    is 1 (class 0), 2/3 (class 1), 0 (class 2) and 0 for class 3, neither labelled nor
+    predicted. Dataset "d" has 4 classes: macro F1 (1 + 2/3) / 4 = 5/12, as the run's own
+    `test_f1` (`train.scores_of`) on probabilities with those argmaxes; the same rows of a
+    3-class dataset "e" give 5/9 (guessing the count from the rows would give 5/9 for both)."""
+    labels, preds = [0, 1, 2, 0], [0, 1, 1, 0]
+    table = pd.DataFrame(
+        [(d, "m", 1, f"i{i}", y, "learned", 0, p)
+         for d in ("d", "e") for i, (y, p) in enumerate(zip(labels, preds, strict=True))],
+        columns=["dataset", "model", "seed", "id", "label", "replacement", "draw",
+                 "replaced_pred"],
+    )  # fmt: skip
+    out = report.summary(table, {"d": 4, "e": 3}).set_index("dataset")
+    assert out.loc["d", "f1"] == pytest.approx(5 / 12)
+    assert out.loc["e", "f1"] == pytest.approx(5 / 9)
+    assert out.loc["d", "accuracy"] == pytest.approx(3 / 4)
+    probs = np.full((4, 4), 0.1)
+    probs[np.arange(4), preds] = 0.7
+    run = scores_of(pd.DataFrame({"label": labels, "probs": list(probs)}), 4)
+    assert out.loc["d", "f1"] == pytest.approx(run["f1"])

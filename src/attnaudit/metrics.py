@@ -59,11 +59,19 @@ def classification_scores(labels: np.ndarray, probs: np.ndarray) -> dict[str, fl
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim == 1:
         preds = (probs >= 0.5).astype(int)
-        scores = {"accuracy": float((preds == labels).mean()), "f1": f1_score(labels, preds)}
+        scores = label_scores(labels, preds, 2)
         scores["roc_auc"] = roc_auc(labels, probs)
         return scores
-    preds = probs.argmax(axis=1)
-    k = probs.shape[1]
+    return label_scores(labels, probs.argmax(axis=1), probs.shape[1])
+
+
+def label_scores(labels: np.ndarray, preds: np.ndarray, k: int) -> dict[str, float]:
+    """Accuracy and F1 of predicted classes among `k`: positive-class F1 for k = 2, else the
+    macro mean over all k classes, a class neither labelled nor predicted counting 0 (so a
+    subset of the test split is scored like the run's own `test_f1`)."""
+    labels, preds = np.asarray(labels), np.asarray(preds)
+    if k == 2:
+        return {"accuracy": float((preds == labels).mean()), "f1": f1_score(labels, preds)}
     f1s = [f1_score(labels == c, preds == c) for c in range(k)]
     return {"accuracy": float((preds == labels).mean()), "f1": float(np.mean(f1s))}
 

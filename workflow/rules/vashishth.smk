@@ -5,6 +5,7 @@
 rule report_vashishth:
     input:
         replacement=family_runs("vashishth", f"{RUN}/vashishth/replacement.parquet"),
+        summaries=expand(f"{DATA}/summary.json", dataset=DATASETS),  # the class counts
         code=code("aggregate.py"),
     output:
         csv=f"{REPORT}/vashishth/replacement.csv",

@@ -2,12 +2,16 @@
 of each model with its weights replaced, from the per-instance replacement tables.
 
 Per seed, replacement and draw: accuracy and F1 (binary: of the positive class; k classes:
-macro) of the replaced predictions against the labels; the mean over draws; then mean and
-95 % interval over seeds, and the drop from the learned weights (learned minus replaced,
-paired by seed).
+macro over all the dataset's classes, as the run's own `test_f1`: `metrics.label_scores`) of
+the replaced predictions against the labels; the mean over draws; then mean and 95 %
+interval over seeds, and the drop from the learned weights (learned minus replaced, paired
+by seed). The class count comes from the dataset (its summary.json), not from the classes
+seen: on a subset that misses a class, guessing it would average over fewer classes.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,28 +24,26 @@ COLUMNS = {
     "replacement": "the attention weights used at inference: the model's own (learned), "
     "uniform, random, or its own permuted",
     "accuracy": "test accuracy, mean over seeds (per seed averaged over draws)",
-    "f1": "test F1 (binary: positive class; k classes: macro), likewise",
+    "f1": "test F1 (binary: positive class; k classes: macro over the dataset's classes), likewise",
     "accuracy_drop": "learned minus replaced accuracy, paired by seed, mean over seeds",
     "f1_drop": "learned minus replaced F1, paired by seed, mean over seeds",
     "n_seeds": "seeds",
 }
 
 
-def scores(group: pd.DataFrame) -> pd.Series:
+def scores(group: pd.DataFrame, n_classes: int) -> pd.Series:
+    """Accuracy and F1 of one draw's replaced predictions among the dataset's classes."""
     labels, preds = group["label"].to_numpy(), group["replaced_pred"].to_numpy()
-    k = max(int(labels.max()), int(preds.max())) + 1
-    if k <= 2:
-        f1 = metrics.f1_score(labels == 1, preds == 1)
-    else:
-        f1 = float(np.mean([metrics.f1_score(labels == c, preds == c) for c in range(k)]))
-    return pd.Series({"accuracy": float((labels == preds).mean()), "f1": f1})
+    return pd.Series(metrics.label_scores(labels, preds, n_classes))
 
 
-def per_seed(table: pd.DataFrame) -> pd.DataFrame:
+def per_seed(table: pd.DataFrame, n_classes: Mapping[str, int]) -> pd.DataFrame:
     """Accuracy and F1 per dataset, model, seed and replacement (mean over draws), with the
-    drop from the same seed's learned weights."""
+    drop from the same seed's learned weights; `n_classes` by dataset."""
     keys = ["dataset", "model", "seed", "replacement"]
-    by_draw = table.groupby([*keys, "draw"])[["label", "replaced_pred"]].apply(scores)
+    by_draw = table.groupby([*keys, "draw"])[["label", "replaced_pred"]].apply(
+        lambda group: scores(group, int(n_classes[group.name[0]]))  # name: (dataset, ...)
+    )
     out = by_draw.groupby(keys).mean().reset_index()
     learned = out[out["replacement"] == "learned"].set_index(["dataset", "model", "seed"])
     base = learned[["accuracy", "f1"]].add_suffix("_learned")
@@ -51,10 +53,10 @@ def per_seed(table: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["accuracy_learned", "f1_learned"])
 
 
-def summary(table: pd.DataFrame) -> pd.DataFrame:
+def summary(table: pd.DataFrame, n_classes: Mapping[str, int]) -> pd.DataFrame:
     """Per dataset x model x replacement: accuracy, F1 and their drops, mean / std / 95 %
-    interval over seeds."""
-    seeds = per_seed(table)
+    interval over seeds; `n_classes` by dataset."""
+    seeds = per_seed(table, n_classes)
     keys = ["dataset", "model", "replacement"]
     parts = []
     for measure in ["accuracy", "f1", "accuracy_drop", "f1_drop"]:

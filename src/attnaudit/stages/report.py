@@ -495,11 +495,14 @@ def faithfulness(
     faithful.write_rationales(data, rationales)
 
 
-def vashishth(replacement: Sequence[str], csv: str, markdown: str, html: str) -> None:
+def vashishth(
+    replacement: Sequence[str], summaries: Sequence[str], csv: str, markdown: str, html: str
+) -> None:
     """Accuracy and F1 with the learned weights replaced at inference (Vashishth et al.
-    2019)."""
+    2019), over each dataset's classes (its summary.json)."""
     data = read_tables(replacement)
-    table = replaced.summary(data)
+    n_classes = {s["dataset"]: int(s["n_classes"]) for s in map(io.read_json, summaries)}
+    table = replaced.summary(data, n_classes)
     publish(
         table, csv, html, "Is the learned attention needed at inference? (Vashishth et al. "
         "2019)",
