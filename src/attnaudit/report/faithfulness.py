@@ -220,9 +220,9 @@ def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tu
     `--aopc_thresholds` are 0.01 ... 0.5)."""
     label = format(percent, "g")
     bins = [format(b, "g") for b in percent_bins(eraser)]
-    for r in eraser[eraser["ordering"] == 0].itertuples(index=False):
-        row = r._asdict()
-        scores = np.asarray(r.scores, dtype=np.float64)
+    # records, not itertuples: a bin such as 12.5 is no attribute name
+    for row in eraser[eraser["ordering"] == 0].to_dict("records"):
+        scores = np.asarray(row["scores"], dtype=np.float64)
         keyed = np.where(np.isnan(scores), -np.inf, scores)
         count = min(len(scores), math.ceil(percent * len(scores) / 100.0 - 1e-9))
         top = np.sort(np.argsort(-keyed, kind="stable")[:count])
@@ -233,14 +233,14 @@ def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tu
                 spans.append({"start_token": int(start), "end_token": int(position) + 1})
                 start = None
         record = {
-            "annotation_id": str(r.id),
+            "annotation_id": str(row["id"]),
             "rationales": [{
-                "docid": str(r.id),
+                "docid": str(row["id"]),
                 "hard_rationale_predictions": spans,
                 "soft_rationale_predictions": [float(s) for s in np.nan_to_num(scores)],
             }],
-            "classification": str(int(r.pred)),
-            "classification_scores": class_scores(r.probs),
+            "classification": str(int(row["pred"])),
+            "classification_scores": class_scores(row["probs"]),
             "comprehensiveness_classification_scores": class_scores(row[f"probs_without_{label}"]),
             "sufficiency_classification_scores": class_scores(row[f"probs_alone_{label}"]),
             "thresholded_scores": [
@@ -250,7 +250,7 @@ def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tu
                 for b in bins
             ],
         }  # fmt: skip
-        yield (r.dataset, r.model, int(r.seed), r.ranking), record
+        yield (row["dataset"], row["model"], int(row["seed"]), row["ranking"]), record
 
 
 def hard_percent(eraser: pd.DataFrame, preferred: float = 20.0) -> float:
