@@ -1,6 +1,7 @@
 """The Orthogonal and Diversity LSTMs (Mohankumar et al. 2020) and conicity, against hand
-computations: a numpy step-by-step Orthogonal LSTM, conicity of small vectors, the
-training loss with the conicity term, and the orthogonality of the states."""
+computations: a numpy step-by-step Orthogonal LSTM, signed and absolute conicity of small
+vectors, the training loss with the absolute conicity term, and the orthogonality of the
+states."""
 
 import numpy as np
 import pytest
@@ -97,6 +98,42 @@ def test_conicity_by_hand():
     assert torch.isnan(got[2])
 
 
+def test_signed_and_absolute_conicity_of_opposite_states_by_hand():
+    """States (3, 0), (-1, 0), (-1, 0): mean (1/3, 0), cosines 1, -1, -1, so the signed
+    conicity is -1/3 (one long state, short ones against it: the signed minimum's regime)
+    and the absolute one 1 (they are all on one line). States (1, 0), (0, 1), (1, 1): all
+    cosines positive, both (sqrt 2 + 1) / 3."""
+    hidden = torch.tensor(
+        [[[3.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]],
+         [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]],
+        dtype=torch.float64,
+    )  # fmt: skip
+    mask = torch.ones(2, 3, dtype=torch.bool)
+    signed, absolute = conicity(hidden, mask), conicity(hidden, mask, absolute=True)
+    assert float(signed[0]) == pytest.approx(-1 / 3, abs=1e-12)
+    assert float(absolute[0]) == pytest.approx(1.0, abs=1e-12)
+    assert float(signed[1]) == float(absolute[1]) == pytest.approx((np.sqrt(2) + 1) / 3)
+
+
+def test_the_diversity_term_penalises_anti_aligned_states_fully():
+    """A Diversity LSTM whose states are (3, 0), (-1, 0), (-1, 0) (set by hand): its loss
+    exceeds the label loss by w * 1 (mean |cos|, as Mohankumar et al.'s code), not by
+    w * (-1/3), which would reward the degenerate states."""
+    config = ModelConfig(vocab_size=20, encoder="diversitylstm", embedding_dim=4,
+                         encoder_options={"hidden_size": 1, "diversity_weight": 0.5})  # fmt: skip
+    model = build_model(config).double()
+    tokens = pad([[5, 6, 7]])
+    states = torch.tensor([[[3.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]]], dtype=torch.float64)
+    _, real = model.encode(tokens)
+    model.encode = lambda token_ids: (states, real)
+    loss_fn = make_loss(np.array([0, 1]), 2, weighted=False, device=torch.device("cpu"))
+    target = torch.tensor([1])
+    penalised = label_loss(model, loss_fn, tokens, ["a"], target).item()
+    model.encoder.diversity_weight = 0.0
+    plain = label_loss(model, loss_fn, tokens, ["a"], target).item()
+    assert penalised - plain == pytest.approx(0.5 * 1.0, abs=1e-12)
+
+
 @pytest.mark.parametrize("encoder", ["ortholstm", "diversitylstm"])
 def test_outputs_and_masks_in_the_classifier(encoder):
     """Hidden states (B, T, H) zero at padding, attention 0 off the real tokens, the same
@@ -119,8 +156,9 @@ def test_outputs_and_masks_in_the_classifier(encoder):
 
 
 def test_diversity_loss_is_the_label_loss_plus_weighted_conicity_by_hand():
-    """loss = BCE (positive class weighted) + w * mean over instances of the conicity of
-    the real tokens' states, both recomputed in numpy from the model's states and logits."""
+    """loss = BCE (positive class weighted) + w * mean over instances of the absolute
+    conicity (mean |cos|) of the real tokens' states, both recomputed in numpy from the
+    model's states and logits."""
     torch.manual_seed(3)
     config = ModelConfig(vocab_size=60, encoder="diversitylstm", embedding_dim=8,
                          encoder_options={"hidden_size": 4, "diversity_weight": 0.7})  # fmt: skip
@@ -140,8 +178,8 @@ def test_diversity_loss_is_the_label_loss_plus_weighted_conicity_by_hand():
     for h, m in zip(hidden.numpy(), real.numpy(), strict=True):
         states = h[m]
         mean = states.mean(0)
-        cones.append(np.mean(states @ mean / (np.linalg.norm(states, axis=1) *
-                                              np.linalg.norm(mean))))  # fmt: skip
+        cones.append(np.mean(np.abs(states @ mean) / (np.linalg.norm(states, axis=1) *
+                                                      np.linalg.norm(mean))))  # fmt: skip
     assert got == pytest.approx(bce + 0.7 * np.mean(cones), rel=1e-9)
     model.encoder.diversity_weight = 0.0
     again = label_loss(model, loss_fn, tokens, list(rows["id"]), target).item()

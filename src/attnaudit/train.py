@@ -220,13 +220,14 @@ def label_loss(
     attention_penalty: AttentionPenalty | None = None,
 ) -> torch.Tensor:
     """The training loss of one batch: the (class-weighted) loss of the labels, plus for the
-    Diversity LSTM its `diversity_weight` times the mean conicity of the items' states, plus
-    the batch mean of `attention_penalty` where one is given."""
+    Diversity LSTM its `diversity_weight` times the mean absolute conicity (mean |cos|, as
+    Mohankumar et al.'s code; `models.conicity`) of the items' states, plus the batch mean
+    of `attention_penalty` where one is given."""
     logits, weights, mask, hidden = run_with_states(model, tokens, ids, fixed_attention)
     loss = loss_fn(logits, target.to(logits.dtype) if model.binary else target)
     weight = diversity_weight(model)
     if weight:
-        loss = loss + weight * conicity(hidden, mask).nanmean()
+        loss = loss + weight * conicity(hidden, mask, absolute=True).nanmean()
     if attention_penalty is not None:
         loss = loss + attention_penalty(weights, mask, ids).mean()
     return loss

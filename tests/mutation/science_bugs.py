@@ -677,8 +677,8 @@ BUGS = [
     (
         "tr_diversity_sign",
         TR,
-        "loss = loss + weight * conicity(hidden, mask).nanmean()",
-        "loss = loss - weight * conicity(hidden, mask).nanmean()",
+        "loss = loss + weight * conicity(hidden, mask, absolute=True).nanmean()",
+        "loss = loss - weight * conicity(hidden, mask, absolute=True).nanmean()",
         "diversity term rewards conicity",
         T_TR,
     ),

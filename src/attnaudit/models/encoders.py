@@ -66,9 +66,10 @@ class BiLSTMEncoder(nn.Module):
 
 class DiversityLSTMEncoder(BiLSTMEncoder):
     """The Diversity LSTM of Mohankumar et al. (ACL 2020): this BiLSTM, trained with
-    `diversity_weight` times the conicity of its states (`models.conicity`) added to the
-    loss, so that the states of different tokens point in different directions. Their code
-    sets the weight per dataset (0.5 in their example); the encoder itself is unchanged."""
+    `diversity_weight` times the absolute conicity (mean |cos| to the mean state, as their
+    code; `models.conicity`) of its states added to the loss, so that the states of
+    different tokens point in different directions. Their code sets the weight per dataset
+    (0.5 in their example); the encoder itself is unchanged."""
 
     def __init__(self, input_dim: int, hidden_size: int = 128, diversity_weight: float = 0.5):
         super().__init__(input_dim, hidden_size)
