@@ -1,7 +1,8 @@
 """From parsed documents to the per-dataset token table and vocabulary.
 
 The token table has one row per instance: `id`, `split`, `label`, `tokens` (real tokens),
-`token_ids` (<SOS> ids <EOS>), and `rationale` when the dataset provides one.
+`token_ids` (<SOS> ids <EOS>), and the `ANNOTATIONS` (`rationale`, `distractors`,
+`label_flipped`) the dataset provides.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from attnaudit.data.errors import DatasetError
 from attnaudit.data.registry import get_spec
 
 REQUIRED_COLUMNS = ("id", "text", "label", "split")
+# Per-instance annotations carried into the token table where a dataset gives them: the
+# synthetic data's planted deciding tokens, its distractors (0-based real-token positions)
+# and whether label noise replaced the label.
+ANNOTATIONS = ("rationale", "distractors", "label_flipped")
 log = logging.getLogger("attnaudit")
 
 
@@ -79,7 +84,8 @@ def tokenize_documents(
             "token_ids": [tok.encode(t, index) for t in tokens],
         }
     )
-    if "rationale" in docs.columns:
-        table["rationale"] = docs["rationale"].to_numpy()
+    for column in ANNOTATIONS:
+        if column in docs.columns:
+            table[column] = docs[column].to_numpy()
     table.attrs["n_cut"] = n_cut  # instances that max_length cut
     return table, vocab

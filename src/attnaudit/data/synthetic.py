@@ -3,7 +3,12 @@
 Each document draws filler words uniformly from a pseudo-word vocabulary, then plants
 signal words of its class (and fewer of another class as distractors) at random positions.
 The positions of the deciding signal words are saved as the ground-truth `rationale`
-(0-based token positions), so faithfulness can be checked against a known answer.
+(0-based token positions), so faithfulness can be checked against a known answer. The
+distractors' positions are saved as `distractors`: a document's class is the one with more
+signal words, so its distractors take part in the decision (counter-evidence the model must
+weigh), and a ranking that puts them high has found evidence, not noise. `label_flipped`
+marks the rows whose label `label_noise` replaced: their `rationale` is the signal of the
+class they were drawn for, not of their label.
 Everything follows from the options, including the seed: no download, same data everywhere.
 """
 
@@ -116,7 +121,8 @@ def generate(options: dict[str, Any]) -> pd.DataFrame:
             if n_other:
                 distractor = int((label + 1 + rng.integers(k - 1)) % k)
                 tokens[other] = rng.choice(signal[distractor], size=n_other)
-            if rng.random() < opts["label_noise"]:
+            flipped = bool(rng.random() < opts["label_noise"])
+            if flipped:
                 label = int((label + 1 + rng.integers(k - 1)) % k)
             text = [words[t] for t in tokens]
             if opts["sentence_length"]:
@@ -129,6 +135,8 @@ def generate(options: dict[str, Any]) -> pd.DataFrame:
                     "label": label,
                     "split": split,
                     "rationale": sorted(int(p) for p in own),
+                    "distractors": sorted(int(p) for p in other),
+                    "label_flipped": flipped,
                 }
             )
     return pd.DataFrame(rows)
