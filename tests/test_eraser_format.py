@@ -40,7 +40,7 @@ def check_scores(scores, classes: set[str]) -> None:
     (names as strings), a normalized distribution."""
     assert isinstance(scores, dict) and set(scores) == classes
     assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in scores.values())
-    assert sum(scores.values()) == pytest.approx(1.0, abs=1e-9)
+    assert sum(scores.values()) == pytest.approx(1.0, abs=1e-6)  # float32 models
 
 
 def check_eraser_file(records: list[dict], lengths: dict[str, int], classes: set[str]) -> None:
