@@ -308,7 +308,7 @@ class Eraser(Rankings):
     the n real tokens; removal is deletion and the whole model is re-run:
     comprehensiveness_k = p_yhat(x) - p_yhat(x without r_k),
     sufficiency_k = p_yhat(x) - p_yhat(r_k alone), yhat the prediction on x;
-    AOPC = (1 / (|B| + 1)) sum over k in {0} and B, with r_0 empty (ERASER's formula).
+    AOPC = (1 / |B|) sum over k in B (ERASER's scorer; no k = 0 term).
     """
 
     key: ClassVar[str] = "faithfulness.eraser"
