@@ -408,9 +408,9 @@ BUGS = [
     (
         "fa_aopc_denominator",
         FA,
+        '"aopc_comprehensiveness": comp.mean(axis=1),',
         '"aopc_comprehensiveness": comp.sum(axis=1) / (len(labels) + 1),',
-        '"aopc_comprehensiveness": comp.sum(axis=1) / len(labels),',
-        "AOPC averaged without the k=0 bin",
+        "AOPC over |B| + 1 (the paper's k = 0 term), not ERASER's scorer's mean over the bins",
         T_FA,
     ),
     (
@@ -422,11 +422,11 @@ BUGS = [
         T_FA,
     ),
     (
-        "fa_aopc_suff_r0_sign",
+        "fa_probs_alone_without",
         FA,
-        "(suff.sum(axis=1) + p_full - empty)",
-        "(suff.sum(axis=1) + empty - p_full)",
-        "sign of the r_0 (no-token) term in AOPC sufficiency",
+        '**{f"probs_alone_{k}": list(dists[:, j, 1]) for j, k in enumerate(labels)},',
+        '**{f"probs_alone_{k}": list(dists[:, j, 0]) for j, k in enumerate(labels)},',
+        "sufficiency's distributions (ERASER export) taken from the input without r_k",
         T_FA,
     ),
     (
