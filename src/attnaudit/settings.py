@@ -325,8 +325,10 @@ class Planted(Rankings):
 
     Per instance with planted tokens P (the synthetic data's `rationale`) and ranking:
     precision@k = |top-k and P| / k with k = |P|, and the average precision of the ranking
-    against P (mean over planted tokens of the precision at their rank). Random orders
-    give the chance level (expected precision@k = k / n).
+    against P (mean over planted tokens of the precision at their rank); the top k's share
+    on the distractors D (the other class's signal words); precision@e and average
+    precision against the evidence E = P and D (e = |E|). Rows whose label the noise
+    replaced are flagged. Random orders give the chance level (expected precision@k = k / n).
     """
 
     key: ClassVar[str] = "faithfulness.planted"

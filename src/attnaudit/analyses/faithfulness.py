@@ -177,14 +177,27 @@ def average_precision(order: np.ndarray, relevant: set[int]) -> float:
     return total / len(relevant)
 
 
+def kept_positions(positions, n: int) -> set[int]:
+    """The annotated positions that lie among an instance's n real tokens (a `max_length`
+    cut drops the others); a missing annotation (None, NaN) marks nothing."""
+    if positions is None or np.ndim(positions) == 0:
+        return set()
+    return {int(p) for p in positions if 0 <= int(p) < n}
+
+
 def planted(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None) -> pd.DataFrame:
-    """Per instance with planted tokens, ranking and ordering: precision@k (k = number of
-    planted tokens), average precision, and the planted tokens' ranks in the ranking
-    (`attnaudit.settings.Planted`). Instances without a rationale (datasets that plant
-    none) give no rows."""
+    """Per instance with planted tokens P, ranking and ordering: precision@k (k = |P|),
+    average precision and the ranks of P; the share of that top k on the distractors D
+    (the other class's signal words, counter-evidence that also decides the label); and
+    precision@k and average precision against the evidence E = P and D (k = |E|), so a
+    ranking that finds counter-evidence is not penalised (`attnaudit.settings.Planted`).
+    `label_flipped` flags the rows whose label the noise replaced. Instances without a
+    rationale (datasets that plant none) give no rows."""
     cfg = settings.Planted.of(params)
-    columns = ["id", "label", "length", "ranking", "ordering", "n_planted", "precision_at_k",
-               "average_precision", "planted_ranks"]  # fmt: skip
+    columns = ["id", "label", "label_flipped", "length", "ranking", "ordering", "n_planted",
+               "precision_at_k", "average_precision", "planted_ranks", "n_distractors",
+               "distractor_share", "n_evidence", "evidence_precision_at_k",
+               "evidence_average_precision"]  # fmt: skip
     if "rationale" not in rows or rows["rationale"].isna().all():
         return pd.DataFrame(columns=columns)
     lengths = [len(real_positions(t)) for t in rows["token_ids"]]
@@ -194,17 +207,24 @@ def planted(model: AttentionClassifier, rows: pd.DataFrame, params: Params = Non
         if r is not None and len(r) and max(r) < n  # planted tokens not cut by max_length
     ]
     rows = rows.iloc[keep].reset_index(drop=True)
+    given = rows["distractors"] if "distractors" in rows else [None] * len(rows)
+    distractors = [kept_positions(d, lengths[i]) for d, i in zip(given, keep, strict=True)]
+    flipped = rows["label_flipped"] if "label_flipped" in rows else [False] * len(rows)
     records = []
     for ranking, ordering, scores in ranking_scores(model, rows, cfg):
         for i, row in enumerate(rows.itertuples(index=False)):
             relevant = {int(p) for p in row.rationale}
+            evidence = relevant | distractors[i]
             order = top_order(np.asarray(scores[i], dtype=np.float64))
-            k = len(relevant)
+            k, e = len(relevant), len(evidence)
             ranks = np.flatnonzero(np.isin(order, list(relevant))) + 1  # 1-based, ascending
+            top = {int(p) for p in order[:k]}
             records.append(
-                (row.id, row.label, len(order), ranking, ordering, k,
-                 len(relevant & {int(p) for p in order[:k]}) / k,
-                 average_precision(order, relevant), ranks)
+                (row.id, row.label, bool(flipped[i]), len(order), ranking, ordering, k,
+                 len(relevant & top) / k, average_precision(order, relevant), ranks,
+                 len(distractors[i]), len(distractors[i] & top) / k, e,
+                 len(evidence & {int(p) for p in order[:e]}) / e,
+                 average_precision(order, evidence))
             )  # fmt: skip
     return pd.DataFrame(records, columns=columns)
 

@@ -34,10 +34,18 @@ COLUMNS = {
     "aopc_sufficiency_random": "the random ranking's AOPC sufficiency (chance)",
     "aopc_sufficiency_over_random": "this ranking's minus the random ranking's",
     "precision_at_k": "share of the k planted tokens among the ranking's top k, mean over "
-    "seeds of the per-seed mean over instances",
+    "seeds of the per-seed mean over instances (rows whose label the noise replaced left out)",
     "average_precision": "average precision of the ranking against the planted tokens",
+    "distractor_share": "share of the same top k on the distractors (the other class's "
+    "planted signal words: counter-evidence that also decides the label)",
+    "evidence_precision_at_k": "share of the e evidence tokens (planted and distractors) "
+    "among the ranking's top e",
+    "evidence_average_precision": "average precision of the ranking against the evidence",
     "precision_at_k_random": "the random ranking's (chance)",
     "average_precision_random": "the random ranking's (chance)",
+    "distractor_share_random": "the random ranking's (chance)",
+    "evidence_precision_at_k_random": "the random ranking's (chance)",
+    "evidence_average_precision_random": "the random ranking's (chance)",
     "n_seeds": "seeds",
 }
 ORDER = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random"]
@@ -86,13 +94,25 @@ def eraser_summary(eraser: pd.DataFrame) -> pd.DataFrame:
     return with_random_control(over_seeds(eraser, measures + bins), measures)
 
 
+PLANTED_MEASURES = ["precision_at_k", "average_precision", "distractor_share",
+                    "evidence_precision_at_k", "evidence_average_precision"]  # fmt: skip
+
+
+def clean_labels(planted: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose label the noise left alone: on the others the planted tokens are the
+    signal of the class the document was drawn for, not of its label."""
+    return planted[~planted["label_flipped"].astype(bool)]
+
+
 def planted_summary(planted: pd.DataFrame) -> pd.DataFrame:
-    """Precision@k and average precision of the planted tokens per dataset x model x
-    ranking over seeds, with the random control beside each; empty without planted data."""
-    measures = ["precision_at_k", "average_precision"]
+    """Precision@k and average precision against the planted tokens and against the
+    evidence (planted and distractors), and the top k's share on distractors, per dataset x
+    model x ranking over seeds, with the random control beside each, on the rows whose
+    label the noise left alone; empty without planted data."""
     if planted.empty:
-        return pd.DataFrame(columns=[*KEYS, *measures])
-    return with_random_control(over_seeds(planted, measures), measures)
+        return pd.DataFrame(columns=[*KEYS, *PLANTED_MEASURES])
+    summary = over_seeds(clean_labels(planted), PLANTED_MEASURES)
+    return with_random_control(summary, PLANTED_MEASURES)
 
 
 def summary_markdown(table: pd.DataFrame, measures: list[str]) -> str:
@@ -156,7 +176,9 @@ def aopc_figure(summary: pd.DataFrame, path: str) -> None:
 
 def recall_curves(planted: pd.DataFrame, depth: int = 10) -> pd.DataFrame:
     """Per dataset x model x ranking x j (1..depth): the share of planted tokens found in
-    the top j of the ranking, mean over instances per seed, then over seeds."""
+    the top j of the ranking, mean over instances per seed (rows whose label the noise
+    replaced left out), then over seeds."""
+    planted = clean_labels(planted)
     j = np.arange(1, depth + 1)
     found = np.stack(
         [np.searchsorted(np.sort(r), j, side="right") / n

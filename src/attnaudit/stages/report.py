@@ -484,11 +484,13 @@ def faithfulness(
     publish(
         found, planted_csv, planted_html, "Recovery of the planted deciding tokens",
         "Datasets that plant the tokens that decide the label: per ranking the precision of "
-        "its top k tokens (k = the number planted) and its average precision; per seed a "
-        "mean over test instances, then over seeds; the random ranking's value beside each "
-        "(chance).",
+        "its top k tokens (k = the number planted), its average precision and the share of "
+        "that top k on the distractors (the other class's signal words, counter-evidence), "
+        "and precision and average precision against the evidence (planted and distractors); "
+        "per seed a mean over the test instances whose label the noise left alone, then over "
+        "seeds; the random ranking's value beside each (chance).",
         markdown=planted_markdown,
-        body=faithful.summary_markdown(found, ["precision_at_k", "average_precision"]),
+        body=faithful.summary_markdown(found, faithful.PLANTED_MEASURES),
         seeds=recovered["seed"] if len(recovered) else None, columns=faithful.COLUMNS,
     )  # fmt: skip
     faithful.planted_figure(recovered, planted_figure)
