@@ -70,9 +70,9 @@ def cls_by_hand(model, x: torch.Tensor, real: torch.Tensor, alpha=None):
     d = x.shape[-1]
     heads = att.heads
     size = d // heads
-    q = x[0] @ att.query.weight.T + att.query.bias
-    k = x @ att.key.weight.T + att.key.bias
     if alpha is None:
+        q = x[0] @ att.query.weight.T + att.query.bias
+        k = x @ att.key.weight.T + att.key.bias
         per_head = []
         for h in range(heads):
             s = k[:, h * size : (h + 1) * size] @ q[h * size : (h + 1) * size] / math.sqrt(size)

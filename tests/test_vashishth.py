@@ -30,9 +30,11 @@ def test_each_replacement_by_hand(model):
     columns = ["id", "label", "pred", "length", "max_attention", "replacement", "draw",
                "replaced_pred", "p_learned_pred"]  # fmt: skip
     assert list(out.columns) == columns
-    assert list(out["replacement"].unique()) == ["learned", "uniform", "random", "permuted"]
+    assert list(out["replacement"].unique()) == ["learned", "uniform", "random", "permuted",
+                                                 "removed"]  # fmt: skip
     counts = out.groupby("replacement").size()
-    assert counts["learned"] == counts["uniform"] == 3 and counts["random"] == 9
+    assert counts["learned"] == counts["uniform"] == counts["removed"] == 3
+    assert counts["random"] == 9
     engine = Engine(model)
     for i, seq in enumerate(SEQUENCES):
         mine = out[out["id"] == f"hand-{i}"].set_index(["replacement", "draw"])
@@ -43,6 +45,9 @@ def test_each_replacement_by_hand(model):
         uniform = hand_output(TOKENS, seq, BIAS, attention=np.full(len(seq), 1 / len(seq)))
         assert mine.loc[("uniform", 0), "replaced_pred"] == uniform.argmax()
         assert mine.loc[("uniform", 0), "p_learned_pred"] == pytest.approx(uniform[pred])
+        removed = hand_output(TOKENS, seq, BIAS, attention=np.zeros(len(seq)))  # the bias
+        assert mine.loc[("removed", 0), "replaced_pred"] == removed.argmax()
+        assert mine.loc[("removed", 0), "p_learned_pred"] == pytest.approx(removed[pred])
     # the drawn weights: random ones positive and normalised, permuted ones a permutation
     batch = next(iter(engine.batches(rows)))
     stacks = vashishth.replacements(engine, batch, vashishth.settings.Replacement.of(cfg))

@@ -340,10 +340,12 @@ class Replacement(OnSplit):
     """Is the learned attention needed at inference? (Vashishth et al. 2019)
 
     The hidden states stay fixed and the learned weights alpha are replaced by uniform
-    weights (1/T over the real items), by random weights (u_t / sum u, u_t ~ U(0, 1)) or by
-    alpha permuted over the real items, `n_draws` draws each for random and permuted. Per
-    instance the prediction under each; the table gives accuracy and F1 and their drop from
-    the learned weights.
+    weights (1/T over the real items), by random weights (u_t / sum u, u_t ~ U(0, 1)), by
+    alpha permuted over the real items, `n_draws` draws each for random and permuted, or
+    removed (every weight 0: a flat model's context is 0 and its output the decoder's bias,
+    the base rate; a [CLS] model keeps its residual path, so this is how much of its
+    decision bypasses attention). Per instance the prediction under each; the table gives
+    accuracy and F1 and their drop from the learned weights.
     """
 
     key: ClassVar[str] = "vashishth.replacement"

@@ -64,6 +64,6 @@ if analysis_outputs("uniform"):
             **analysis_outputs("uniform"),
         wildcard_constraints:
             encoder=FLAT,
-            attention="uniform",
+            attention=UNIFORM_ATTENTION,
         params:
             settings=analysis_settings("uniform"),

@@ -205,7 +205,9 @@ def run_path(dataset, model, seed, name):
 # Wildcard patterns of the kinds of model: flat or hierarchical encoders, learned attention.
 FLAT = "|".join(catalog.FLAT_ENCODERS)
 HIERARCHICAL = "|".join(catalog.HIERARCHICAL_ENCODERS)
-LEARNED_ATTENTION = "(?!uniform(?![a-z0-9]))[a-z0-9]+"  # any name but `uniform`
+UNIFORM_ATTENTION = "|".join(catalog.UNIFORM_ATTENTIONS)
+# any name but the uniform ones (catalog.is_uniform)
+LEARNED_ATTENTION = f"(?!(?:{UNIFORM_ATTENTION})(?![a-z0-9]))[a-z0-9]+"
 
 
 def analysis_families(kind):
@@ -247,7 +249,7 @@ def family_runs(family, pattern):
     attentions = [
         a
         for a in config["attentions"]
-        if (applies.uniform if a == "uniform" else applies.learned)
+        if (applies.uniform if catalog.is_uniform(a) else applies.learned)
     ]
     encoders = [
         e
@@ -301,7 +303,7 @@ def verdict_pages():
         for d in DATASETS
         for e in config["encoders"]
         for a in config["attentions"]
-        if a != "uniform"
+        if not catalog.is_uniform(a)
     ]
 
 
@@ -398,7 +400,7 @@ def jain_wallace_outputs():
 
 # -- Wiegreffe & Pinter: settings, checks and input functions -----------------------------------
 WP_CFG = config["wiegreffe_pinter"]
-LEARNED = [m for m in MODELS if not m.endswith("-uniform")]
+LEARNED = [m for m in MODELS if not catalog.is_uniform(m.split("-")[1])]
 
 
 def lambda_label(value):

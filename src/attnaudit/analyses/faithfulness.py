@@ -29,6 +29,7 @@ from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
 from attnaudit.engine import Engine, instance_generators, real_values
 from attnaudit.importance import input_level
+from attnaudit.models import catalog
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.settings import Params
 
@@ -48,7 +49,7 @@ def ranking_scores(
     has no attention ranking (nor gradient x attention): its weights rank nothing."""
     engine = Engine(model, batch_size=64)
     rankings = list(cfg.rankings)
-    if model.config.attention == "uniform":  # nothing to rank by: every weight is 1/T
+    if catalog.is_uniform(model.config.attention):  # nothing to rank by: every weight 1/T
         rankings = [r for r in rankings if r not in ("attention", "grad_x_attention")]
     decoder = [r for r in rankings if r in ("attention", "grad_x_attention")]
     by_ranking: dict[str, list[np.ndarray]] = {r: [None] * len(rows) for r in decoder}

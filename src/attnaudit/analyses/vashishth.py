@@ -1,7 +1,9 @@
 """Vashishth et al. (2019), "Attention Interpretability Across NLP Tasks": is the learned
 attention needed at inference? Its weights are replaced, with the hidden states fixed, by
 uniform weights, random weights and permutations of themselves, through the decoder-level
-engine; the prediction under each replacement is recorded per instance and draw.
+engine; the prediction under each replacement is recorded per instance and draw. `removed`
+sets every weight to 0: what the model decides without its attention (a flat model's
+context is 0, its output the decoder's bias; a [CLS] model keeps its residual path).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from attnaudit.settings import Params
 
 def replacements(engine: Engine, batch, cfg: settings.Replacement) -> dict[str, torch.Tensor]:
     """Per replacement the attention stacks (B, draws, T): the learned weights themselves,
-    uniform, random (u / sum u, u ~ U(0, 1) at real positions) and permuted."""
+    uniform, random (u / sum u, u ~ U(0, 1) at real positions), permuted, and removed
+    (every weight 0: the decision left when nothing is attended to)."""
     mask = batch.mask.unsqueeze(1)
     uniform = mask / batch.lengths.view(-1, 1, 1)
     draws = per_instance(torch.rand, cfg.seed, batch, (cfg.n_draws,))
@@ -31,6 +34,7 @@ def replacements(engine: Engine, batch, cfg: settings.Replacement) -> dict[str, 
         "random": random / random.sum(-1, keepdim=True),
         # other keys than the random weights' (seed + 1), so the two are independent
         "permuted": engine.random_permutations(batch, cfg.n_draws, cfg.seed + 1),
+        "removed": torch.zeros_like(batch.attention).unsqueeze(1),
     }
 
 
@@ -60,7 +64,7 @@ def replacement(
                         }
                     )
                 )
-    order = ["learned", "uniform", "random", "permuted"]
+    order = ["learned", "uniform", "random", "permuted", "removed"]
     out = collect(parts, rows)
     rank = out["replacement"].map({r: i for i, r in enumerate(order)})
     return (

@@ -18,7 +18,7 @@ from entmax import entmax15, sparsemax
 from torch import nn
 
 from attnaudit.models.activations import tanh
-from attnaudit.models.cls_attention import CLSAttention
+from attnaudit.models.cls_attention import CLSAttention, UniformCLSAttention
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -117,8 +117,9 @@ class EntmaxAttention(AdditiveAttention):
     normaliser = "entmax15"
 
 
-# `cls` is the last Transformer layer's [CLS] attention: `build_model` gives it its own
-# classifier (models.cls_classifier), since its decoder is not a weighted sum of states.
+# `cls` is the last Transformer layer's [CLS] attention, `clsuniform` that layer with 1/T:
+# `build_model` gives them their own classifier (models.cls_classifier), since its decoder
+# is not a weighted sum of states.
 ATTENTIONS: dict[str, type[nn.Module]] = {
     "additive": AdditiveAttention,
     "dot": DotAttention,
@@ -126,6 +127,7 @@ ATTENTIONS: dict[str, type[nn.Module]] = {
     "sparsemax": SparsemaxAttention,
     "entmax": EntmaxAttention,
     "cls": CLSAttention,
+    "clsuniform": UniformCLSAttention,
 }
 
 

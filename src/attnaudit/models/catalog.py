@@ -21,8 +21,27 @@ FLAT_ENCODERS = ("lstm", "gru", "cnn", "average", "ortholstm", "diversitylstm", 
 HIERARCHICAL_ENCODERS = ("hangru", "hancnn", "hanaverage")  # sentence attention on top
 ENCODERS = (*FLAT_ENCODERS, *HIERARCHICAL_ENCODERS)
 # sparsemax, entmax: additive scores normalised by sparsemax / 1.5-entmax (exact zeros);
-# cls: the last layer's [CLS] attention (flat encoders; with `transformer` its last layer)
-ATTENTIONS = ("additive", "dot", "uniform", "sparsemax", "entmax", "cls")
+# cls: the last layer's [CLS] attention (flat encoders; with `transformer` its last layer);
+# clsuniform: that [CLS] layer with its attention fixed at 1/T over the items
+ATTENTIONS = ("additive", "dot", "uniform", "sparsemax", "entmax", "cls", "clsuniform")
+CLS_ATTENTIONS = ("cls", "clsuniform")  # the [CLS] classifier's (models.cls_classifier)
+# Attention fixed at 1/T over the items: the controls, never explanations (no analysis of
+# learned attention runs on them). Each learned attention's control is the one with its
+# architecture: `clsuniform` for `cls` (same residual path and tail), `uniform` otherwise.
+UNIFORM_CONTROLS = {"cls": "clsuniform"}
+UNIFORM_ATTENTIONS = ("uniform", *UNIFORM_CONTROLS.values())
+
+
+def is_uniform(attention: str) -> bool:
+    """Whether `attention` is fixed at 1/T (a control) rather than learned."""
+    return attention in UNIFORM_ATTENTIONS
+
+
+def uniform_control(attention: str) -> str:
+    """The uniform attention of the same architecture as `attention`: what a model with it
+    is compared with (`<encoder>-cls` with `<encoder>-clsuniform`, others `<encoder>-uniform`)."""
+    return UNIFORM_CONTROLS.get(attention, "uniform")
+
 
 # The encoder a hierarchical encoder uses at both levels (hierarchical.HIERARCHICAL).
 HIERARCHICAL_BASE = {"hangru": "gru", "hancnn": "cnn", "hanaverage": "average"}

@@ -17,6 +17,10 @@ Given the states entering the layer, x_0 .. x_T, the output is a function of alp
 decoder-level analyses set alpha and recompute this layer and the classifier. It is not
 affine in alpha (LayerNorm, ReLU), so the engine decodes through `finish` instead of
 per-token logits. Only the <SOS> row of the last layer is computed: no other row is read.
+
+`UniformCLSAttention` (attention `clsuniform`) is the same layer with alpha fixed at 1/T
+over the items and no query or key: the uniform control of `cls` with the same residual
+path and tail, trained from scratch like every run.
 """
 
 from __future__ import annotations
@@ -30,12 +34,16 @@ from torch import nn
 class CLSAttention(nn.Module):
     """The last layer's [CLS] row: head-averaged attention over the items, then the tail."""
 
+    scored = True  # False: alpha is fixed (UniformCLSAttention), no query or key is built
+
     def __init__(self, hidden_dim: int, heads: int = 4, ff_size: int | None = None):
         super().__init__()
         if hidden_dim % heads:
             raise ValueError(f"hidden size {hidden_dim} is not divisible by heads {heads}")
         self.heads, self.head_size = heads, hidden_dim // heads
-        self.query, self.key = nn.Linear(hidden_dim, hidden_dim), nn.Linear(hidden_dim, hidden_dim)
+        if self.scored:
+            self.query = nn.Linear(hidden_dim, hidden_dim)
+            self.key = nn.Linear(hidden_dim, hidden_dim)
         self.value, self.out = nn.Linear(hidden_dim, hidden_dim), nn.Linear(hidden_dim, hidden_dim)
         self.norm1, self.norm2 = nn.LayerNorm(hidden_dim), nn.LayerNorm(hidden_dim)
         ff_size = ff_size or 2 * hidden_dim
@@ -62,3 +70,19 @@ class CLSAttention(nn.Module):
         """The [CLS] output y2 from x_0 (..., d) and the mixed values c (..., d)."""
         y = self.norm1(cls_state + self.out(context))
         return self.norm2(y + self.ff(y))
+
+
+class UniformCLSAttention(CLSAttention):
+    """The [CLS] layer with alpha = 1/T over the items (0 at <SOS>, <EOS>, <SEP>, padding):
+    the same values, residual path and tail as `CLSAttention`, nothing that scores."""
+
+    scored = False
+
+    @property
+    def scoring_parameters(self) -> list[nn.Parameter]:
+        return []
+
+    def distribution(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """1/T at the T items of each row (a row without items: all 0, as the softmax's)."""
+        items = mask.to(hidden.dtype)
+        return items / items.sum(dim=-1, keepdim=True).clamp(min=1)

@@ -1,5 +1,6 @@
-"""The [CLS] classifier (attention `cls`): encoder, then the [CLS] attention layer
-(`models.cls_attention`), then the linear decoder on the [CLS] output.
+"""The [CLS] classifier (attention `cls`, or `clsuniform`: the same with alpha = 1/T):
+encoder, then the [CLS] attention layer (`models.cls_attention`), then the linear decoder
+on the [CLS] output.
 
 With the `transformer` encoder the [CLS] layer is the Transformer's last layer: the encoder
 runs `layers - 1` layers and `hidden` (what `encode` returns and decoder-level analyses hold
@@ -17,8 +18,8 @@ import torch
 from torch import nn
 
 from attnaudit.data.tokens import PAD_ID
+from attnaudit.models.attention import ATTENTIONS
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
-from attnaudit.models.cls_attention import CLSAttention
 
 
 class CLSClassifier(AttentionClassifier):
@@ -38,7 +39,7 @@ class CLSClassifier(AttentionClassifier):
             options["layers"] = layers - 1
             encoder_config = dataclasses.replace(config, encoder_options=options)
         self.encoder, hidden = self.build_encoder(encoder_config, config.embedding_dim)
-        self.attention = CLSAttention(
+        self.attention = ATTENTIONS[config.attention](
             hidden,
             heads=int(options.get("heads", 4)) if transformer else 4,
             ff_size=options.get("ff_size") if transformer else None,

@@ -1,10 +1,11 @@
 """Build a classifier from its config: flat, hierarchical for `han<encoder>` encoders, or
-the [CLS] classifier for attention `cls`."""
+the [CLS] classifier for attentions `cls` and `clsuniform`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from attnaudit.models import catalog
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
 from attnaudit.models.cls_classifier import CLSClassifier
 from attnaudit.models.hierarchical import HIERARCHICAL, HierarchicalClassifier
@@ -15,6 +16,6 @@ def build_model(config: ModelConfig | dict[str, Any]) -> AttentionClassifier:
         config = ModelConfig(**config)
     if config.encoder in HIERARCHICAL:
         return HierarchicalClassifier(config)
-    if config.attention == "cls":
+    if config.attention in catalog.CLS_ATTENTIONS:
         return CLSClassifier(config)
     return AttentionClassifier(config)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 
 from attnaudit.data.tokens import SEP_ID
+from attnaudit.models import catalog
 from attnaudit.models.attention import masked_normalise
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
 
@@ -27,8 +28,10 @@ class HierarchicalClassifier(AttentionClassifier):
 
     def __init__(self, config: ModelConfig):
         torch.nn.Module.__init__(self)
-        if config.attention == "cls":
-            raise ValueError(f"attention 'cls' needs a flat encoder, not {config.encoder!r}")
+        if config.attention in catalog.CLS_ATTENTIONS:
+            raise ValueError(
+                f"attention {config.attention!r} needs a flat encoder, not {config.encoder!r}"
+            )
         self.config = config
         base = HIERARCHICAL[config.encoder]
         self.embedding = torch.nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)

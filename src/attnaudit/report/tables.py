@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from attnaudit.models import catalog
+
 
 def mean_interval(values: pd.Series, confidence: float = 0.95) -> pd.Series:
     """Mean, standard deviation, n, and the half-width of a Student-t interval of the mean."""
@@ -20,16 +22,20 @@ def mean_interval(values: pd.Series, confidence: float = 0.95) -> pd.Series:
 
 def learned_vs_uniform(metrics: pd.DataFrame, score: str = "test_f1") -> pd.DataFrame:
     """Wiegreffe & Pinter's comparison: per dataset x encoder x learned attention, the score
-    mean/std/interval over seeds next to the same encoder with uniform attention."""
+    mean/std/interval over seeds next to the same encoder with the uniform attention of the
+    same architecture (`catalog.uniform_control`: `clsuniform` for `cls`)."""
     grouped = (
         metrics.groupby(["dataset", "encoder", "attention"])[score]
         .apply(mean_interval)
         .unstack()
         .reset_index()
     )
-    uniform = grouped[grouped["attention"] == "uniform"].drop(columns="attention")
-    learned = grouped[grouped["attention"] != "uniform"]
-    table = learned.merge(uniform, on=["dataset", "encoder"], how="left", suffixes=("", "_uniform"))
+    fixed = grouped["attention"].map(catalog.is_uniform)
+    uniform = grouped[fixed].rename(columns={"attention": "control"})
+    learned = grouped[~fixed].assign(control=lambda t: t["attention"].map(catalog.uniform_control))
+    table = learned.merge(
+        uniform, on=["dataset", "encoder", "control"], how="left", suffixes=("", "_uniform")
+    ).drop(columns="control")
     table["delta"] = table["mean"] - table["mean_uniform"]
     paired = [paired_test(metrics, r.dataset, r.encoder, r.attention, score)
               for r in table.itertuples(index=False)]  # fmt: skip
@@ -42,11 +48,13 @@ def learned_vs_uniform(metrics: pd.DataFrame, score: str = "test_f1") -> pd.Data
 def paired_test(
     metrics: pd.DataFrame, dataset: str, encoder: str, attention: str, score: str
 ) -> tuple[float, float, int]:
-    """Learned minus uniform attention, paired by seed: the half-width of the 95 % interval
-    of the mean difference, the two-sided paired t-test's p value, and the pairs."""
+    """Learned minus (same-architecture) uniform attention, paired by seed: the half-width
+    of the 95 % interval of the mean difference, the two-sided paired t-test's p value, and
+    the pairs."""
     runs = metrics[(metrics["dataset"] == dataset) & (metrics["encoder"] == encoder)]
     learned = runs[runs["attention"] == attention].set_index("seed")[score]
-    uniform = runs[runs["attention"] == "uniform"].set_index("seed")[score]
+    control = catalog.uniform_control(attention)
+    uniform = runs[runs["attention"] == control].set_index("seed")[score]
     d = (learned - uniform).dropna().to_numpy(dtype=np.float64)
     n = d.size
     if n < 2:
