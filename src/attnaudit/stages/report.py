@@ -509,7 +509,8 @@ def vashishth(
         table, csv, html, "Is the learned attention needed at inference? (Vashishth et al. "
         "2019)",
         "Each model's learned weights replaced, with the hidden states fixed, by uniform "
-        "weights, random weights and permutations of themselves: test accuracy and F1, per "
+        "weights, random weights, permutations of themselves and zeros (removed: what the "
+        "decision owes to paths around the attention): test accuracy and F1, per "
         "seed averaged over draws, then over seeds, and the drop from the learned weights "
         "paired by seed.",
         markdown=markdown, body=replaced.markdown(table), seeds=data["seed"],
