@@ -9,7 +9,7 @@ import torch
 from scipy.spatial.distance import jensenshannon
 
 from attnaudit.analyses import wiegreffe_pinter as wp
-from attnaudit.analyses.seed_variance import seed_variance
+from attnaudit.analyses.seed_variance import seed_pairs, seed_variance
 
 
 def jsd(p, q) -> float:
@@ -68,6 +68,22 @@ def test_seed_variance_by_hand():
     # a: TVDs 0.2, 0.5, 0.15 -> median 0.2 (mean 0.283)
     assert out.loc["a", "median_tvd"] == pytest.approx(0.2)
     assert out.loc["a", "median_jsd"] != pytest.approx(np.mean(out.loc["a", "jsd"]), abs=1e-3)
+
+
+def test_seed_pairs_by_hand():
+    """Every ordered pair of seeds 1, 2, 3 (rows in another order: matched by id)."""
+    table = pd.concat([predictions(1, (1, 0)), predictions(2), predictions(3, (1, 0))])
+    out = seed_pairs(table)
+    assert list(out.columns) == ["dataset", "model", "seed", "other_seed", "id", "jsd", "tvd"]
+    pairs = {(b, o) for b in (1, 2, 3) for o in (1, 2, 3) if b != o}
+    assert set(zip(out["seed"], out["other_seed"], strict=True)) == pairs and len(out) == 12
+    for r in out.itertuples(index=False):
+        i = ["a", "b"].index(r.id)
+        assert r.jsd == pytest.approx(
+            jsd(ATTENTION[r.other_seed][i], ATTENTION[r.seed][i]), abs=1e-9
+        )
+        assert r.tvd == pytest.approx(tvd(PROBS[r.other_seed][i], PROBS[r.seed][i]), abs=1e-12)
+    assert seed_pairs(predictions(1)).empty
 
 
 def test_compare_to_base_by_hand():

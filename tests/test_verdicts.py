@@ -1,6 +1,9 @@
-"""The verdict rules on hand-made tables: a clear yes, a clear no, too few seeds."""
+"""The verdict rules on hand-made tables: each answer at and around its margin, against
+scipy's t-test and interval and hand-computed Holm and seed counts."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -14,126 +17,303 @@ def series(values: list[float]) -> pd.Series:
     return pd.Series(values, index=range(1, len(values) + 1))
 
 
-def test_paired_interval_is_the_t_interval_of_the_differences():
-    a, b = np.array([0.9, 0.8, 0.85]), np.array([0.7, 0.75, 0.6])
-    mean, half, n = verdicts.paired_interval(a, b)
-    d = a - b
+# -- the comparison -----------------------------------------------------------------------------
+@pytest.mark.parametrize("margin", [0.0, 0.02, -0.03])
+def test_compare_is_scipys_interval_and_one_sided_tests(margin):
+    d = np.array([0.05, 0.01, 0.04, 0.03])
+    c = verdicts.compare("r", "label", d, margin, level=0.05)
     low, high = stats.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=stats.sem(d))
-    assert (mean, n) == (pytest.approx(d.mean()), 3)
-    assert half == pytest.approx((high - low) / 2)
+    assert (c.estimate, c.lower, c.upper, c.n_seeds) == (
+        pytest.approx(d.mean()),
+        pytest.approx(low),
+        pytest.approx(high),
+        4,
+    )
+    greater = stats.ttest_1samp(d, margin, alternative="greater").pvalue
+    less = stats.ttest_1samp(d, margin, alternative="less").pvalue
+    assert (c.p_yes, c.p_no) == (pytest.approx(greater), pytest.approx(less))
+    flipped = verdicts.compare("r", "label", d, margin, level=0.05, yes_above=False)
+    assert (flipped.p_yes, flipped.p_no) == (pytest.approx(less), pytest.approx(greater))
 
 
+def test_compare_answers_by_the_side_of_the_margin_the_interval_lies_on():
+    d = np.array([0.05, 0.01, 0.04, 0.03])  # interval about +0.003 to +0.062
+    assert verdicts.compare("r", "", d, 0.0, 0.05).answer == "yes"
+    assert verdicts.compare("r", "", d, 0.07, 0.05).answer == "no"
+    assert verdicts.compare("r", "", d, 0.02, 0.05).answer == "undecided"
+    # a wider interval (level 0.01) no longer excludes 0
+    assert verdicts.compare("r", "", d, 0.0, 0.01).answer == "undecided"
+    # yes below the margin
+    assert verdicts.compare("r", "", d, 0.07, 0.05, yes_above=False).answer == "yes"
+    assert verdicts.compare("r", "", d, 0.0, 0.05, yes_above=False).answer == "no"
+
+
+def test_compare_with_one_seed_or_nan_differences_is_undecided():
+    one = verdicts.compare("r", "", [0.3], 0.0, 0.05)
+    assert one.answer == "undecided" and one.n_seeds == 1 and math.isnan(one.lower)
+    dropped = verdicts.compare("r", "", [0.3, np.nan, 0.31, 0.29], 0.0, 0.05)
+    assert dropped.n_seeds == 3 and dropped.estimate == pytest.approx(0.30)
+
+
+def test_compare_without_spread():
+    same = verdicts.compare("r", "", [0.1, 0.1, 0.1], 0.05, 0.05)
+    assert (same.answer, same.lower, same.upper) == ("yes", pytest.approx(0.1), pytest.approx(0.1))
+    at = verdicts.compare("r", "", [0.05, 0.05], 0.05, 0.05)
+    assert at.answer == "undecided" and math.isnan(at.seeds_needed)
+
+
+def reference_seeds_needed(mean, sd, margin, n, level=0.05):
+    for m in range(n + 1, verdicts.MAX_SEEDS + 1):
+        if stats.t.ppf(1 - level / 2, m - 1) * sd / math.sqrt(m) < abs(mean - margin):
+            return m
+    return math.nan
+
+
+def test_seeds_needed_is_the_first_count_whose_interval_clears_the_margin():
+    d = np.array([0.03, 0.0])  # mean 0.015, sd 0.0212: the 2-seed interval is -0.18 to +0.21
+    c = verdicts.compare("r", "", d, 0.0, 0.05)
+    expected = reference_seeds_needed(0.015, d.std(ddof=1), 0.0, 2)
+    assert c.answer == "undecided" and c.seeds_needed == expected == 11
+    # decided comparisons need no more seeds
+    assert math.isnan(verdicts.compare("r", "", [0.3, 0.31, 0.29], 0.0, 0.05).seeds_needed)
+    # a mean almost on the margin needs more than MAX_SEEDS
+    assert math.isnan(verdicts.seeds_needed(0.02001, 0.05, 0.02, 0.05, 3))
+
+
+def test_holm_steps_down_and_stops_at_the_first_kept_hypothesis():
+    # sorted 0.01 <= 0.05/3 rejected; 0.03 > 0.05/2 kept, so 0.04 is kept too
+    assert verdicts.holm([0.04, 0.01, 0.03], 0.05) == [False, True, False]
+    # 0.01 <= 0.05/3, 0.02 <= 0.05/2, 0.04 <= 0.05/1: all rejected
+    assert verdicts.holm([0.04, 0.01, 0.02], 0.05) == [True, True, True]
+    # Bonferroni would keep 0.02 (> 0.05/3); a NaN does not count in the family
+    assert verdicts.holm([0.02, np.nan], 0.05) == [True, False]
+
+
+# -- needed -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("learned", "uniform", "answer"),
     [
-        ([0.90, 0.91, 0.89], [0.80, 0.81, 0.79], "yes"),  # clear gap, tight seeds
-        ([0.90, 0.85, 0.88], [0.89, 0.87, 0.88], "no"),  # uniform within the seed noise
-        ([0.80, 0.81], [0.85, 0.86], "no"),  # uniform better
+        ([0.90, 0.91, 0.89], [0.80, 0.81, 0.79], "yes"),  # 0.10 above a 0.02 margin
+        ([0.900, 0.905, 0.898], [0.899, 0.901, 0.900], "no"),  # +0.001 +- 0.007: within
+        ([0.80, 0.81, 0.80], [0.85, 0.86, 0.86], "no"),  # uniform better
         ([0.90], [0.80], "undecided"),  # one seed: no interval
-        # mean difference +0.027 > 0, but its interval (-0.053 to +0.106) holds 0
-        ([0.95, 0.89, 0.94], [0.90, 0.90, 0.90], "no"),
+        # the issue's default run: +0.050 from 2 seeds, interval -0.207 to +0.307
+        ([0.845, 0.895], [0.850, 0.792], "undecided"),
+        # above 0 but not clearly above the margin: +0.03 +- 0.011
+        ([0.93, 0.935, 0.925, 0.93], [0.90, 0.905, 0.895, 0.90], "yes"),
+        ([0.92, 0.93, 0.91, 0.92], [0.90, 0.90, 0.90, 0.89], "undecided"),
     ],
 )
 def test_needed(learned, uniform, answer):
-    verdict = verdicts.needed(series(learned), series(uniform))
-    assert verdict.answer == answer and verdict.rule == verdicts.NEEDED_RULE
-    assert f"learned {np.mean(learned):.3f} vs uniform {np.mean(uniform):.3f}" in verdict.evidence
+    verdict = verdicts.needed(series(learned), series(uniform), {"margin": 0.02})
+    assert verdict.answer == answer, verdict.evidence
+    assert verdict.rule == verdicts.NEEDED_RULE and verdict.deciding.margin == 0.02
+    assert verdict.deciding.estimate == pytest.approx(np.mean(learned) - np.mean(uniform))
     assert verdicts.needed(series(learned), None).answer == "undecided"
 
 
-def aopc(values: dict[str, list[float]]) -> pd.DataFrame:
-    rows = [(r, s + 1, v) for r, vs in values.items() for s, v in enumerate(vs)]
-    return pd.DataFrame(rows, columns=["ranking", "seed", "aopc_comprehensiveness"])
+def test_needed_pairs_by_seed():
+    # seed 3 has no uniform run: only seeds 1 and 2 are paired
+    learned = pd.Series([0.9, 0.91, 0.5], index=[1, 2, 3])
+    uniform = pd.Series([0.8, 0.8], index=[1, 2])
+    assert verdicts.needed(learned, uniform).deciding.n_seeds == 2
+
+
+def test_the_uniform_control_keeps_the_architecture():
+    assert verdicts.uniform_control("transformer-cls") == "transformer-clsuniform"
+    assert verdicts.uniform_control("lstm-cls") == "lstm-clsuniform"
+    assert verdicts.uniform_control("lstm-additive") == "lstm-uniform"
+    assert verdicts.uniform_control("transformer-sparsemax") == "transformer-uniform"
+
+
+# -- faithful -----------------------------------------------------------------------------------
+def aopc(comp: dict[str, list[float]], suff: dict[str, list[float]] | None = None) -> pd.DataFrame:
+    suff = suff or {r: [0.1] * len(v) for r, v in comp.items()}
+    rows = [
+        (r, s + 1, v, suff[r][s]) for r, vs in comp.items() for s, v in enumerate(vs)
+    ]  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["ranking", "seed", "aopc_comprehensiveness", "aopc_sufficiency"]
+    )
+
+
+GOOD_SUFF = {"attention": [0.05, 0.052, 0.051], "loo": [0.051, 0.051, 0.052], "random": [0.3] * 3}
 
 
 @pytest.mark.parametrize(
-    ("values", "answer"),
+    ("comp", "suff", "answer", "rule"),
     [
+        # beats random by far on both, level with loo on both
         (
-            {
-                "attention": [0.40, 0.42, 0.41],
-                "loo": [0.41, 0.40, 0.43],
-                "random": [0.05, 0.06, 0.04],
-            },
-            "yes",
-        ),  # fmt: skip
+            {"attention": [0.40, 0.42, 0.41], "loo": [0.405, 0.415, 0.41], "random": [0.05] * 3},
+            GOOD_SUFF, "yes", "faithful.comprehensiveness_vs_loo",
+        ),
+        # far behind loo on comprehensiveness
         (
-            {
-                "attention": [0.20, 0.21, 0.22],
-                "loo": [0.50, 0.51, 0.49],
-                "random": [0.05, 0.06, 0.04],
-            },
-            "partly",
-        ),  # fmt: skip
+            {"attention": [0.20, 0.21, 0.22], "loo": [0.50, 0.51, 0.49], "random": [0.05] * 3},
+            GOOD_SUFF, "no", "faithful.comprehensiveness_vs_loo",
+        ),
+        # no better than random on comprehensiveness (within the margin)
         (
-            {
-                "attention": [0.06, 0.03, 0.05],
-                "loo": [0.50, 0.51, 0.49],
-                "random": [0.05, 0.06, 0.04],
-            },
-            "no",
-        ),  # fmt: skip
-        ({"attention": [0.40], "loo": [0.50], "random": [0.05]}, "undecided"),
-        # attention 0.40 +- 0.099 reaches loo 0.46 +- 0.025: the intervals overlap, so it
-        # matches the best (a rule on the means alone, or on attention's lower end, says
-        # partly)
+            {"attention": [0.051, 0.049, 0.050], "loo": [0.06, 0.05, 0.05],
+             "random": [0.050, 0.050, 0.050]},
+            {"attention": [0.05] * 3, "loo": [0.05] * 3, "random": [0.3] * 3},
+            "no", "faithful.comprehensiveness_over_random",
+        ),
+        # comprehensiveness fine, but its sufficiency is as bad as random's
         (
-            {
-                "attention": [0.36, 0.40, 0.44],
-                "loo": [0.45, 0.46, 0.47],
-                "random": [0.05, 0.06, 0.04],
-            },
-            "yes",
-        ),  # fmt: skip
+            {"attention": [0.40, 0.42, 0.41], "loo": [0.41, 0.40, 0.43], "random": [0.05] * 3},
+            {"attention": [0.300, 0.301, 0.299], "loo": [0.29, 0.30, 0.31], "random": [0.3] * 3},
+            "no", "faithful.sufficiency_over_random",
+        ),
+        # level with loo in the mean, but too spread to show it is no worse
+        (
+            {"attention": [0.30, 0.45, 0.52], "loo": [0.42, 0.43, 0.44], "random": [0.05] * 3},
+            GOOD_SUFF, "undecided", "faithful.comprehensiveness_vs_loo",
+        ),
     ],
-)
-def test_faithful(values, answer):
-    verdict = verdicts.faithful(aopc(values))
+)  # fmt: skip
+def test_faithful(comp, suff, answer, rule):
+    verdict = verdicts.faithful(aopc(comp, suff), {"margin": 0.02})
     assert verdict.answer == answer, verdict.evidence
+    assert verdict.deciding.rule_id == rule
+    assert {c.rule_id for c in verdict.comparisons} == {
+        "faithful.comprehensiveness_over_random", "faithful.sufficiency_over_random",
+        "faithful.comprehensiveness_vs_loo", "faithful.sufficiency_vs_loo",
+    }  # fmt: skip
+
+
+def test_faithful_non_inferiority_uses_the_negative_margin():
+    table = aopc(
+        {"attention": [0.40, 0.41, 0.40], "loo": [0.41, 0.42, 0.41], "random": [0.05] * 3},
+        GOOD_SUFF,
+    )
+    found = {c.rule_id: c for c in verdicts.faithful(table, {"margin": 0.02}).comparisons}
+    versus = found["faithful.comprehensiveness_vs_loo"]
+    # attention is 0.01 behind loo: within the 0.02 it may lose
+    assert versus.margin == -0.02 and versus.estimate == pytest.approx(-0.01)
+    assert versus.answer == "yes"
+    assert found["faithful.sufficiency_over_random"].estimate == pytest.approx(0.3 - 0.051)
+
+
+def test_faithful_corrects_the_no_claims_for_multiplicity():
+    # two rankings each ahead of attention by more than the margin, as 3 seeds barely show:
+    # attention - ranking = -0.07 +- 0.0173 (sd), t = (-0.07 + 0.02) / 0.01 = -5, one-sided
+    # p = 0.019 each: under 0.025 alone, not under Holm's 0.025 / 6 for the six comparisons
+    rng_values = {"attention": [0.40, 0.40, 0.40], "random": [0.05] * 3}
+    a = 0.01 * math.sqrt(3)
+    behind = [0.47 - a, 0.47, 0.47 + a]
+    table = aopc({**rng_values, "loo": behind, "gradient": behind}, None)
+    table["aopc_sufficiency"] = table["ranking"].map({"random": 0.3}).fillna(0.05)
+    verdict = verdicts.faithful(table, {"margin": 0.02})
+    vs = [c for c in verdict.comparisons if c.rule_id.startswith("faithful.comprehensiveness_vs")]
+    assert all(0.0125 < c.p_no < 0.025 for c in vs), [c.p_no for c in vs]
+    assert all(c.answer == "no" for c in vs)  # each alone says no
+    assert verdict.answer == "undecided"  # together, corrected, they do not
+
+
+def test_faithful_without_attention_or_random_is_undecided():
     assert verdicts.faithful(aopc({})).answer == "undecided"
+    assert verdicts.faithful(aopc({"attention": [0.4, 0.4], "loo": [0.5, 0.5]})).answer == (
+        "undecided"
+    )
+    assert verdicts.faithful(aopc({"attention": [0.4], "random": [0.05]})).answer == "undecided"
+
+
+# -- unique -------------------------------------------------------------------------------------
+def pairs_table(rows):
+    return pd.DataFrame(rows, columns=["seed", "other_seed", "id", "jsd", "tvd"])
+
+
+def test_seed_alternatives_take_the_most_divergent_seed_within_epsilon():
+    pairs = pairs_table([
+        (1, 2, "a", 0.10, 0.005), (1, 3, "a", 0.30, 0.009), (1, 4, "a", 0.50, 0.02),
+        (1, 2, "b", 0.20, 0.03), (1, 3, "b", 0.40, 0.5),  # b: no other seed within epsilon
+        (2, 1, "a", 0.10, 0.005),
+    ])  # fmt: skip
+    found = verdicts.seed_alternatives(pairs, epsilon=0.01)
+    assert found.to_dict("records") == [
+        {"seed": 1, "id": "a", "seed_jsd": 0.30},
+        {"seed": 2, "id": "a", "seed_jsd": 0.10},
+    ]
+
+
+def test_unique_evidence_compares_on_instances_where_both_keep_the_output():
+    pairs = pairs_table([
+        (1, 2, "a", 0.10, 0.005), (1, 2, "b", 0.20, 0.005), (1, 2, "c", 0.30, 0.5),
+        (2, 1, "a", 0.10, 0.005), (2, 1, "b", 0.20, 0.005), (2, 1, "c", 0.30, 0.5),
+    ])  # fmt: skip
+    adversary = pd.DataFrame(
+        [(1, "a", 0.6, 5, 0.004), (1, "b", 0.0, 0, 0.4), (1, "c", 0.6, 3, 0.002),
+         (2, "a", 0.5, 5, 0.004), (2, "b", 0.4, 2, 0.009), (2, "c", 0.6, 3, 0.002)],
+        columns=["seed", "id", "max_jsd", "n_feasible", "output_tvd"],
+    )  # fmt: skip
+    trained = pd.DataFrame(
+        [(0.1, 1, "a", 0.3, 0.001), (0.1, 1, "b", 0.5, 0.02), (0.1, 2, "a", 0.2, 0.001),
+         (0.1, 2, "b", 0.3, 0.001)],
+        columns=["lambda", "seed", "id", "jsd_to_base", "tvd_to_base"],
+    )  # fmt: skip
+    table = verdicts.unique_evidence(pairs, adversary, trained, epsilon=0.01)
+    got = table.set_index(["source", "seed"])
+    # seed 1: b has no feasible adversary, c no seed within epsilon: only a
+    one = got.loc[("per-instance adversary", 1)]
+    assert (one["n_instances"], one["coverage"]) == (1, pytest.approx(1 / 3))
+    assert one["difference"] == pytest.approx(0.6 - 0.1)
+    two = got.loc[("per-instance adversary", 2)]
+    assert two["difference"] == pytest.approx(((0.5 - 0.1) + (0.4 - 0.2)) / 2)
+    lam = got.loc[("trained adversary, lambda 0.1", 1)]  # b's output moved by 0.02
+    assert (lam["n_instances"], lam["adversary_jsd"], lam["seed_jsd"]) == (1, 0.3, 0.1)
+    assert got.loc[("trained adversary, lambda 0.1", 2), "difference"] == pytest.approx(
+        ((0.2 - 0.1) + (0.3 - 0.2)) / 2
+    )
+
+
+def evidence(by_source: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [
+        {"source": s, "seed": i + 1, "n_instances": 100, "coverage": 0.5,
+         "adversary_jsd": 0.3 + d, "seed_jsd": 0.3, "difference": d}
+        for s, ds in by_source.items() for i, d in enumerate(ds)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 @pytest.mark.parametrize(
-    ("row", "answer"),
+    ("by_source", "answer"),
     [
-        (
-            {
-                "n_other_seeds": 2,
-                "n_adversary_instances": 100,
-                "seed_jsd_mean": 0.05,
-                "adversary_jsd_mean": 0.4,
-                "adversary_above_seeds": 0.9,
-            },
-            "no",
-        ),  # fmt: skip
-        (
-            {
-                "n_other_seeds": 2,
-                "n_adversary_instances": 100,
-                "seed_jsd_mean": 0.3,
-                "adversary_jsd_mean": 0.1,
-                "adversary_above_seeds": 0.2,
-            },
-            "yes",
-        ),  # fmt: skip
-        # exactly half above the seeds is not more than half
-        (
-            {
-                "n_other_seeds": 2,
-                "n_adversary_instances": 10,
-                "seed_jsd_mean": 0.2,
-                "adversary_jsd_mean": 0.2,
-                "adversary_above_seeds": 0.5,
-            },
-            "yes",
-        ),  # fmt: skip
-        ({"n_other_seeds": 0}, "undecided"),
-        ({"n_other_seeds": 1, "n_adversary_instances": 0, "seed_jsd_mean": 0.1}, "undecided"),
+        ({"per-instance adversary": [0.40, 0.42, 0.38]}, "no"),
+        ({"per-instance adversary": [0.01, -0.01, 0.0]}, "yes"),
+        # both must stay below the margin for unique
+        ({"per-instance adversary": [0.01, -0.01, 0.0],
+          "trained adversary, lambda 1": [0.01, 0.0, 0.02]}, "yes"),
+        ({"per-instance adversary": [0.01, -0.01, 0.0],
+          "trained adversary, lambda 1": [0.30, 0.31, 0.29]}, "no"),
+        ({"per-instance adversary": [0.01, 0.2, -0.1]}, "undecided"),
+        ({"per-instance adversary": [0.4]}, "undecided"),
     ],
-)
-def test_unique(row, answer):
-    assert verdicts.unique(pd.Series(row)).answer == answer
+)  # fmt: skip
+def test_unique(by_source, answer):
+    verdict = verdicts.unique(evidence(by_source), {"margin": 0.05})
+    assert verdict.answer == answer, verdict.evidence
+    assert all(not c.yes_above for c in verdict.comparisons)
     assert verdicts.unique(None).answer == "undecided"
+
+
+def test_verdict_rows_one_per_question_with_the_deciding_comparison():
+    found = [
+        verdicts.needed(series([0.9, 0.91, 0.89]), series([0.8, 0.81, 0.79])),
+        verdicts.faithful(aopc({})),
+        verdicts.unique(evidence({"per-instance adversary": [0.4, 0.42, 0.38]})),
+    ]
+    headline, detail = verdicts.rows("d", "lstm-additive", found)
+    table = pd.DataFrame(headline, columns=list(verdicts.COLUMNS))
+    assert list(table["question"]) == ["needed", "faithful", "unique"]
+    assert list(table["answer"]) == ["yes", "undecided", "no"]
+    assert list(table["rule"]) == [
+        "needed.learned_minus_uniform_f1", "faithful.no_evidence", "unique.per_instance_adversary",
+    ]  # fmt: skip
+    assert table.loc[0, "estimate"] == pytest.approx(0.1) and table.loc[0, "n_seeds"] == 3
+    assert math.isnan(table.loc[1, "estimate"])
+    assert len(detail) == 2
 
 
 def test_learned_vs_uniform_paired_test_equals_scipy():

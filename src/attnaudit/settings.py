@@ -433,6 +433,65 @@ class Deception(Settings):
     epochs: int | None = setting(None, "training epochs; null: training.epochs", minimum=1)
 
 
+# -- the verdicts ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VerdictRule(Settings):
+    """A verdict rule's confidence; each rule adds its margin (`report.verdicts`).
+
+    An interval of confidence 1 - `level` over seeds is held against `margin`: yes when it
+    lies wholly on the yes side, no when wholly on the other, undecided otherwise.
+    """
+
+    level: float = setting(0.05, "1 - the intervals' confidence (each side a one-sided test at "
+                           "level / 2)", exclusiveMinimum=0, maximum=0.5)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VerdictNeeded(VerdictRule):
+    """Needed: learned vs uniform attention of the same architecture, in test F1.
+
+    The margin is the smallest test-F1 gain (learned minus uniform, paired by seed) that
+    counts as a need: 0.02 F1 is twice the seed-to-seed standard deviation of the SST
+    BiLSTM's test F1 (about 0.01 over 5 seeds) and the size of the largest gap Wiegreffe &
+    Pinter report in their Table 2 (IMDB 0.902 vs 0.879), which they read as a small one.
+    """
+
+    key: ClassVar[str] = "verdicts.needed"
+    margin: float = setting(0.02, "smallest test-F1 gain over uniform attention that counts",
+                            minimum=0)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VerdictFaithful(VerdictRule):
+    """Faithful: attention's ERASER AOPCs against random and every other ranking.
+
+    The margin, in AOPC (a probability), is what attention must gain over random, and the
+    most it may lose to another ranking, on comprehensiveness and on sufficiency: 0.02 is a
+    tenth of the gap between random and the best ranking on SST and on the synthetic data
+    (about 0.2), and about the seed-to-seed spread of one ranking's AOPC.
+    """
+
+    key: ClassVar[str] = "verdicts.faithful"
+    margin: float = setting(0.02, "AOPC attention must gain over random, and may lose to "
+                            "another ranking", minimum=0)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VerdictUnique(VerdictRule):
+    """Unique: adversaries against other seeds, under the same output constraint.
+
+    The margin, in JSD (natural logarithms, at most ln 2 = 0.693), is how much further from
+    the model's attention an adversary that keeps the output within epsilon must move than
+    the most divergent other seed within epsilon, for attention to count as not unique: 0.05
+    is a fourteenth of the JSD's range and about the seed-to-seed spread of the seeds' own
+    mean JSD on SST.
+    """
+
+    key: ClassVar[str] = "verdicts.unique"
+    margin: float = setting(0.05, "JSD an adversary must exceed the other seeds' by",
+                            minimum=0)  # fmt: skip
+
+
 # The config's analysis sections: section -> block -> settings class.
 SECTIONS: dict[str, dict[str, type[Settings]]] = {
     "jain_wallace": {
@@ -449,6 +508,7 @@ SECTIONS: dict[str, dict[str, type[Settings]]] = {
         "adversarial": Adversarial,
     },
     "pruthi": {"deception": Deception},
+    "verdicts": {"needed": VerdictNeeded, "faithful": VerdictFaithful, "unique": VerdictUnique},
 }
 
 

@@ -352,10 +352,36 @@ def verdict_tables():
     ]
 
 
+def verdict_seed_pairs():
+    """Every learned model's seed pairs (the unique verdict's seeds), with 2 or more seeds."""
+    if len(SEEDS) < 2:
+        return []
+    return [
+        expand(f"{WP_MODEL}/seed_pairs.parquet", dataset=d, encoder=e, attention=a)[0]
+        for d in DATASETS
+        for e, a in (m.split("-") for m in LEARNED)
+    ]
+
+
+def verdict_trained_adversaries():
+    """Wiegreffe & Pinter's adversarial models' per-instance comparisons, where trained."""
+    if not (
+        WP_CFG["adversarial"]["lambdas"] and WP_CFG["adversarial"]["base"] in MODELS
+    ):
+        return []
+    return expand(
+        f"{ADVERSARY}/comparison.parquet", dataset=DATASETS, lam=LAMBDAS, seed=SEEDS
+    )
+
+
 def verdict_outputs():
     """Per page `verdict_<i>` and, where the model has token-level analyses to show,
     `examples_<i>`; and the index."""
-    outputs = {"index": f"{REPORT}/verdicts/index.html"}
+    outputs = {
+        "index": f"{REPORT}/verdicts/index.html",
+        "csv": f"{REPORT}/verdicts/verdicts.csv",
+        "comparisons": f"{REPORT}/verdicts/comparisons.csv",
+    }
     flat = family_runs("jain_wallace", "{encoder}")
     for i, (dataset, model, _) in enumerate(verdict_pages()):
         outputs[f"verdict_{i}"] = f"{REPORT}/verdicts/{dataset}-{model}.html"

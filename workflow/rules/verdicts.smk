@@ -13,6 +13,8 @@ rule verdicts:
             "serrano_smith", f"{RUN}/serrano_smith/single_weight.parquet"
         ),
         adversary=family_runs("jain_wallace", f"{RUN}/jain_wallace/adversary.parquet"),
+        pairs=verdict_seed_pairs(),
+        trained=verdict_trained_adversaries(),
         tokens=expand(f"{DATA}/tokens.parquet", dataset=DATASETS),
         code=code("aggregate.py"),
     output:
@@ -31,7 +33,7 @@ rule verdicts:
                         )
                     },
                 )
-                if name != "index"
+                if name not in ("index", "csv", "comparisons")
                 else path
             )
             for name, path in verdict_outputs().items()
@@ -50,5 +52,7 @@ rule verdicts:
     params:
         aggregate="verdict_pages",
         pages=verdict_pages(),
+        rules=config["verdicts"],
+        epsilon=config["jain_wallace"]["adversary"]["select_epsilon"],
     script:
         "../scripts/aggregate.py"

@@ -17,6 +17,7 @@ rule wp_seed_variance:
         code=code("seed_variance.py"),
     output:
         output=f"{WP_MODEL}/seed_variance.parquet",
+        pairs=f"{WP_MODEL}/seed_pairs.parquet",
     log:
         job_paths("wiegreffe_pinter", f"{WP_MODEL}/seed_variance")[0],
     benchmark:

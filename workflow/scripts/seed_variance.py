@@ -6,6 +6,7 @@ from attnaudit.stages.seed_variance import seed_variance
 with job_log(snakemake.log[0]):
     seed_variance(
         predictions=list(snakemake.input.predictions),
-        output=snakemake.output[0],
+        output=snakemake.output.output,
+        pairs=snakemake.output.pairs,
         base_seed=snakemake.params.base_seed,
     )

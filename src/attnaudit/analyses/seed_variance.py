@@ -3,6 +3,8 @@
 The same model retrained with other seeds: per test instance, the JSD between the base
 seed's attention and each other seed's, the TVD between their outputs, and the medians over
 seeds. Computed from the runs' predictions tables alone (no model, no torch).
+`seed_pairs` gives the same divergences for every ordered pair of seeds, so that every seed
+can be the base (the verdicts' like-with-like comparison with adversaries).
 """
 
 from __future__ import annotations
@@ -59,3 +61,22 @@ def seed_variance(predictions: pd.DataFrame, base_seed: int | None = None) -> pd
     out["jsd"], out["tvd"] = list(jsd), list(out_tvd)
     out["median_jsd"], out["median_tvd"] = np.median(jsd, axis=1), np.median(out_tvd, axis=1)
     return out
+
+
+def seed_pairs(predictions: pd.DataFrame) -> pd.DataFrame:
+    """One row per ordered pair of seeds (`seed` the base, `other_seed`) and test instance:
+    JSD between the two runs' attention and TVD between their outputs."""
+    seeds = sorted(predictions["seed"].unique())
+    parts = []
+    for base in seeds:
+        reference = predictions[predictions["seed"] == base]
+        for other in seeds:
+            if other != base:
+                found = divergence_to(predictions[predictions["seed"] == other], reference)
+                parts.append(found.assign(seed=base, other_seed=other))
+    columns = ["seed", "other_seed", "id", "jsd", "tvd"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    keys = predictions[["dataset", "model"]].iloc[0]
+    out = pd.concat(parts, ignore_index=True)[columns]
+    return out.assign(dataset=keys["dataset"], model=keys["model"])[["dataset", "model", *columns]]

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from attnaudit import settings
 from attnaudit.data.tokens import EOS, PAD, SEP, SOS
 from attnaudit.report import verdicts
 from attnaudit.report.html import STYLE, table_fragment
@@ -76,12 +77,54 @@ def section_table(title: str, table: pd.DataFrame | None, note: str = "") -> str
     )
 
 
+# the comparisons table of a verdict: plain column names, and the verdicts CSV's column each is
+COMPARISON_COLUMNS = {
+    "comparison": ("comparison", "what is compared, per seed, then over seeds"),
+    "answer": ("answer", "this comparison's own answer"),
+    "estimate": ("mean difference", "the mean over seeds of the per-seed difference"),
+    "lower": ("interval from", "the lower end of its interval"),
+    "upper": ("interval to", "the upper end of its interval"),
+    "margin": ("margin", "the margin the interval is held against"),
+    "n_seeds": ("seeds", "paired seeds behind the interval"),
+    "seeds_needed": ("seeds to decide", "for an undecided comparison, the seeds the observed "
+                     "spread would need"),
+}  # fmt: skip
+
+
 def verdict_html(verdict: verdicts.Verdict) -> str:
+    """The verdict, its rule, and the comparisons behind it with a glossary of the columns
+    (plain names on the page, the CSV's names in the glossary)."""
     esc = html.escape
-    return (
+    out = (
         f'<p class="verdict {verdict.answer}"><strong>{esc(verdict.question.capitalize())}? '
         f"{esc(verdict.answer)}.</strong> {esc(verdict.evidence)}</p>"
         f'<p class="rule">Rule: {esc(verdict.rule)}</p>'
+    )
+    if not verdict.comparisons:
+        return out
+    table = pd.DataFrame(
+        [{plain: getattr(c, "label" if key == "comparison" else key)
+          for key, (plain, _) in COMPARISON_COLUMNS.items()} for c in verdict.comparisons]
+    )  # fmt: skip
+    glossary = "".join(
+        f"<dt>{esc(plain)}</dt><dd>{esc(meaning)} (<code>{esc(key)}</code> in "
+        "verdicts/comparisons.csv)</dd>"
+        for key, (plain, meaning) in COMPARISON_COLUMNS.items()
+    )
+    return (
+        out
+        + table_fragment(table, formats={"seeds": "int", "seeds to decide": ".0f"})
+        + f'<section class="columns"><dl>{glossary}</dl></section>'
+    )
+
+
+def answers_html(found: list[verdicts.Verdict]) -> str:
+    """The page's opening: the three answers, each with its one line of numbers."""
+    esc = html.escape
+    return "".join(
+        f'<p class="verdict {v.answer}"><strong>{esc(v.question.capitalize())}? '
+        f"{esc(v.answer)}.</strong> {esc(v.evidence)}</p>"
+        for v in found
     )
 
 
@@ -122,49 +165,54 @@ def verdict_page(
     model: str,
     tables: Mapping[str, pd.DataFrame],
     runs: pd.DataFrame,
-    per_seed_aopc: pd.DataFrame | None,
+    found: list[verdicts.Verdict],
     importance: pd.DataFrame | None,
     single: pd.DataFrame | None,
-) -> tuple[str, list[verdicts.Verdict]]:
-    """The verdict page of one dataset x model and its three verdicts.
+) -> str:
+    """The verdict page of one dataset x model: its three answers first, then per question
+    the numbers behind it and its verdict with the comparisons it rests on.
 
-    `tables`: the report tables by name (learned_vs_uniform, replacement, tau,
-    flip_fractions, decision_flips, aopc, planted, guided_mlp, adversary, seed_variance,
-    adversarial); `runs`: every run's metrics; `per_seed_aopc`: per seed and ranking the
-    mean AOPC comprehensiveness of this model; `importance`, `single`: this model's
-    per-instance Jain & Wallace importance and Serrano & Smith single-weight tables.
+    `tables`: the report tables by name (replacement, tau, flip_fractions, decision_flips,
+    aopc, planted, guided_mlp, adversary, seed_variance, adversarial); `runs`: every run's
+    metrics; `found`: the needed, faithful and unique verdicts (`report.verdicts`);
+    `importance`, `single`: this model's per-instance Jain & Wallace importance and Serrano
+    & Smith single-weight tables.
     """
-    encoder = model.split("-")[0]
-    f1 = runs[runs["dataset"] == dataset].set_index(["model", "seed"])["test_f1"]
-    learned = f1.xs(model) if model in f1.index.get_level_values(0) else None
-    uniform_name = f"{encoder}-uniform"
-    uniform = f1.xs(uniform_name) if uniform_name in f1.index.get_level_values(0) else None
-    needed = verdicts.needed(learned, uniform)
+    needed, faithful, unique = found
+    control = verdicts.uniform_control(model)
     body = [
-        "<p>Each section shows the numbers behind its question, every statistic beside "
-        "its control, and ends with the verdict of a stated rule. Intervals are 95 % "
-        "Student-t intervals over seeds. Definitions: docs/experiments.md.</p>"
+        answers_html(found),
+        "<p>Each section below shows the numbers behind its question, every statistic beside "
+        "its control, and ends with the verdict of a stated rule and the comparisons it rests "
+        "on. Intervals are Student-t intervals over seeds (95 % unless the config's "
+        "<code>verdicts:</code> says otherwise), paired by seed: they say what another "
+        "training run would give on this test split, not what another test split would give. "
+        "Definitions: docs/experiments.md#verdicts; every answer is also a row of "
+        "verdicts/verdicts.csv.</p>",
     ]
 
     body.append("<h2>Needed? (Wiegreffe &amp; Pinter; Vashishth et al.)</h2>")
-    lvu = tables.get("learned_vs_uniform")
-    if lvu is not None and not lvu.empty:
-        lvu = lvu[
-            (lvu["dataset"] == dataset)
-            & (lvu["encoder"] == encoder)
-            & (lvu["attention"] == model.split("-")[1])
-        ]
-    body.append(section_table("Test F1: learned vs uniform attention (trained from scratch)", lvu))
+    f1 = runs[(runs["dataset"] == dataset) & runs["model"].isin([model, control])]
+    per_seed = f1.pivot_table(index="seed", columns="model", values="test_f1").reset_index()
+    body.append(
+        section_table(
+            f"Test F1 per seed: {model} vs the same architecture with uniform attention "
+            f"({control}), each trained from scratch",
+            per_seed if control in per_seed else None,
+        )
+    )
     body.append(
         section_table(
             "Learned weights replaced at inference (hidden states fixed)",
             rows_of(tables.get("replacement"), dataset, model),
-            "accuracy and F1 with uniform, random and permuted weights; the drop is paired by seed",
+            "accuracy and F1 with uniform, random and permuted weights, and with the attention "
+            "removed (every weight 0: what the model decides without it; for a flat model the "
+            "decoder's bias alone, for a [CLS] model the residual path around the attention); "
+            "the drop is paired by seed",
         )
     )
     body.append(verdict_html(needed))
 
-    faithful = verdicts.faithful(per_seed_aopc if per_seed_aopc is not None else pd.DataFrame())
     body.append("<h2>Faithful? (Jain &amp; Wallace; Serrano &amp; Smith; ERASER)</h2>")
     body.append(
         section_table(
@@ -232,7 +280,6 @@ def verdict_page(
     body.append(verdict_html(faithful))
 
     seed_row = rows_of(tables.get("seed_variance"), dataset, model)
-    unique = verdicts.unique(None if seed_row is None or seed_row.empty else seed_row.iloc[0])
     body.append("<h2>Unique? (Jain &amp; Wallace vs Wiegreffe &amp; Pinter)</h2>")
     body.append(
         section_table(
@@ -256,7 +303,7 @@ def verdict_page(
     )
     body.append(verdict_html(unique))
     title = f"{dataset} / {model}: is attention needed, faithful, unique?"
-    return page(title, "\n".join(body)), [needed, faithful, unique]
+    return page(title, "\n".join(body))
 
 
 # -- attention examples -----------------------------------------------------------------------
@@ -407,11 +454,18 @@ def deleted(era: pd.DataFrame | None, ident: str, ranking: str, p: float) -> str
     return f"without its top {column.split('_')[1]} %: p(pred) {p - drop:.3f}"
 
 
-def index_page(entries: list[tuple[str, str, list[verdicts.Verdict], str, str]]) -> str:
-    """One row per dataset x model: the three answers and links to its pages."""
+def index_page(
+    entries: list[tuple[str, str, list[verdicts.Verdict], str, str]],
+    rules: Mapping[str, Mapping] | None = None,
+) -> str:
+    """One row per dataset x model: the three answers and links to its pages; under the
+    table each rule with its margin and level (`rules`: the config's `verdicts:`)."""
     rows = []
     for dataset, model, found, verdict_file, examples_file in entries:
-        cells = "".join(f'<td class="{v.answer}">{html.escape(v.answer)}</td>' for v in found)
+        cells = "".join(
+            f'<td class="{v.answer}" title="{html.escape(v.evidence)}">{html.escape(v.answer)}</td>'
+            for v in found
+        )
         links = f'<a href="{verdict_file}">verdicts</a>'
         if examples_file:
             links += f' · <a href="{examples_file}">examples</a>'
@@ -425,12 +479,19 @@ def index_page(entries: list[tuple[str, str, list[verdicts.Verdict], str, str]])
         + "\n".join(rows)
         + "</tbody></table>"
     )
-    rules = "".join(
-        f'<p class="rule"><strong>{q}</strong>: {html.escape(r)}</p>'
-        for q, r in (
-            ("Needed", verdicts.NEEDED_RULE),
-            ("Faithful", verdicts.FAITHFUL_RULE),
-            ("Unique", verdicts.UNIQUE_RULE),
+    classes = {"needed": settings.VerdictNeeded, "faithful": settings.VerdictFaithful,
+               "unique": settings.VerdictUnique}  # fmt: skip
+    described = []
+    for question, rule in verdicts.RULES.items():
+        cfg = classes[question].of((rules or {}).get(question))
+        described.append(
+            f'<p class="rule"><strong>{question.capitalize()}</strong> (margin {cfg.margin:g}, '
+            f"intervals at {100 * (1 - cfg.level):g} %): {html.escape(rule)}</p>"
         )
+    lead = (
+        "<p>Is attention explanation? Per dataset and model, three questions, each answered "
+        "yes, no or undecided by a stated rule against a stated margin (undecided: the seeds "
+        "cannot tell; the model's page says how many seeds would). The same answers are in "
+        "verdicts/verdicts.csv.</p>"
     )
-    return page("Is attention explanation? The verdicts", table + rules)
+    return page("Is attention explanation? The verdicts", lead + table + "".join(described))

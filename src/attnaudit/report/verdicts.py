@@ -1,158 +1,432 @@
 """The verdicts of the verdict pages: is attention needed, faithful, unique?
 
-Each question has one rule, stated here in words (shown on every page) and applied to the
-tables the workflow writes, one dataset x model at a time. Each returns a `Verdict`: the
-answer ("yes", "no", "partly" or "undecided"), the rule, and one line with the numbers.
-Intervals are 95 % Student-t intervals over seeds; "paired" differences are taken seed by
-seed before the interval.
+Each question is answered yes, no or undecided by a stated rule from paired comparisons over
+seeds, each against a margin declared in the config (`verdicts:`, `attnaudit.settings`).
+A comparison is the mean over seeds of a per-seed difference with its Student-t interval at
+confidence 1 - `level` (95 % by default): "yes" when the interval lies wholly on the yes side
+of the margin, "no" when it lies wholly on the other side, undecided otherwise, with the
+number of seeds the observed spread would need to decide. Each side is thus a one-sided test
+at `level` / 2. A question that needs several comparisons to say yes asks all of them to
+(an intersection-union test, level kept without correction); one that says no when any
+comparison does corrects those for multiplicity (Holm).
+
+Intervals are over seeds only, conditional on the test split: the seed is the unit of
+replication (another training run), and with 2 to 5 seeds a bootstrap over seeds or a
+hierarchical one over seeds and instances would understate the seed spread.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import special
+
+from attnaudit import settings
+
+ANSWERS = ("yes", "no", "undecided")
+MAX_SEEDS = 1000  # seeds_needed beyond this is reported as not reachable (NaN)
 
 NEEDED_RULE = (
-    "Needed if the model with learned attention beats the same model trained with uniform "
-    "attention: the 95 % interval of their test-F1 difference, paired by seed, lies above 0. "
-    "Not needed if it includes 0 or lies below it. Undecided with fewer than 2 paired seeds "
-    "or no uniform-attention model."
+    "Needed if the model with learned attention beats the same architecture trained with "
+    "uniform attention by more than the margin: the interval of their test-F1 difference, "
+    "paired by seed, lies above +margin. Not needed if it lies below +margin (uniform "
+    "attention is within the margin, or better). Undecided otherwise, with fewer than 2 "
+    "paired seeds, or without a uniform-attention model of the same architecture."
 )
 FAITHFUL_RULE = (
-    "Faithful if attention's ERASER comprehensiveness (AOPC) beats the random ranking's (the "
-    "95 % interval of their difference, paired by seed, above 0) and comes within the "
-    "intervals of the best ranking's; partly if it beats random but falls short of the best "
-    "ranking; not faithful if it does not beat random. Undecided with fewer than 2 seeds."
+    "Faithful if attention beats the random ranking by more than the margin on ERASER "
+    "comprehensiveness (AOPC, higher is better) and on sufficiency (AOPC, lower is better), "
+    "and is no worse than any other ranking by more than the margin on either (each interval, "
+    "paired by seed, on the right side of its margin: all must hold). Not faithful if, after "
+    "Holm's correction over these comparisons, attention is shown to beat random by less than "
+    "the margin on either measure, or to fall behind another ranking by more than the margin. "
+    "Undecided otherwise or with fewer than 2 seeds."
 )
 UNIQUE_RULE = (
-    "Not unique if attention that keeps the output within epsilon (Jain & Wallace's "
-    "adversaries) diverges from the model's attention more than the attention of the same "
-    "model retrained with other seeds does on most instances (share above 50 %). Unique if "
-    "it does so on at most half. Undecided without seed variance (fewer than 2 seeds) or "
-    "without adversaries."
+    "Compares like with like: on the instances where both keep the output within epsilon "
+    "(TVD to the base run's output), the JSD to the base run's attention of (a) the most "
+    "divergent of Jain & Wallace's adversaries and of (b) Wiegreffe & Pinter's trained "
+    "adversarial model (each lambda) against the most divergent other seed of the same "
+    "model; every seed in turn is the base, and the difference is averaged per base seed. "
+    "Not unique if, after Holm's correction, any adversary diverges more than the seeds by "
+    "more than the margin (its interval above +margin). Unique if every adversary's interval "
+    "lies below +margin: no attention that keeps the output is further from the model's "
+    "than retraining moves it. Undecided otherwise, with fewer than 2 seeds or without "
+    "adversaries."
 )
+RULES = {"needed": NEEDED_RULE, "faithful": FAITHFUL_RULE, "unique": UNIQUE_RULE}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One paired comparison over seeds against a margin.
+
+    `estimate`, `lower`, `upper`: the mean per-seed difference and its interval; `yes_above`:
+    whether "yes" is the side above the margin; `p_yes`, `p_no`: one-sided p values of the
+    claims that the mean lies on the yes / the no side of the margin."""
+
+    rule_id: str
+    label: str
+    estimate: float
+    sd: float
+    lower: float
+    upper: float
+    margin: float
+    n_seeds: int
+    seeds_needed: float
+    p_yes: float
+    p_no: float
+    yes_above: bool
+    answer: str
 
 
 @dataclass(frozen=True)
 class Verdict:
     question: str
-    answer: str  # yes | no | partly | undecided
+    answer: str  # yes | no | undecided
     rule: str
     evidence: str
+    comparisons: tuple[Comparison, ...] = field(default=())
+    deciding: Comparison | None = None  # the comparison the answer rests on
+    seeds_needed: float = math.nan  # undecided: the seeds its observed spreads would need
 
 
-def paired_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, int]:
-    """Mean of a - b, the half-width of its 95 % Student-t interval, and the pairs."""
-    from scipy import special
+def t_quantile(n: int, level: float) -> float:
+    """The two-sided 1 - level Student-t quantile with n - 1 degrees of freedom."""
+    return float(special.stdtrit(n - 1, 1.0 - level / 2.0))
 
-    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    d = d[~np.isnan(d)]
-    n = d.size
+
+def seeds_needed(mean: float, sd: float, margin: float, level: float, n: int) -> float:
+    """The fewest seeds (more than n) at which an interval with this mean and spread would
+    exclude the margin: the t half-width below |mean - margin|. NaN when no number of seeds
+    up to MAX_SEEDS would (mean at the margin), or the spread is unknown."""
+    gap = abs(mean - margin)
+    if not (np.isfinite(sd) and np.isfinite(gap)) or gap == 0:
+        return math.nan
+    if sd == 0:
+        return float(max(n + 1, 2))
+    candidates = np.arange(max(n + 1, 2), MAX_SEEDS + 1)
+    half = special.stdtrit(candidates - 1, 1.0 - level / 2.0) * sd / np.sqrt(candidates)
+    reached = candidates[half < gap]
+    return float(reached[0]) if reached.size else math.nan
+
+
+def compare(
+    rule_id: str,
+    label: str,
+    differences: Sequence[float] | np.ndarray | pd.Series,
+    margin: float,
+    level: float,
+    yes_above: bool = True,
+) -> Comparison:
+    """The comparison of per-seed `differences` with `margin` (NaN differences dropped)."""
+    d = np.asarray(differences, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    n = int(d.size)
+    mean = float(d.mean()) if n else math.nan
     if n < 2:
-        return (float(d.mean()) if n else math.nan), math.nan, n
-    half = float(special.stdtrit(n - 1, 0.975) * d.std(ddof=1) / np.sqrt(n))
-    return float(d.mean()), half, n
+        return Comparison(rule_id, label, mean, math.nan, math.nan, math.nan, margin, n,
+                          math.nan, math.nan, math.nan, yes_above, "undecided")  # fmt: skip
+    sd = float(d.std(ddof=1))
+    se = sd / math.sqrt(n)
+    half = t_quantile(n, level) * se
+    lower, upper = mean - half, mean + half
+    if se > 0:
+        t = (mean - margin) / se
+        p_above, p_below = float(special.stdtr(n - 1, -t)), float(special.stdtr(n - 1, t))
+    else:
+        p_above = 0.0 if mean > margin else 1.0
+        p_below = 0.0 if mean < margin else 1.0
+    above, below = lower > margin, upper < margin
+    if yes_above:
+        answer, p_yes, p_no = ("yes" if above else "no" if below else "undecided"), p_above, p_below
+    else:
+        answer, p_yes, p_no = ("yes" if below else "no" if above else "undecided"), p_below, p_above
+    needed = seeds_needed(mean, sd, margin, level, n) if answer == "undecided" else math.nan
+    return Comparison(rule_id, label, mean, sd, lower, upper, margin, n, needed, p_yes, p_no,
+                      yes_above, answer)  # fmt: skip
 
 
-def needed(learned: pd.Series | None, uniform: pd.Series | None) -> Verdict:
-    """From the per-seed test F1 of the learned- and the uniform-attention model (indexed
-    by seed)."""
+def holm(p_values: Sequence[float], alpha: float) -> list[bool]:
+    """Holm's step-down procedure: which hypotheses are rejected at family-wise `alpha`
+    (NaN p values are never rejected and do not count in the family)."""
+    p = np.asarray(p_values, dtype=np.float64)
+    valid = np.flatnonzero(np.isfinite(p))
+    rejected = [False] * len(p)
+    for rank, i in enumerate(valid[np.argsort(p[valid], kind="stable")]):
+        if p[i] > alpha / (len(valid) - rank):
+            break
+        rejected[i] = True
+    return rejected
+
+
+def combine(
+    comparisons: Sequence[Comparison], level: float
+) -> tuple[str, Comparison | None, float]:
+    """The answer of a question that needs every comparison for yes and any for no (Holm over
+    the no claims), the comparison it rests on (for no the first one Holm rejects, for yes or
+    undecided the weakest yes: the largest p_yes), and for undecided the seeds needed."""
+    usable = [c for c in comparisons if c.n_seeds >= 2]
+    if not usable:
+        return "undecided", (comparisons[0] if comparisons else None), math.nan
+    rejected = holm([c.p_no for c in usable], level / 2.0)
+    if any(rejected):
+        shown = [c for c, r in zip(usable, rejected, strict=True) if r]
+        return "no", min(shown, key=lambda c: c.p_no), math.nan
+    weakest = max(usable, key=lambda c: c.p_yes)
+    if all(c.answer == "yes" for c in usable):
+        return "yes", weakest, math.nan
+    return "undecided", weakest, question_seeds_needed(usable, level)
+
+
+def on_yes_side(c: Comparison) -> bool:
+    return c.estimate > c.margin if c.yes_above else c.estimate < c.margin
+
+
+def question_seeds_needed(comparisons: Sequence[Comparison], level: float) -> float:
+    """The fewest seeds at which the observed means and spreads would decide a question of
+    `combine`: yes once every comparison clears its margin at `level`, or no once one on the
+    no side clears it at level / k (Holm's first step over k comparisons); NaN if neither
+    can happen within MAX_SEEDS."""
+
+    def needed(c: Comparison, at: float) -> float:
+        n = seeds_needed(c.estimate, c.sd, c.margin, at, c.n_seeds)
+        return math.inf if math.isnan(n) else n
+
+    yes = [c.n_seeds if c.answer == "yes" else needed(c, level) if on_yes_side(c) else math.inf
+           for c in comparisons]  # fmt: skip
+    no = [needed(c, level / len(comparisons)) for c in comparisons if not on_yes_side(c)]
+    best = min(max(yes), min(no, default=math.inf))
+    return math.nan if math.isinf(best) else float(best)
+
+
+def needs(seeds: float) -> str:
+    """The question's seeds needed, as words (empty where decided or unknown)."""
+    return "" if math.isnan(seeds) else f"; all comparisons together would need {seeds:.0f} seeds"
+
+
+def interval_text(c: Comparison) -> str:
+    if c.n_seeds < 2:
+        return f"{c.estimate:+.3f} from {c.n_seeds} seed(s), no interval"
+    text = (
+        f"{c.estimate:+.3f} (interval {c.lower:+.3f} to {c.upper:+.3f}, {c.n_seeds} seeds; "
+        f"margin {c.margin:+.3f})"
+    )
+    if c.answer == "undecided":
+        more = f"more than {MAX_SEEDS}" if math.isnan(c.seeds_needed) else f"{c.seeds_needed:.0f}"
+        text += f"; the observed spread would need {more} seeds to decide"
+    return text
+
+
+# -- needed -----------------------------------------------------------------------------------
+def uniform_control(model: str) -> str:
+    """The same architecture with uniform attention: `<encoder>-clsuniform` for a [CLS]
+    model (its residual path kept), `<encoder>-uniform` for every other."""
+    encoder, attention = model.split("-", 1)
+    return f"{encoder}-clsuniform" if attention == "cls" else f"{encoder}-uniform"
+
+
+def needed(
+    learned: pd.Series | None, uniform: pd.Series | None, cfg: settings.Params = None,
+    control: str = "uniform attention",
+) -> Verdict:  # fmt: skip
+    """From the per-seed test F1 of the learned-attention model and of its uniform control
+    (`control`, the name shown), each indexed by seed."""
+    cfg = settings.VerdictNeeded.of(cfg)
     if learned is None or uniform is None or uniform.empty:
-        return Verdict("needed", "undecided", NEEDED_RULE, "no uniform-attention model to compare")
+        missing = f"no uniform-attention model of the same architecture ({control})"
+        return Verdict("needed", "undecided", NEEDED_RULE, missing)
     both = pd.concat([learned.rename("l"), uniform.rename("u")], axis=1, join="inner")
-    mean, half, n = paired_interval(both["l"].to_numpy(), both["u"].to_numpy())
-    numbers = (
-        f"learned {both['l'].mean():.3f} vs uniform {both['u'].mean():.3f} test F1, "
-        f"difference {mean:+.3f}"
-    )
-    if n < 2:
-        return Verdict("needed", "undecided", NEEDED_RULE, f"{numbers} from {n} seed(s)")
-    interval = f" (95 % interval {mean - half:+.3f} to {mean + half:+.3f}, {n} seeds)"
-    answer = "yes" if mean - half > 0 else "no"
-    lead = (
-        "needed: uniform attention loses"
-        if answer == "yes"
-        else ("not needed: uniform attention is within the seed interval")
-    )
-    return Verdict("needed", answer, NEEDED_RULE, f"{lead}; {numbers}{interval}")
+    c = compare("needed.learned_minus_uniform_f1", f"learned minus {control} test F1",
+                both["l"] - both["u"], cfg.margin, cfg.level)  # fmt: skip
+    lead = {
+        "yes": "needed: the uniform control loses by more than the margin",
+        "no": "not needed: the uniform control is within the margin (or better)",
+        "undecided": "undecided: the interval straddles the margin",
+    }[c.answer]
+    if c.n_seeds < 2:
+        lead = "undecided: fewer than 2 paired seeds"
+    numbers = (f"learned {both['l'].mean():.3f} vs {control} {both['u'].mean():.3f} test F1, "
+               f"difference {interval_text(c)}")  # fmt: skip
+    return Verdict("needed", c.answer, NEEDED_RULE, f"{lead}; {numbers}", (c,), c,
+                   c.seeds_needed)  # fmt: skip
 
 
-def faithful(per_seed: pd.DataFrame) -> Verdict:
-    """From the per-seed mean AOPC comprehensiveness of each ranking (columns `ranking`,
-    `seed`, `aopc_comprehensiveness`; random pooled over its orderings)."""
-    if per_seed.empty or "attention" not in set(per_seed["ranking"]):
-        return Verdict("faithful", "undecided", FAITHFUL_RULE, "no ERASER results")
-    wide = per_seed.pivot_table(index="seed", columns="ranking", values="aopc_comprehensiveness")
-    n = len(wide)
-    if n < 2 or "random" not in wide:
-        return Verdict(
-            "faithful",
-            "undecided",
-            FAITHFUL_RULE,
-            f"attention AOPC {wide['attention'].mean():.3f} from {n} seed(s)",
-        )
-    over, half, _ = paired_interval(wide["attention"], wide["random"])
-    others = [c for c in wide if c not in ("attention", "random")]
-    means = wide.mean()
-    halves = {c: paired_interval(wide[c].to_numpy(), np.zeros(n))[1] for c in wide}
-    best = max(others, key=lambda c: means[c]) if others else None
-    numbers = (
-        f"attention AOPC {means['attention']:.3f} ± {halves['attention']:.3f}, random "
-        f"{means['random']:.3f}, difference {over:+.3f} ± {half:.3f}"
-    )
-    if best is not None:
-        numbers += f"; best ranking {best} {means[best]:.3f} ± {halves[best]:.3f}"
-    if not over - half > 0:
-        return Verdict(
-            "faithful",
-            "no",
-            FAITHFUL_RULE,
-            f"not faithful: attention does not beat random; {numbers}",
-        )
-    if best is None or (means["attention"] + halves["attention"]
-                        >= means[best] - halves[best]):  # fmt: skip
-        return Verdict(
-            "faithful",
-            "yes",
-            FAITHFUL_RULE,
-            f"faithful: attention beats random and matches the best; {numbers}",
-        )
-    return Verdict(
-        "faithful",
-        "partly",
-        FAITHFUL_RULE,
-        f"partly: attention beats random but not the best ranking; {numbers}",
+# -- faithful ---------------------------------------------------------------------------------
+MEASURES = {
+    "aopc_comprehensiveness": ("comprehensiveness", 1.0),  # higher is more faithful
+    "aopc_sufficiency": ("sufficiency", -1.0),  # lower is more faithful
+}
+
+
+def faithful(per_seed: pd.DataFrame, cfg: settings.Params = None) -> Verdict:
+    """From the per-seed mean AOPCs of each ranking (columns `ranking`, `seed`,
+    `aopc_comprehensiveness`, `aopc_sufficiency`; random pooled over its orderings)."""
+    cfg = settings.VerdictFaithful.of(cfg)
+    if per_seed is None or per_seed.empty or "attention" not in set(per_seed["ranking"]):
+        return Verdict("faithful", "undecided", FAITHFUL_RULE,
+                       "no ERASER results with an attention ranking")  # fmt: skip
+    if "random" not in set(per_seed["ranking"]):
+        return Verdict("faithful", "undecided", FAITHFUL_RULE, "no random ranking to beat")
+    comparisons = []
+    for column, (name, sign) in MEASURES.items():
+        wide = per_seed.pivot_table(index="seed", columns="ranking", values=column)
+        attention = wide["attention"]
+        for other in wide.columns.drop("attention"):
+            better = sign * (attention - wide[other])  # > 0: attention is more faithful
+            if other == "random":
+                comparisons.append(compare(
+                    f"faithful.{name}_over_random", f"{name}: attention better than random by",
+                    better, cfg.margin, cfg.level))  # fmt: skip
+            else:
+                comparisons.append(compare(
+                    f"faithful.{name}_vs_{other}", f"{name}: attention better than {other} by",
+                    better, -cfg.margin, cfg.level))  # fmt: skip
+    answer, deciding, more = combine(comparisons, cfg.level)
+    lead = {
+        "yes": "faithful: attention beats random and keeps up with every other ranking",
+        "no": "not faithful",
+        "undecided": "undecided",
+    }[answer]
+    detail = f"{deciding.label} {interval_text(deciding)}" if deciding else ""
+    return Verdict("faithful", answer, FAITHFUL_RULE, f"{lead}; {detail}{needs(more)}",
+                   tuple(comparisons), deciding, more)  # fmt: skip
+
+
+# -- unique -----------------------------------------------------------------------------------
+def seed_alternatives(pairs: pd.DataFrame, epsilon: float) -> pd.DataFrame:
+    """Per base seed and instance, the JSD to the base seed's attention of the most divergent
+    other seed whose output stays within `epsilon` (TVD) of the base seed's (instances
+    without one are left out). `pairs`: `seed` (the base), `other_seed`, `id`, `jsd`, `tvd`."""
+    within = pairs[pairs["tvd"] <= epsilon]
+    return (
+        within.groupby(["seed", "id"], as_index=False)["jsd"]
+        .max()
+        .rename(columns={"jsd": "seed_jsd"})
     )
 
 
-def unique(seed_variance: pd.Series | None) -> Verdict:
-    """From a row of the seed-variance table (`seed_jsd_mean`, `adversary_jsd_mean`,
-    `adversary_above_seeds`, `n_adversary_instances`, `n_other_seeds`)."""
-    if seed_variance is None or not seed_variance.get("n_other_seeds", 0):
-        return Verdict("unique", "undecided", UNIQUE_RULE, "no seed variance: fewer than 2 seeds")
-    if not seed_variance.get("n_adversary_instances", 0):
-        return Verdict(
-            "unique",
-            "undecided",
-            UNIQUE_RULE,
-            f"seed JSD {seed_variance['seed_jsd_mean']:.3f}; no adversaries",
+def unique_evidence(
+    pairs: pd.DataFrame, adversary: pd.DataFrame | None, trained: pd.DataFrame | None,
+    epsilon: float,
+) -> pd.DataFrame:  # fmt: skip
+    """Per adversary source and base seed: on the instances where the adversary and another
+    seed both keep the output within `epsilon`, the mean JSD of each to the base attention,
+    their mean difference, and the instances used (of those the adversary was run on).
+
+    `adversary`: Jain & Wallace's per-instance search (`seed`, `id`, `max_jsd`, `n_feasible`,
+    `output_tvd`); `trained`: Wiegreffe & Pinter's adversarial models (`lambda`, `seed`, `id`,
+    `jsd_to_base`, `tvd_to_base`)."""
+    seeds = seed_alternatives(pairs, epsilon)
+    sources = []
+    if adversary is not None and len(adversary):
+        feasible = adversary[(adversary["n_feasible"] > 0) & (adversary["output_tvd"] <= epsilon)]
+        sources.append(
+            (
+                "per-instance adversary",
+                adversary,
+                feasible[["seed", "id", "max_jsd"]].rename(columns={"max_jsd": "adv"}),
+            )
         )
-    share = float(seed_variance["adversary_above_seeds"])
-    numbers = (
-        f"adversarial max JSD {seed_variance['adversary_jsd_mean']:.3f} vs seed JSD "
-        f"{seed_variance['seed_jsd_mean']:.3f}; adversary above the seeds on {100 * share:.0f} "
-        f"% of {int(seed_variance['n_adversary_instances'])} instances"
-    )
-    if share > 0.5:
-        return Verdict(
-            "unique",
-            "no",
-            UNIQUE_RULE,
-            f"not unique: other weights give the same output; {numbers}",
+    if trained is not None and len(trained):
+        for lam, sub in trained.groupby("lambda"):
+            kept = sub[sub["tvd_to_base"] <= epsilon]
+            sources.append((f"trained adversary, lambda {format(lam, 'g')}", sub,
+                            kept[["seed", "id", "jsd_to_base"]].rename(
+                                columns={"jsd_to_base": "adv"})))  # fmt: skip
+    rows = []
+    for name, run, kept in sources:
+        both = kept.merge(seeds, on=["seed", "id"])
+        for seed, total in run.groupby("seed").size().items():
+            mine = both[both["seed"] == seed]
+            rows.append({
+                "source": name, "seed": int(seed), "n_instances": len(mine),
+                "coverage": len(mine) / total,
+                "adversary_jsd": mine["adv"].mean() if len(mine) else math.nan,
+                "seed_jsd": mine["seed_jsd"].mean() if len(mine) else math.nan,
+                "difference": (mine["adv"] - mine["seed_jsd"]).mean() if len(mine) else math.nan,
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=["source", "seed", "n_instances", "coverage",
+                                       "adversary_jsd", "seed_jsd", "difference"])  # fmt: skip
+
+
+def unique(evidence: pd.DataFrame | None, cfg: settings.Params = None) -> Verdict:
+    """From `unique_evidence`'s table: per source, the per-seed differences against the
+    margin; not unique if any source (Holm) diverges beyond it, unique if every source stays
+    below it."""
+    cfg = settings.VerdictUnique.of(cfg)
+    if evidence is None or evidence.empty:
+        return Verdict("unique", "undecided", UNIQUE_RULE,
+                       "no adversaries or no seed variance (fewer than 2 seeds)")  # fmt: skip
+    comparisons = []
+    for source, sub in evidence.groupby("source", sort=False):
+        rule_id = "unique." + source.replace(" ", "_").replace(",", "").replace("-", "_")
+        comparisons.append(
+            compare(
+                rule_id,
+                f"{source}: JSD above the other seeds' by",
+                sub["difference"],
+                cfg.margin,
+                cfg.level,
+                yes_above=False,
+            )
         )
-    return Verdict(
-        "unique", "yes", UNIQUE_RULE, f"unique: adversaries stay within the seed noise; {numbers}"
-    )
+    answer, deciding, more = combine(comparisons, cfg.level)
+    lead = {
+        "yes": "unique: no adversary keeps the output with attention further away than other seeds",
+        "no": "not unique: an adversary keeps the output with attention further away than "
+        "other seeds",
+        "undecided": "undecided",
+    }[answer]
+    detail = f"{deciding.label} {interval_text(deciding)}" if deciding else ""
+    shown = evidence.groupby("source", sort=False)[["adversary_jsd", "seed_jsd", "coverage"]]
+    means = "; ".join(
+        f"{s}: JSD {r.adversary_jsd:.3f} vs seeds {r.seed_jsd:.3f} on {100 * r.coverage:.0f} % "
+        "of instances" for s, r in shown.mean().iterrows()
+    )  # fmt: skip
+    return Verdict("unique", answer, UNIQUE_RULE, f"{lead}; {detail}{needs(more)}; {means}",
+                   tuple(comparisons), deciding, more)  # fmt: skip
+
+
+# -- the table --------------------------------------------------------------------------------
+COLUMNS = {
+    "dataset": "the dataset",
+    "model": "the model, <encoder>-<attention>",
+    "question": "needed, faithful or unique",
+    "answer": "yes, no or undecided",
+    "rule": "the id of the comparison the answer rests on (docs/experiments.md#verdicts)",
+    "estimate": "its mean per-seed difference",
+    "lower": "the lower end of its interval (confidence 1 - level)",
+    "upper": "the upper end",
+    "margin": "the margin the interval is held against",
+    "n_seeds": "seeds (paired) behind the interval",
+    "seeds_needed": "for undecided answers, the seeds the observed spreads would need to decide "
+    "the question (all its comparisons, corrected as the rule is)",
+}
+
+
+def rows(dataset: str, model: str, found: Sequence[Verdict]) -> tuple[list[dict], list[dict]]:
+    """The verdicts.csv rows (one per question) and the comparison rows (every comparison
+    behind them) of one dataset x model."""
+    headline, detail = [], []
+    for v in found:
+        c = v.deciding
+        headline.append({
+            "dataset": dataset, "model": model, "question": v.question, "answer": v.answer,
+            "rule": c.rule_id if c else f"{v.question}.no_evidence",
+            **{k: getattr(c, k) if c else math.nan
+               for k in ("estimate", "lower", "upper", "margin", "n_seeds")},
+            "seeds_needed": v.seeds_needed,
+        })  # fmt: skip
+        for c in v.comparisons:
+            detail.append({"dataset": dataset, "model": model, "question": v.question,
+                           "rule": c.rule_id, "comparison": c.label, "answer": c.answer,
+                           "estimate": c.estimate, "lower": c.lower, "upper": c.upper,
+                           "margin": c.margin, "n_seeds": c.n_seeds,
+                           "seeds_needed": c.seeds_needed, "p_yes": c.p_yes,
+                           "p_no": c.p_no})  # fmt: skip
+    return headline, detail

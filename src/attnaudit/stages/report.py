@@ -16,7 +16,7 @@ import pandas as pd
 
 from attnaudit import io
 from attnaudit.report import faithfulness as faithful
-from attnaudit.report import figures, tables
+from attnaudit.report import figures, tables, verdicts
 from attnaudit.report import pages as pages_html
 from attnaudit.report import replacement as replaced
 from attnaudit.report import reproduction as reproduce
@@ -521,28 +521,34 @@ def vashishth(
 def verdict_pages(
     tables: Sequence[str], metrics: Sequence[str], eraser: Sequence[str],
     importance: Sequence[str], single: Sequence[str], adversary: Sequence[str],
-    tokens: Sequence[str], pages: Sequence[Sequence], index: str, **outputs: str,
+    pairs: Sequence[str], trained: Sequence[str], tokens: Sequence[str],
+    pages: Sequence[Sequence], rules: Mapping[str, Mapping], epsilon: float, index: str,
+    csv: str, comparisons: str, **outputs: str,
 ) -> None:  # fmt: skip
-    """A verdict page and an examples page per dataset x model of `pages` ((dataset, model,
-    example seed) per page; outputs `verdict_<i>`, `examples_<i>`), and an index."""
+    """Per dataset x model of `pages` ((dataset, model, example seed) per page) its three
+    verdicts (`report.verdicts`, settings `rules`: the config's `verdicts:`), a verdict page
+    and an examples page (outputs `verdict_<i>`, `examples_<i>`); every verdict in `csv`
+    (one row per question) and `comparisons` (every comparison behind them); an index."""
     by_name = {Path(p).stem: io.read_table(p) for p in tables}
     runs = read_metrics(metrics)
     per_run = {name: read_tables(paths) if paths else pd.DataFrame()
                for name, paths in (("eraser", eraser), ("importance", importance),
-                                   ("single", single), ("adversary", adversary))}  # fmt: skip
+                                   ("single", single), ("adversary", adversary),
+                                   ("pairs", pairs))}  # fmt: skip
+    trained_table = read_tables(trained) if trained else pd.DataFrame()
     words = {Path(p).parent.parent.name: io.read_table(p) for p in tokens}
-    entries = []
+    entries, headline, detail = [], [], []
     for i, (dataset, model, seed) in enumerate(pages):
         mine = {k: v[(v["dataset"] == dataset) & (v["model"] == model)] if len(v) else None
                 for k, v in per_run.items()}  # fmt: skip
-        aopc = None
-        if mine["eraser"] is not None and len(mine["eraser"]):
-            aopc = (mine["eraser"].groupby(["seed", "ranking"])["aopc_comprehensiveness"]
-                    .mean().reset_index())  # fmt: skip
-        text, found = pages_html.verdict_page(
-            dataset, model, by_name, runs, aopc, mine["importance"], mine["single"]
+        found = model_verdicts(dataset, model, runs, mine, trained_table, rules, epsilon)
+        text = pages_html.verdict_page(
+            dataset, model, by_name, runs, found, mine["importance"], mine["single"]
         )
         io.write_text(outputs[f"verdict_{i}"], text)
+        rows, parts = verdicts.rows(dataset, model, found)
+        headline += rows
+        detail += parts
         example_file = ""
         if f"examples_{i}" in outputs:
             first = {k: v[v["seed"] == seed] if v is not None else None for k, v in mine.items()}
@@ -552,7 +558,37 @@ def verdict_pages(
             ))  # fmt: skip
             example_file = Path(outputs[f"examples_{i}"]).name
         entries.append((dataset, model, found, Path(outputs[f"verdict_{i}"]).name, example_file))
-    io.write_text(index, pages_html.index_page(entries))
+    io.write_table(csv, pd.DataFrame(headline, columns=list(verdicts.COLUMNS)))
+    io.write_table(comparisons, pd.DataFrame(detail))
+    io.write_text(index, pages_html.index_page(entries, rules))
+
+
+def model_verdicts(
+    dataset: str, model: str, runs: pd.DataFrame, mine: Mapping[str, pd.DataFrame | None],
+    trained: pd.DataFrame, rules: Mapping[str, Mapping], epsilon: float,
+) -> list[verdicts.Verdict]:  # fmt: skip
+    """Needed, faithful and unique for one dataset x model, from its tables (`mine`: this
+    model's rows of the per-run tables by name) and every run's metrics."""
+    f1 = runs[runs["dataset"] == dataset].set_index(["model", "seed"])["test_f1"]
+    models = set(f1.index.get_level_values(0))
+    control = verdicts.uniform_control(model)
+    needed = verdicts.needed(
+        f1.xs(model) if model in models else None,
+        f1.xs(control) if control in models else None,
+        rules.get("needed"), control,
+    )
+    aopc = None
+    if mine["eraser"] is not None and len(mine["eraser"]):
+        aopc = (mine["eraser"].groupby(["seed", "ranking"])
+                [["aopc_comprehensiveness", "aopc_sufficiency"]].mean().reset_index())  # fmt: skip
+    faithful = verdicts.faithful(aopc, rules.get("faithful"))
+    evidence = None
+    if mine["pairs"] is not None and len(mine["pairs"]):
+        against = trained[trained["base_model"] == model] if len(trained) else None
+        against = against[against["dataset"] == dataset] if against is not None else None
+        evidence = verdicts.unique_evidence(mine["pairs"], mine["adversary"], against, epsilon)
+    unique = verdicts.unique(evidence, rules.get("unique"))
+    return [needed, faithful, unique]
 
 
 def pruthi_deception(
