@@ -27,6 +27,7 @@ from scipy import special
 
 from attnaudit import settings
 from attnaudit.models import catalog
+from attnaudit.models import catalog
 
 ANSWERS = ("yes", "no", "undecided")
 MAX_SEEDS = 1000  # seeds_needed beyond this is reported as not reachable (NaN)
