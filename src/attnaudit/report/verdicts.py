@@ -27,7 +27,6 @@ from scipy import special
 
 from attnaudit import settings
 from attnaudit.models import catalog
-from attnaudit.models import catalog
 
 ANSWERS = ("yes", "no", "undecided")
 MAX_SEEDS = 1000  # seeds_needed beyond this is reported as not reachable (NaN)
@@ -230,43 +229,6 @@ def uniform_control(model: str) -> str:
     architecture (`catalog.uniform_control`: `<encoder>-clsuniform` for `<encoder>-cls`)."""
     encoder, attention = model.split("-", 1)
     return f"{encoder}-{catalog.uniform_control(attention)}"
-
-
-def needed(c: Comparison, at: float) -> float:
-        n = seeds_needed(c.estimate, c.sd, c.margin, at, c.n_seeds)
-        return math.inf if math.isnan(n) else n
-
-    yes = [c.n_seeds if c.answer == "yes" else needed(c, level) if on_yes_side(c) else math.inf
-           for c in comparisons]  # fmt: skip
-    no = [needed(c, level / len(comparisons)) for c in comparisons if not on_yes_side(c)]
-    best = min(max(yes), min(no, default=math.inf))
-    return math.nan if math.isinf(best) else float(best)
-
-
-def needs(seeds: float) -> str:
-    """The question's seeds needed, as words (empty where decided or unknown)."""
-    return "" if math.isnan(seeds) else f"; all comparisons together would need {seeds:.0f} seeds"
-
-
-def interval_text(c: Comparison) -> str:
-    if c.n_seeds < 2:
-        return f"{c.estimate:+.3f} from {c.n_seeds} seed(s), no interval"
-    text = (
-        f"{c.estimate:+.3f} (interval {c.lower:+.3f} to {c.upper:+.3f}, {c.n_seeds} seeds; "
-        f"margin {c.margin:+.3f})"
-    )
-    if c.answer == "undecided":
-        more = f"more than {MAX_SEEDS}" if math.isnan(c.seeds_needed) else f"{c.seeds_needed:.0f}"
-        text += f"; the observed spread would need {more} seeds to decide"
-    return text
-
-
-# -- needed -----------------------------------------------------------------------------------
-def uniform_control(model: str) -> str:
-    """The same architecture with uniform attention: `<encoder>-clsuniform` for a [CLS]
-    model (its residual path kept), `<encoder>-uniform` for every other."""
-    encoder, attention = model.split("-", 1)
-    return f"{encoder}-clsuniform" if attention == "cls" else f"{encoder}-uniform"
 
 
 def needed(
