@@ -1,7 +1,8 @@
 """Deception training (Pruthi et al. 2020) against hand computations: the penalty
 -lambda ln(1 - m), the planted positions among the real tokens, the loss it adds, the mass
-measured on stored attention, the per-weight table, and that training with the penalty
-moves attention off the planted tokens; the workflow plans one job per weight and seed."""
+measured on stored attention (on the planted tokens and on the distractors), the per-model
+and per-weight table, and that training with the penalty moves attention off the planted
+tokens; the workflow plans one job per model, weight and seed."""
 
 import json
 
@@ -110,8 +111,16 @@ def test_deceptive_training_moves_attention_off_the_planted_tokens(synthetic):
         for row in predictions.itertuples(index=False):
             by_hand = float(np.sum(row.attention[np.asarray(test.loc[row.id, "rationale"])]))
             assert row.planted_mass == pytest.approx(by_hand, abs=1e-12)
+            others = np.asarray(test.loc[row.id, "distractors"], dtype=int)
+            assert row.n_distractors == len(others)
+            assert row.distractor_mass == pytest.approx(float(np.sum(row.attention[others])),
+                                                        abs=1e-12)  # fmt: skip
+        assert (predictions["n_distractors"] > 0).any()
         metrics = json.loads((run / "metrics.json").read_text())
         assert metrics["test_planted_mass"] == pytest.approx(predictions["planted_mass"].mean())
+        assert metrics["test_distractor_mass"] == pytest.approx(
+            predictions["distractor_mass"].mean()
+        )
         assert metrics["deception_weight"] == weight and (run / "model.pt").is_file()
     honest, deceived = results[0.0], results[1.0]
     assert honest["test_planted_mass"] > 0.2
@@ -131,6 +140,7 @@ def test_deception_table_by_hand():
             "deception_weight": [0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
             "test_accuracy": [0.9, 0.92, 0.88, 0.85, 0.9, 0.86],
             "test_planted_mass": [0.6, 0.5, 0.7, 0.05, 0.1, 0.03], "seed": [1, 2, 3] * 2,
+            "test_distractor_mass": [0.1, 0.2, 0.15, 0.3, 0.4, 0.2],
         }
     )  # fmt: skip
     table = deception(metrics)
@@ -141,15 +151,36 @@ def test_deception_table_by_hand():
         assert row.planted_mass == pytest.approx(mass.mean())
         assert row.planted_mass_ci95 == pytest.approx(half)
         assert row.accuracy == pytest.approx(sub["test_accuracy"].mean())
+        assert row.distractor_mass == pytest.approx(sub["test_distractor_mass"].mean())
         assert row.n_seeds == 3
 
 
-def test_the_workflow_plans_one_job_per_weight_and_seed(tmp_path):
+def test_deception_table_keeps_each_models_recovery_apart():
+    """Two models at one weight, 2 seeds: each row's precision is the mean over its own
+    model's seeds of the per-seed mean over instances (lstm: seed 1 (0.5 + 1) / 2 = 0.75,
+    seed 2 0.25: 0.5; average: 0.0 and 0.5: 0.25), never the other model's."""
+    metrics = pd.DataFrame({"dataset": "s", "base_model": ["lstm-additive"] * 2
+                            + ["average-additive"] * 2, "deception_weight": 1.0,
+                            "seed": [1, 2, 1, 2], "test_accuracy": 0.9,
+                            "test_planted_mass": 0.1, "test_distractor_mass": 0.2})  # fmt: skip
+    planted = pd.DataFrame({"dataset": "s", "deception_weight": 1.0, "ranking": "gradient",
+                            "base_model": ["lstm-additive"] * 3 + ["average-additive"] * 2,
+                            "seed": [1, 1, 2, 1, 2],
+                            "precision_at_k": [0.5, 1.0, 0.25, 0.0, 0.5]})  # fmt: skip
+    table = deception(metrics, planted).set_index("model")
+    assert table.loc["lstm-additive", "precision_gradient"] == pytest.approx(0.5)
+    assert table.loc["average-additive", "precision_gradient"] == pytest.approx(0.25)
+
+
+def test_the_workflow_plans_one_job_per_model_weight_and_seed(tmp_path):
     import yaml
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    config["pruthi"] = {"deception": {"weights": [0.0, 0.5, 2.0], "model": "lstm-sparsemax"}}
+    config["pruthi"] = {
+        "deception": {"weights": [0.0, 0.5, 2.0], "models": ["lstm-sparsemax", "average-additive"]}
+    }
     write_config(tmp_path, config)
     jobs = planned_jobs(tmp_path)
-    assert jobs["pruthi_deception"] == 3 * len(config["seeds"])
+    assert jobs["pruthi_deception"] == 2 * 3 * len(config["seeds"])
+    assert jobs["pruthi_planted"] == 2 * 3 * len(config["seeds"])
     assert jobs["pruthi_deception_report"] == 1

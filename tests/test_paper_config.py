@@ -91,5 +91,5 @@ def test_beyond_config_plans_every_model_and_the_deception_runs(tmp_path):
     assert jobs["train"] == 2 * 4 * 5 * 3
     assert jobs["analyse"] == 2 * 4 * 4 * 3  # learned attention: every analysis family
     assert jobs["analyse_uniform"] == 2 * 4 * 3  # uniform attention: faithfulness
-    assert jobs["pruthi_deception"] == 4 * 3
+    assert jobs["pruthi_deception"] == 2 * 4 * 3  # 2 models x 4 weights x 3 seeds
     assert jobs["pruthi_deception_report"] == 1

@@ -179,15 +179,16 @@ def test_deception_markdown_by_hand():
     table = pd.DataFrame({"dataset": "d", "model": "m", "weight": [0.0, 1.0],
                           "accuracy": [0.9, 0.85], "accuracy_std": [0.01, 0.02],
                           "accuracy_ci95": [0.05, NAN], "planted_mass": [0.6, NAN],
-                          "planted_mass_ci95": [0.1, NAN], "precision_attention": [0.8, 0.1],
+                          "planted_mass_ci95": [0.1, NAN], "distractor_mass": [0.1, 0.3],
+                          "distractor_mass_ci95": [0.04, NAN], "precision_attention": [0.8, 0.1],
                           "precision_attention_std": [0.0, 0.0],
                           "precision_attention_ci95": [0.02, 0.03], "n_seeds": [3, 1]})  # fmt: skip
     assert tables.deception_markdown(table).splitlines() == [
         "| dataset | model | λ | test accuracy | attention mass on planted tokens "
-        "| precision@k attention | seeds |",
-        "|---|---|---|---|---|---|---|",
-        "| d | m | 0 | 0.900 ± 0.050 | 0.600 ± 0.100 | 0.800 ± 0.020 | 3 |",
-        "| d | m | 1 | 0.850 | n/a | 0.100 ± 0.030 | 1 |",
+        "| attention mass on distractors | precision@k attention | seeds |",
+        "|---|---|---|---|---|---|---|---|",
+        "| d | m | 0 | 0.900 ± 0.050 | 0.600 ± 0.100 | 0.100 ± 0.040 | 0.800 ± 0.020 | 3 |",
+        "| d | m | 1 | 0.850 | n/a | 0.300 | 0.100 ± 0.030 | 1 |",
     ]
 
 

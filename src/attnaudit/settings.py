@@ -417,18 +417,23 @@ class Adversarial(Settings):
 class Deception(Settings):
     """Deception training: attention pushed off the deciding tokens.
 
-    The run `model` trained from scratch on the labels plus, per instance,
+    Each run of `models` trained from scratch on the labels plus, per instance,
     R = -lambda * ln(1 - m), m the attention mass on the planted deciding tokens (the
-    synthetic data's `rationale`), one run per lambda in `weights` and seed, on every
-    dataset of type synthetic. Test accuracy and the mean test attention mass on the
-    planted tokens, per lambda.
+    synthetic data's `rationale`), one run per model, lambda in `weights` and seed, on
+    every dataset of type synthetic. Test accuracy and the mean test attention mass on the
+    planted tokens and on the distractors, per model and lambda. The no-encoder model
+    (`average-*`) is the informative test: a BiLSTM can carry a token's information into
+    its neighbours' states, so its attention can leave the token and keep the information.
     """
 
     key: ClassVar[str] = "pruthi.deception"
-    model: str = setting("lstm-additive", "the run trained deceptively, <encoder>-<attention>",
-                         pattern=MODEL_PATTERN)  # fmt: skip
+    models: tuple[str, ...] = setting(
+        ["lstm-additive", "average-additive"],
+        "the runs trained deceptively, each <encoder>-<attention>",
+        pattern=MODEL_PATTERN, minItems=1,
+    )  # fmt: skip
     weights: tuple[float, ...] = setting(
-        [], "one deceptive run per penalty weight lambda (empty: none)", minimum=0
+        [], "one deceptive run per model and penalty weight lambda (empty: none)", minimum=0
     )
     epochs: int | None = setting(None, "training epochs; null: training.epochs", minimum=1)
 

@@ -581,7 +581,9 @@ def wp_seed_variance_files(models):
 
 # -- Pruthi et al.: deception training (pruthi.smk) -------------------------------------------
 DECEPTION_CFG = config["pruthi"]["deception"]
-DECEPTION = "results/{dataset}/pruthi/deception/weight{weight}/seed{seed}"
+DECEPTION = (
+    "results/{dataset}/pruthi/deception/{encoder}-{attention}/weight{weight}/seed{seed}"
+)
 
 
 def deception_weights():
@@ -596,9 +598,9 @@ def deception_datasets():
 
 def check_deception():
     key = "pruthi.deception"
-    encoder, attention = DECEPTION_CFG["model"].split("-")
-    check_names(f"{key}.model", [encoder], catalog.FLAT_ENCODERS)
-    check_names(f"{key}.model", [attention], catalog.ATTENTIONS)
+    for encoder, attention in (m.split("-") for m in DECEPTION_CFG["models"]):
+        check_names(f"{key}.models", [encoder], catalog.FLAT_ENCODERS)
+        check_names(f"{key}.models", [attention], catalog.ATTENTIONS)
     if len(set(deception_weights())) != len(deception_weights()):
         raise ConfigError(
             f"config key '{key}.weights': {deception_weights()} name the same path twice"
@@ -612,12 +614,19 @@ except ConfigError as exc:
 
 
 def deception_runs():
-    return expand(
-        f"{DECEPTION}/metrics.json",
-        dataset=deception_datasets(),
-        weight=deception_weights(),
-        seed=SEEDS,
-    )
+    """Every deceptive run's metrics.json: dataset x model x weight x seed."""
+    return [
+        path
+        for model in DECEPTION_CFG["models"]
+        for path in expand(
+            f"{DECEPTION}/metrics.json",
+            dataset=deception_datasets(),
+            encoder=model.split("-")[0],
+            attention=model.split("-")[1],
+            weight=deception_weights(),
+            seed=SEEDS,
+        )
+    ]
 
 
 def pruthi_outputs():

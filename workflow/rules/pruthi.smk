@@ -1,6 +1,6 @@
-# Pruthi et al. (2020), deception training: the configured model trained on the labels with
-# a penalty on its attention to the planted deciding tokens, one job per dataset x penalty
-# weight x seed (each a full training run), on every dataset of type synthetic (the one
+# Pruthi et al. (2020), deception training: each configured model trained on the labels with
+# a penalty on its attention to the planted deciding tokens, one job per dataset x model x
+# penalty weight x seed (each a full training run), on every dataset of type synthetic (the one
 # whose `rationale` says which tokens decide); one table and figure over them all.
 
 
@@ -34,7 +34,7 @@ rule pruthi_deception:
             "dataset": wc.dataset,
             "weight": float(wc.weight),
             "seed": int(wc.seed),
-            "model": DECEPTION_CFG["model"],
+            "model": f"{wc.encoder}-{wc.attention}",
             "training": {
                 **TRAINING,
                 "epochs": DECEPTION_CFG["epochs"] or config["training"]["epochs"],

@@ -414,8 +414,9 @@ def adversarial_curve(table: pd.DataFrame, reference: pd.DataFrame, path: str) -
 
 
 def deception_curve(table: pd.DataFrame, path: str) -> None:
-    """Per dataset and model: test accuracy and the attention mass on the planted tokens
-    against the deception weight lambda (symlog axis), mean over seeds with 95 % intervals."""
+    """Per dataset and model: test accuracy and the attention mass on the planted tokens and
+    on the distractors against the deception weight lambda (symlog axis), mean over seeds
+    with 95 % intervals."""
     groups = list(table.groupby(["dataset", "model"]))
     fig, axes = plt.subplots(1, len(groups), figsize=(4.4 * len(groups), 3.6), squeeze=False)
     for ax, ((dataset, model), sub) in zip(axes[0], groups, strict=True):
@@ -425,7 +426,9 @@ def deception_curve(table: pd.DataFrame, path: str) -> None:
                  and not c.endswith(("_std", "_ci95")) and c != "precision_attention"]  # fmt: skip
         for column, label, color in (("accuracy", "test accuracy", "#1f77b4"),
                                      ("planted_mass", "attention on planted tokens",
-                                      "#d62728"), *found):  # fmt: skip
+                                      "#d62728"),
+                                     ("distractor_mass", "attention on distractors",
+                                      "#ff7f0e"), *found):  # fmt: skip
             ax.errorbar(sub["weight"], sub[column], yerr=sub[f"{column}_ci95"].fillna(0.0),
                         marker="o", capsize=3, color=color, label=label)  # fmt: skip
         ax.set_xscale("symlog", linthresh=min([w for w in sub["weight"] if w > 0] or [1.0]))

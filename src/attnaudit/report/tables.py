@@ -554,21 +554,22 @@ def seed_reference(seeds: pd.DataFrame | None) -> pd.DataFrame:
 
 # -- Pruthi et al. (2020) -----------------------------------------------------------------
 def deception(metrics: pd.DataFrame, planted: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Deception training: per dataset x model x penalty weight, the test accuracy and the
-    mean test attention mass on the planted tokens, and (from the planted-token analysis of
-    the deceptive models) each ranking's precision@k against the planted tokens
+    """Deception training: per dataset x model x penalty weight, the test accuracy, the
+    mean test attention mass on the planted tokens and on the distractors, and (from the
+    planted-token analysis of the deceptive models, `base_model` and `deception_weight`
+    beside each row) each ranking's precision@k against the planted tokens
     (`precision_<ranking>`), each as mean / std / 95 % interval over seeds."""
     rows = []
+    keys = ["dataset", "base_model", "deception_weight"]
     if planted is not None and len(planted):
-        per_seed = (planted.groupby(["dataset", "deception_weight", "seed", "ranking"])
-                    ["precision_at_k"].mean().unstack("ranking"))  # fmt: skip
-    for (dataset, model, weight), sub in metrics.groupby(
-        ["dataset", "base_model", "deception_weight"]
-    ):
+        per_seed = (planted.groupby([*keys, "seed", "ranking"])["precision_at_k"].mean()
+                    .unstack("ranking"))  # fmt: skip
+    for (dataset, model, weight), sub in metrics.groupby(keys):
         row = {"dataset": dataset, "model": model, "weight": weight}
-        columns = {"accuracy": sub["test_accuracy"], "planted_mass": sub["test_planted_mass"]}
+        columns = {"accuracy": sub["test_accuracy"], "planted_mass": sub["test_planted_mass"],
+                   "distractor_mass": sub["test_distractor_mass"]}  # fmt: skip
         if planted is not None and len(planted):
-            mine = per_seed.xs((dataset, weight), level=["dataset", "deception_weight"])
+            mine = per_seed.xs((dataset, model, weight), level=keys)
             columns.update({f"precision_{r}": mine[r] for r in mine.columns})
         for name, values in columns.items():
             interval = mean_interval(values)
@@ -590,6 +591,7 @@ def deception_markdown(table: pd.DataFrame) -> str:
         {"dataset": r.dataset, "model": r.model, "λ": f"{r.weight:g}",
          "test accuracy": cell(r.accuracy, r.accuracy_ci95),
          "attention mass on planted tokens": cell(r.planted_mass, r.planted_mass_ci95),
+         "attention mass on distractors": cell(r.distractor_mass, r.distractor_mass_ci95),
          **{f"precision@k {c.removeprefix('precision_')}": cell(getattr(r, c),
                                                                getattr(r, f"{c}_ci95"))
             for c in table.columns

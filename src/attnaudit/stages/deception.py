@@ -1,9 +1,13 @@
-"""The deception training job (Pruthi et al. 2020): one dataset x penalty weight x seed.
+"""The deception training job (Pruthi et al. 2020): one dataset x model x penalty weight x
+seed.
 
 It writes the files of an ordinary run (checkpoint, epochs.csv, metrics.json,
 predictions.parquet) through `stages.training.train`, so the usual analyses can later be
 pointed at a deceptive model; predictions add each test instance's attention mass on the
-planted tokens (`planted_mass`), metrics.json its mean (`test_planted_mass`) and the weight.
+planted tokens (`planted_mass`) and on the distractors (`distractor_mass`: the other class's
+signal words, which the penalty leaves free, so attention pushed off the planted tokens may
+land there), metrics.json their means (`test_planted_mass`, `test_distractor_mass`) and the
+weight.
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ def train_deceptive(
     threads: int = 1,
 ) -> dict[str, Any]:
     """Train `model` (`<encoder>-<attention>`) with the deception penalty of `weight` on
-    the planted tokens of every split; record the test attention mass on them."""
+    the planted tokens of every split; record the test attention mass on them and on the
+    distractors."""
     encoder, attention = model.split("-")
     if encoder in HIERARCHICAL_ENCODERS:
         raise ValueError(f"deception training needs a flat encoder (token items), not {encoder!r}")
-    chosen = chosen_positions(io.read_table(tokens))
+    table = io.read_table(tokens)
+    chosen = chosen_positions(table)
+    distractors = chosen_positions(table, "distractors")
     embeddings = list(embeddings or [])
     result = train(
         dataset, encoder, attention, seed, training={**training, "threads": threads},
@@ -58,9 +65,13 @@ def train_deceptive(
     table = io.read_table(predictions)
     table["planted_mass"] = chosen_mass(table, chosen)
     table["n_planted"] = [len(chosen[str(i)]) for i in table["id"]]
+    table["distractor_mass"] = chosen_mass(table, distractors)
+    table["n_distractors"] = [len(distractors[str(i)]) for i in table["id"]]
     io.write_table(predictions, table)
     result["test_planted_mass"] = float(table["planted_mass"].mean())
+    result["test_distractor_mass"] = float(table["distractor_mass"].mean())
     io.write_json(metrics, result)
-    log.info("deception weight %g: test accuracy %.4f, attention mass on planted tokens %.4f",
-             weight, result["test_accuracy"], result["test_planted_mass"])  # fmt: skip
+    log.info("deception weight %g: test accuracy %.4f, attention mass on planted tokens %.4f, "
+             "on distractors %.4f", weight, result["test_accuracy"],
+             result["test_planted_mass"], result["test_distractor_mass"])  # fmt: skip
     return result

@@ -595,21 +595,25 @@ def pruthi_deception(
     metrics: Sequence[str], planted: Sequence[str], csv: str, markdown: str, html: str,
     figure: str,
 ) -> None:  # fmt: skip
-    """Deception training per penalty weight (Pruthi et al. 2020): accuracy, attention mass
-    on the planted tokens, and whether the other rankings still find them."""
+    """Deception training per model and penalty weight (Pruthi et al. 2020): accuracy,
+    attention mass on the planted tokens and on the distractors, and whether the other
+    rankings still find the planted tokens (on the rows whose label the noise left alone,
+    as the planted-token summary)."""
     runs = read_metrics(metrics)
     found = pd.concat(
-        [io.read_table(p).assign(deception_weight=w)
-         for p, w in zip(planted, runs["deception_weight"], strict=True)],
+        [io.read_table(p).assign(base_model=m, deception_weight=w)
+         for p, m, w in zip(planted, runs["base_model"], runs["deception_weight"],
+                            strict=True)],
         ignore_index=True,
     )  # fmt: skip
-    table = tables.deception(runs, found)
+    table = tables.deception(runs, faithful.clean_labels(found))
     publish(
         table, csv, html, "Deception training (Pruthi et al. 2020)",
-        "The model trained with the penalty -λ ln(1 - m), m the attention mass on the planted "
-        "deciding tokens: test accuracy, mean test m, and per ranking the precision of its top "
-        "k tokens against the k planted ones (precision_<ranking>), per penalty weight, over "
-        "seeds.",
+        "Each model trained with the penalty -λ ln(1 - m), m the attention mass on the planted "
+        "deciding tokens: test accuracy, mean test m, the mean test attention mass on the "
+        "distractors (the other class's signal words, which the penalty leaves free), and per "
+        "ranking the precision of its top k tokens against the k planted ones "
+        "(precision_<ranking>), per model and penalty weight, over seeds.",
         markdown=markdown, body=tables.deception_markdown(table), seeds=runs["seed"],
     )  # fmt: skip
     figures.deception_curve(table, figure)
