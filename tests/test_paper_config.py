@@ -85,11 +85,12 @@ def test_paper_config_replaces_the_default_and_the_overlay_only_adds_the_mirror(
 
 
 def test_beyond_config_plans_every_model_and_the_deception_runs(tmp_path):
-    """configs/beyond.yaml: 2 datasets x 4 encoders x 5 attentions x 3 seeds trained, the
+    """configs/beyond.yaml: 2 datasets x 4 encoders x 6 attentions x 3 seeds trained, the
     analyses on the 4 learned attentions, deception on the synthetic dataset only."""
     jobs = plan(tmp_path, "beyond.yaml")
-    assert jobs["train"] == 2 * 4 * 5 * 3
+    assert jobs["train"] == 2 * 4 * 6 * 3
     assert jobs["analyse"] == 2 * 4 * 4 * 3  # learned attention: every analysis family
-    assert jobs["analyse_uniform"] == 2 * 4 * 3  # uniform attention: faithfulness
+    # the two uniform controls (uniform, clsuniform): faithfulness
+    assert jobs["analyse_uniform"] == 2 * 4 * 2 * 3
     assert jobs["pruthi_deception"] == 2 * 4 * 3  # 2 models x 4 weights x 3 seeds
     assert jobs["pruthi_deception_report"] == 1
