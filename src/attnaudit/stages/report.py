@@ -575,7 +575,8 @@ def model_verdicts(
     needed = verdicts.needed(
         f1.xs(model) if model in models else None,
         f1.xs(control) if control in models else None,
-        rules.get("needed"), control,
+        rules.get("needed"),
+        control,
     )
     aopc = None
     if mine["eraser"] is not None and len(mine["eraser"]):
