@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import io
+from attnaudit.report import columns as described
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import figures, tables, verdicts
 from attnaudit.report import pages as pages_html
 from attnaudit.report import replacement as replaced
 from attnaudit.report import reproduction as reproduce
 from attnaudit.report.html import seeds_text, table_page
-
-F1 = "test F1 (binary tasks: of the positive class; k-class tasks: macro average over classes)"
 
 
 def publish(
@@ -40,15 +39,6 @@ def publish(
         io.write_text(markdown, intro + "\n\n" + body)
     caption = intro if seeds is None else f"{intro} Runs: {seeds_text(seeds)}."
     io.write_text(html, table_page(table, title, caption, columns, formats, floatfmt, notes))
-
-
-def interval_columns(prefix: str, what: str) -> dict[str, str]:
-    """`<prefix>` and `<prefix>_std` of a statistic `what` over seeds (the page says what
-    `<prefix>_ci95` holds)."""
-    return {
-        prefix: f"{what}, mean over seeds",
-        f"{prefix}_std": "its standard deviation over seeds",
-    }
 
 
 def binned_columns(value: str) -> dict[str, str]:
@@ -80,7 +70,7 @@ def learned_vs_uniform(
         columns={
             "attention": "the learned attention; uniform is the same encoder with attention "
             "fixed at 1/T over the tokens, trained from scratch",
-            "mean": f"{F1} with learned attention, mean over seeds",
+            "mean": f"{described.F1} with learned attention, mean over seeds",
             "std": "standard deviation of the F1 over seeds",
             "n": "seeds",
             "mean_uniform": "the same encoder with uniform attention: mean F1 over seeds",
@@ -129,13 +119,6 @@ def read_tables(paths: Sequence[str]) -> pd.DataFrame:
     return pd.concat([io.read_table(p) for p in paths], ignore_index=True)
 
 
-TAU_COLUMNS = {
-    "pair": "the two importance measures compared: attn_grad attention vs gradient, attn_loo "
-    "attention vs leave-one-out, grad_loo gradient vs leave-one-out",
-    "pred": "the instances' predicted class",
-}
-
-
 def jain_wallace_tau(
     importance: Sequence[str], per_seed: str, per_seed_html: str, csv: str, markdown: str,
     html: str,
@@ -149,7 +132,7 @@ def jain_wallace_tau(
         "seed and predicted class (instances whose tau is undefined are left out).",
         seeds=data["seed"],
         columns={
-            **TAU_COLUMNS,
+            **described.TAU_COLUMNS,
             "tau_mean": "mean of tau over the instances",
             "tau_std": "standard deviation of tau over the instances",
             "sig_frac": "share of the instances with p <= 0.05",
@@ -162,15 +145,7 @@ def jain_wallace_tau(
         "Kendall tau-b per instance, by predicted class: mean ± std over instances (fraction "
         "with p <= 0.05), averaged over seeds (Jain & Wallace 2019, Table 2).",
         markdown=markdown, body=tables.tau_markdown(table), seeds=data["seed"],
-        columns={
-            **TAU_COLUMNS,
-            "tau_mean": "per seed the mean tau over instances; the mean of these over seeds",
-            "tau_std": "per seed the standard deviation of tau over instances; their mean "
-            "over seeds",
-            "sig_frac": "per seed the share of instances with p <= 0.05; its mean over seeds",
-            "n_seeds": "seeds",
-            "n_instances": "instances, all seeds together",
-        },
+        columns=described.TAU,
     )  # fmt: skip
 
 
@@ -204,16 +179,7 @@ def jain_wallace_adversary(
         f"that keeps the output within TVD {eps:g} (max_jsd; 0 when no candidate qualifies), "
         "summarised per seed, then over seeds.",
         seeds=data["seed"],
-        columns={
-            "mean_max_jsd": "per seed the mean max_jsd over instances (natural log, at most "
-            "ln 2 = 0.693); the mean of these over seeds",
-                "ci95": "half-width of the 95 % interval of mean_max_jsd (see above)",
-            "share_above_0.5": "per seed the share of instances with max_jsd > 0.5; its mean "
-            "over seeds",
-            "epsilon": "the output TVD where the search's hinge starts",
-            "select_epsilon": "the largest output TVD a kept candidate may have",
-            "n_seeds": "seeds",
-        },
+        columns=described.ADVERSARY,
     )  # fmt: skip
     publish(
         tables.by_attention_bin(data, "max_jsd"), binned_csv, binned_html,
@@ -267,18 +233,11 @@ def serrano_smith_single(
         "Decision flips after erasing the top-ranked item vs a random other item, percent of "
         "instances, mean over seeds (Serrano & Smith 2019, Table 2)."
     )
-    cell = ("per seed the percent of instances where erasing the ranking's top item {} the "
-            "decision and erasing a random other item {} it; the mean over seeds")  # fmt: skip
     publish(
         tables.flip_table(data), csv, html,
         "Decision flips: top item vs a random item (Serrano & Smith 2019, Table 2)", intro,
         markdown=markdown, floatfmt=".1f", seeds=data["seed"],
-        columns={
-            "ranking": "what ranks the items (attention: the most attended item is erased)",
-            **{f"top {a}, random {b}": cell.format(wa, wb)
-               for a, wa in (("flips", "flips"), ("keeps", "keeps"))
-               for b, wb in (("flips", "flips"), ("keeps", "keeps"))},
-        },
+        columns=described.DECISION_FLIPS,
     )  # fmt: skip
     figures.delta_jsd_hexbins(data, figure)
 
@@ -301,18 +260,7 @@ def serrano_smith_multi(
         table, csv, html, "Multi-weight erasure: items erased before the decision flips "
         "(Serrano & Smith 2019, Figures 4-6)", intro,
         markdown=markdown, seeds=data["seed"],
-        columns={
-            "ranking": "the order in which items are erased (random: random orders, pooled)",
-            "median_fraction": "per seed the median over flipped instances of the fraction of "
-            "items erased when the decision first flips; mean over seeds",
-            "never_flipped": "per seed the share of instances that never flip; mean over seeds",
-            "median_fraction_all": "as median_fraction over all instances, a never-flipped one "
-            "counted as 1",
-            "fewer_than_attention": "over the instances that both this ranking and attention "
-            "flip, the share where this ranking erases fewer items (empty for attention)",
-            "more_than_attention": "the same, the share where it erases more",
-            "n_seeds": "seeds",
-        },
+        columns=described.FLIP_FRACTIONS,
     )  # fmt: skip
     figures.flip_fraction_boxplots(data, table, figure)
 
@@ -336,20 +284,7 @@ def wiegreffe_pinter_seed_variance(
         " share of instances where it exceeds the seed JSD (Wiegreffe & Pinter 2019, section "
         "4).",
         markdown=markdown, floatfmt=".4f", seeds=all_seeds,
-        columns={
-            "base_seed": "the seed the others are compared with",
-            "n_other_seeds": "other seeds",
-            "n_instances": "test instances",
-            "seed_jsd_mean": "per instance the median over the other seeds of JSD(their "
-            "attention, the base seed's); its mean over instances",
-            "seed_jsd_median": "its median over instances",
-            "seed_tvd_mean": "the same for the TVD of the outputs: mean over instances",
-            "adversary_jsd_mean": "Jain & Wallace's adversarial max JSD of the base seed's "
-            "model, mean over the same instances",
-            "adversary_above_seeds": "share of those instances where the adversary's JSD "
-            "exceeds the seeds' median JSD",
-            "n_adversary_instances": "instances with both numbers",
-        },
+        columns=described.SEED_VARIANCE,
     )  # fmt: skip
     seed_source, adversary_source = "other seeds (median JSD)", "adversarial attention (max JSD)"
     parts = [seeds.assign(jsd=seeds["median_jsd"], source=seed_source)]
@@ -403,15 +338,7 @@ def wiegreffe_pinter_guided(
         markdown=markdown, body=tables.guided_mlp_markdown(table) + "\n" + findings,
         seeds=data["seed"],
         notes=[line.removeprefix("- ") for line in findings.splitlines() if line],
-        columns={
-            "variant": "whose attention the MLP is given: uniform (1/T), own (a trained "
-            "no-encoder model's), base (the base model's), adversary (the end-to-end "
-            "adversary's)",
-            "mean": f"{F1} of the guided MLP, mean over seeds",
-            "std": "standard deviation over seeds",
-            "n": "seeds",
-                "guide": "the run whose attention is the guide",
-        },
+        columns=described.GUIDED_MLP,
     )  # fmt: skip
 
 
@@ -440,19 +367,7 @@ def wiegreffe_pinter_adversarial(
             "retraining gives."
             for r in reference.itertuples(index=False)
         ],
-        columns={
-            "lambda": "weight of the attention divergence in the adversary's loss "
-            "TVD(outputs) - lambda * KL(attention)",
-            "base_model": "the model the adversary is trained against (same seed)",
-            **interval_columns("f1", f"the adversary's {F1}"),
-            **interval_columns("tvd", "per seed the mean over test instances of the TVD "
-                               "between the adversary's output and the base model's"),
-            **interval_columns("jsd", "per seed the mean over test instances of the JSD "
-                               "between the adversary's attention and the base model's"),
-            "base_f1": "the base model's test F1 over the same seeds, mean",
-            "base_f1_std": "its standard deviation over seeds",
-            "n_seeds": "seeds",
-        },
+        columns=described.ADVERSARIAL,
     )  # fmt: skip
     figures.adversarial_curve(table, reference, figure)
 
