@@ -255,14 +255,20 @@ def test_unique_evidence_compares_on_instances_where_both_keep_the_output():
     )  # fmt: skip
     table = verdicts.unique_evidence(pairs, adversary, trained, epsilon=0.01)
     got = table.set_index(["source", "seed"])
-    # seed 1: b has no feasible adversary, c no seed within epsilon: only a
+    # seed 1: c has no other seed within epsilon (left out); b has no feasible adversary,
+    # so its adversary is the model's own attention (JSD 0)
     one = got.loc[("per-instance adversary", 1)]
-    assert (one["n_instances"], one["coverage"]) == (1, pytest.approx(1 / 3))
-    assert one["difference"] == pytest.approx(0.6 - 0.1)
+    assert (one["n_instances"], one["coverage"]) == (2, pytest.approx(2 / 3))
+    assert one["difference"] == pytest.approx(((0.6 - 0.1) + (0.0 - 0.2)) / 2)
+    assert one["adversary_jsd"] == pytest.approx(0.3) and one["seed_jsd"] == pytest.approx(0.15)
     two = got.loc[("per-instance adversary", 2)]
     assert two["difference"] == pytest.approx(((0.5 - 0.1) + (0.4 - 0.2)) / 2)
-    lam = got.loc[("trained adversary, lambda 0.1", 1)]  # b's output moved by 0.02
-    assert (lam["n_instances"], lam["adversary_jsd"], lam["seed_jsd"]) == (1, 0.3, 0.1)
+    # the trained adversary moved b's output by 0.02 > epsilon: it counts as JSD 0 there
+    lam = got.loc[("trained adversary, lambda 0.1", 1)]
+    assert (lam["n_instances"], lam["adversary_jsd"], lam["seed_jsd"]) == (
+        2, pytest.approx(0.15), pytest.approx(0.15),
+    )  # fmt: skip
+    assert lam["difference"] == pytest.approx(((0.3 - 0.1) + (0.0 - 0.2)) / 2)
     assert got.loc[("trained adversary, lambda 0.1", 2), "difference"] == pytest.approx(
         ((0.2 - 0.1) + (0.3 - 0.2)) / 2
     )

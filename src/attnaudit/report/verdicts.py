@@ -48,11 +48,13 @@ FAITHFUL_RULE = (
     "Undecided otherwise or with fewer than 2 seeds."
 )
 UNIQUE_RULE = (
-    "Compares like with like: on the instances where both keep the output within epsilon "
-    "(TVD to the base run's output), the JSD to the base run's attention of (a) the most "
-    "divergent of Jain & Wallace's adversaries and of (b) Wiegreffe & Pinter's trained "
-    "adversarial model (each lambda) against the most divergent other seed of the same "
-    "model; every seed in turn is the base, and the difference is averaged per base seed. "
+    "Compares like with like: on the instances where another seed of the same model keeps "
+    "the output within epsilon (TVD to the base run's output), the JSD to the base run's "
+    "attention of (a) the most divergent of Jain & Wallace's adversaries within epsilon and "
+    "(b) Wiegreffe & Pinter's trained adversarial model (each lambda) where within epsilon "
+    "(0 where an adversary keeps no output: the model's own attention does) against the most "
+    "divergent such seed; every seed in turn is the base, and the difference is averaged per "
+    "base seed. "
     "Not unique if, after Holm's correction, any adversary diverges more than the seeds by "
     "more than the margin (its interval above +margin). Unique if every adversary's interval "
     "lies below +margin: no attention that keeps the output is further from the model's "
@@ -315,9 +317,11 @@ def unique_evidence(
     pairs: pd.DataFrame, adversary: pd.DataFrame | None, trained: pd.DataFrame | None,
     epsilon: float,
 ) -> pd.DataFrame:  # fmt: skip
-    """Per adversary source and base seed: on the instances where the adversary and another
-    seed both keep the output within `epsilon`, the mean JSD of each to the base attention,
-    their mean difference, and the instances used (of those the adversary was run on).
+    """Per adversary source and base seed: on the instances where another seed keeps the
+    output within `epsilon`, the mean JSD to the base attention of the adversary's most
+    divergent attention within `epsilon` (0 where it found none: the model's own attention
+    always keeps the output) and of that seed's, their mean difference, and the share of the
+    instances the adversary was run on that this covers.
 
     `adversary`: Jain & Wallace's per-instance search (`seed`, `id`, `max_jsd`, `n_feasible`,
     `output_tvd`); `trained`: Wiegreffe & Pinter's adversarial models (`lambda`, `seed`, `id`,
@@ -325,23 +329,17 @@ def unique_evidence(
     seeds = seed_alternatives(pairs, epsilon)
     sources = []
     if adversary is not None and len(adversary):
-        feasible = adversary[(adversary["n_feasible"] > 0) & (adversary["output_tvd"] <= epsilon)]
-        sources.append(
-            (
-                "per-instance adversary",
-                adversary,
-                feasible[["seed", "id", "max_jsd"]].rename(columns={"max_jsd": "adv"}),
-            )
-        )
+        kept = (adversary["n_feasible"] > 0) & (adversary["output_tvd"] <= epsilon)
+        sources.append(("per-instance adversary", adversary.assign(
+            adv=adversary["max_jsd"].where(kept, 0.0))))  # fmt: skip
     if trained is not None and len(trained):
         for lam, sub in trained.groupby("lambda"):
-            kept = sub[sub["tvd_to_base"] <= epsilon]
-            sources.append((f"trained adversary, lambda {format(lam, 'g')}", sub,
-                            kept[["seed", "id", "jsd_to_base"]].rename(
-                                columns={"jsd_to_base": "adv"})))  # fmt: skip
+            kept = sub["tvd_to_base"] <= epsilon
+            sources.append((f"trained adversary, lambda {format(lam, 'g')}",
+                            sub.assign(adv=sub["jsd_to_base"].where(kept, 0.0))))  # fmt: skip
     rows = []
-    for name, run, kept in sources:
-        both = kept.merge(seeds, on=["seed", "id"])
+    for name, run in sources:
+        both = run[["seed", "id", "adv"]].merge(seeds, on=["seed", "id"])
         for seed, total in run.groupby("seed").size().items():
             mine = both[both["seed"] == seed]
             rows.append({
