@@ -376,9 +376,10 @@ def verdict_trained_adversaries():
 
 def verdict_outputs():
     """Per page `verdict_<i>` and, where the model has token-level analyses to show,
-    `examples_<i>`; and the index."""
+    `examples_<i>`; the index, and the answers for report.html's front page."""
     outputs = {
         "index": f"{REPORT}/verdicts/index.html",
+        "front": f"{REPORT}/verdicts/front.rst",
         "csv": f"{REPORT}/verdicts/verdicts.csv",
         "comparisons": f"{REPORT}/verdicts/comparisons.csv",
     }

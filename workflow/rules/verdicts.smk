@@ -33,7 +33,7 @@ rule verdicts:
                         )
                     },
                 )
-                if name not in ("index", "csv", "comparisons")
+                if name not in ("index", "front", "csv", "comparisons")
                 else path
             )
             for name, path in verdict_outputs().items()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import html
 import io as bytes_io
+import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,8 +21,10 @@ import pandas as pd
 
 from attnaudit import settings
 from attnaudit.data.tokens import EOS, PAD, SEP, SOS
-from attnaudit.report import verdicts
-from attnaudit.report.html import STYLE, table_fragment
+from attnaudit.report import columns as described
+from attnaudit.report import faithfulness, verdicts
+from attnaudit.report import replacement as replaced
+from attnaudit.report.html import STYLE, glossary, interval_of, is_count, table_fragment
 
 PAGE_STYLE = (
     STYLE
@@ -31,6 +35,7 @@ h3 { font-size: 14px; margin: 14px 0 4px 0; }
 p.verdict { font-size: 15px; padding: 8px 12px; border-radius: 6px; max-width: 62em; }
 p.yes { background: #dcfce7; } p.no { background: #fee2e2; }
 p.partly { background: #fef9c3; } p.undecided { background: #e2e8f0; }
+td.yes { background: #dcfce7; } td.no { background: #fee2e2; } td.undecided { background: #e2e8f0; }
 p.rule { font-size: 13px; color: #475569; max-width: 62em; }
 p.missing { color: #64748b; font-style: italic; }
 img { max-width: 100%; }
@@ -68,12 +73,129 @@ def figure_html(fig: plt.Figure, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def section_table(title: str, table: pd.DataFrame | None, note: str = "") -> str:
+class Plain(NamedTuple):
+    """How a verdict page shows a table: `names` maps each CSV column it shows to a plain
+    name (a ci95 column follows its column as `<name> ±`), `meanings` says what each CSV
+    column holds (`report.columns`: the table's own page says the same), `source` is where
+    the columns are."""
+
+    source: str
+    meanings: Mapping[str, str]
+    names: Mapping[str, str]
+    floatfmt: str = ".3f"
+
+
+SEEDS, RANDOM = "seeds", "random (chance)"
+PLAIN = {
+    "replacement": Plain("replacement.csv", replaced.COLUMNS, {
+        "replacement": "weights at inference", "accuracy": "accuracy", "f1": "F1",
+        "accuracy_drop": "accuracy drop", "f1_drop": "F1 drop", "n_seeds": SEEDS}),
+    "tau": Plain("tau.csv", described.TAU, {
+        "pair": "measures compared", "pred": "predicted class", "tau_mean": "Kendall tau",
+        "tau_std": "spread over instances", "sig_frac": "share with p ≤ 0.05",
+        "n_seeds": SEEDS, "n_instances": "instances"}),
+    "flip_fractions": Plain("flip_fractions.csv", described.FLIP_FRACTIONS, {
+        "ranking": "ranking", "median_fraction": "median share erased to flip",
+        "never_flipped": "never flipped", "median_fraction_all": "median share, all instances",
+        "fewer_than_attention": "fewer than attention",
+        "more_than_attention": "more than attention", "n_seeds": SEEDS}),
+    "decision_flips": Plain("decision_flips.csv", described.DECISION_FLIPS,
+                            {c: c for c in described.DECISION_FLIPS}, ".1f"),
+    "aopc": Plain("aopc.csv", faithfulness.COLUMNS, {
+        "ranking": "ranking", "aopc_comprehensiveness": "comprehensiveness",
+        "aopc_comprehensiveness_random": f"comprehensiveness, {RANDOM}",
+        "aopc_sufficiency": "sufficiency", "aopc_sufficiency_random": f"sufficiency, {RANDOM}",
+        "n_seeds": SEEDS}),
+    "planted": Plain("planted.csv", faithfulness.COLUMNS, {
+        "ranking": "ranking", "precision_at_k": "precision@k",
+        "precision_at_k_random": f"precision@k, {RANDOM}",
+        "average_precision": "average precision",
+        "average_precision_random": f"average precision, {RANDOM}",
+        "distractor_share": "share on distractors",
+        "distractor_share_random": f"share on distractors, {RANDOM}",
+        "evidence_precision_at_k": "evidence precision@k",
+        "evidence_average_precision": "evidence average precision", "n_seeds": SEEDS}),
+    "guided_mlp": Plain("guided_mlp.csv", described.GUIDED_MLP, {
+        "variant": "attention given", "guide": "guide run", "mean": "test F1", "n": SEEDS}),
+    "adversary": Plain("adversary.csv", described.ADVERSARY, {
+        "mean_max_jsd": "mean max JSD", "ci95": "mean max JSD ±",
+        "share_above_0.5": "share with max JSD > 0.5", "epsilon": "hinge from output TVD",
+        "select_epsilon": "kept up to output TVD", "n_seeds": SEEDS}),
+    "seed_variance": Plain("seed_variance.csv", described.SEED_VARIANCE, {
+        "base_seed": "base seed", "n_other_seeds": "other seeds", "n_instances": "instances",
+        "seed_jsd_mean": "seeds' attention JSD, mean", "seed_jsd_median":
+        "seeds' attention JSD, median", "seed_tvd_mean": "seeds' output TVD, mean",
+        "adversary_jsd_mean": "adversary's max JSD, mean",
+        "adversary_above_seeds": "adversary above seeds",
+        "n_adversary_instances": "instances with both"}, ".4f"),
+    "adversarial": Plain("adversarial.csv", described.ADVERSARIAL, {
+        "lambda": "lambda", "f1": "test F1", "tvd": "output TVD to the base",
+        "jsd": "attention JSD to the base", "base_f1": "base model's F1",
+        "n_seeds": SEEDS}, ".4f"),
+}  # fmt: skip
+"""The tables of a verdict page by report table (the CSV's stem)."""
+
+CONICITY = Plain(
+    "the runs' metrics.json (test_conicity by model)",
+    {
+        "model": "the model (every model of the dataset)",
+        "mean": "test_conicity: per test instance the mean cosine of each hidden state to "
+        "their mean, averaged over instances; mean over seeds",
+        "std": "its standard deviation over seeds",
+        "n_seeds": "seeds",
+    },
+    {"model": "model", "mean": "conicity", "std": "spread over seeds", "n_seeds": SEEDS},
+)
+
+
+def f1_plain(model: str, control: str) -> Plain:
+    """The per-seed test F1 of a model and its uniform control (a pivot of the runs)."""
+    return Plain(
+        "the runs' metrics.json (test_f1 by seed and model)",
+        {
+            "seed": "the seed, the same for both models",
+            model: f"{described.F1} of {model}",
+            control: f"{described.F1} of {control}, the same architecture with uniform attention",
+        },
+        {"seed": "seed", model: f"{model} F1", control: f"{control} F1"},
+    )
+
+
+def shown_columns(columns: list[str], names: Mapping[str, str]) -> dict[str, str]:
+    """CSV column -> plain name of the columns a page shows, in the CSV's order: those of
+    `names`, each followed by its ci95 column as `<its plain name> ±`."""
+    intervals = {interval_of(c, columns): c for c in columns if "ci95" in c and c not in names}
+    shown = {}
+    for c in columns:
+        if c in names:
+            shown[c] = names[c]
+            if c in intervals:
+                shown[intervals[c]] = f"{names[c]} ±"
+    return shown
+
+
+def section_table(title: str, table: pd.DataFrame | None, plain: Plain, note: str = "") -> str:
+    """A table of a verdict page under plain column names, and under it a glossary: each
+    plain name, what it holds and its column in `plain.source` (and the columns left out)."""
     esc = html.escape
     if table is None or table.empty:
         return f'<h3>{esc(title)}</h3><p class="missing">Not run for this model.</p>'
-    return f"<h3>{esc(title)}</h3>{f'<p>{esc(note)}</p>' if note else ''}" + table_fragment(
-        table.reset_index(drop=True)
+    columns = [str(c) for c in table.columns]
+    shown = shown_columns(columns, plain.names)
+    meaning = glossary(columns, plain.meanings)
+    view = table.reset_index(drop=True)[list(shown)].rename(columns=shown)
+    formats = {name: "int" for c, name in shown.items() if is_count(c)}
+    items = "".join(
+        f"<dt>{esc(name)}</dt><dd>{esc(meaning.get(c, ''))} (<code>{esc(c)}</code>)</dd>"
+        for c, name in shown.items()
+    )
+    rest = [c for c in columns if c not in shown]
+    also = f"<p>Also in {esc(plain.source)}: {esc(', '.join(rest))}.</p>" if rest else ""
+    return (
+        f"<h3>{esc(title)}</h3>{f'<p>{esc(note)}</p>' if note else ''}"
+        + table_fragment(view, formats, plain.floatfmt)
+        + f'<section class="columns"><p><strong>Columns</strong>, as named in '
+        f"{esc(plain.source)}:</p><dl>{items}</dl>{also}</section>"
     )
 
 
@@ -187,11 +309,13 @@ def verdict_page(
         "on. Intervals are Student-t intervals over seeds (95 % unless the config's "
         "<code>verdicts:</code> says otherwise), paired by seed: they say what another "
         "training run would give on this test split, not what another test split would give. "
-        "Definitions: docs/experiments.md#verdicts; every answer is also a row of "
-        "verdicts/verdicts.csv.</p>",
+        "In the tables, a column named <em>… ±</em> holds the half-width of the 95 % interval "
+        "over seeds of the column before it (the interval is that value ± this); under each "
+        "table, what its columns hold and their names in the CSV. Definitions: "
+        "docs/experiments.md#verdicts; every answer is also a row of verdicts/verdicts.csv.</p>",
     ]
 
-    body.append("<h2>Needed? (Wiegreffe &amp; Pinter; Vashishth et al.)</h2>")
+    body.append('<h2 id="needed">Needed? (Wiegreffe &amp; Pinter; Vashishth et al.)</h2>')
     f1 = runs[(runs["dataset"] == dataset) & runs["model"].isin([model, control])]
     per_seed = f1.pivot_table(index="seed", columns="model", values="test_f1").reset_index()
     body.append(
@@ -199,12 +323,14 @@ def verdict_page(
             f"Test F1 per seed: {model} vs the same architecture with uniform attention "
             f"({control}), each trained from scratch",
             per_seed if control in per_seed else None,
+            f1_plain(model, control),
         )
     )
     body.append(
         section_table(
             "Learned weights replaced at inference (hidden states fixed)",
             rows_of(tables.get("replacement"), dataset, model),
+            PLAIN["replacement"],
             "accuracy and F1 with uniform, random and permuted weights, and with the attention "
             "removed (every weight 0: what the model decides without it; for a flat model the "
             "decoder's bias alone, for a [CLS] model the residual path around the attention); "
@@ -213,11 +339,14 @@ def verdict_page(
     )
     body.append(verdict_html(needed))
 
-    body.append("<h2>Faithful? (Jain &amp; Wallace; Serrano &amp; Smith; ERASER)</h2>")
+    body.append(
+        '<h2 id="faithful">Faithful? (Jain &amp; Wallace; Serrano &amp; Smith; ERASER)</h2>'
+    )
     body.append(
         section_table(
             "Kendall tau between importance measures, by predicted class",
             rows_of(tables.get("tau"), dataset, model),
+            PLAIN["tau"],
         )
     )
     if "test_conicity" in runs:
@@ -232,6 +361,7 @@ def verdict_page(
                 "Conicity of the hidden states, every model of the dataset (Mohankumar et al. "
                 "2020)",
                 conicity.rename(columns={"count": "n_seeds"}),
+                CONICITY,
                 "mean cosine of each state to their mean over a test instance's tokens, "
                 "averaged; lower = more diverse states, which they found goes with more "
                 "faithful attention",
@@ -243,6 +373,7 @@ def verdict_page(
         section_table(
             "Multi-weight erasure: fraction of items erased before the decision flips",
             rows_of(tables.get("flip_fractions"), dataset, model),
+            PLAIN["flip_fractions"],
             "lower = the ranking finds the decisive items sooner; random orders are the control",
         )
     )
@@ -256,17 +387,26 @@ def verdict_page(
             f"random one on {100 * share.mean():.0f} % of instances (mean over "
             f"{len(share)} seed(s))."
         )
-    body.append(section_table("Single-weight erasure: decision flips, % of instances", flips, note))
+    body.append(
+        section_table(
+            "Single-weight erasure: decision flips, % of instances",
+            flips,
+            PLAIN["decision_flips"],
+            note,
+        )
+    )
     body.append(
         section_table(
             "ERASER faithfulness: AOPC per ranking (random = chance)",
             rows_of(tables.get("aopc"), dataset, model),
+            PLAIN["aopc"],
         )
     )
     body.append(
         section_table(
             "Planted deciding tokens found (random = chance)",
             rows_of(tables.get("planted"), dataset, model),
+            PLAIN["planted"],
         )
     )
     guided = rows_of(tables.get("guided_mlp"), dataset)
@@ -274,21 +414,27 @@ def verdict_page(
         section_table(
             "Guided MLP: the no-encoder model trained with other models' attention frozen",
             guided,
+            PLAIN["guided_mlp"],
             "the base variant uses the configured base model's attention; uniform is the control",
         )
     )
     body.append(verdict_html(faithful))
 
     seed_row = rows_of(tables.get("seed_variance"), dataset, model)
-    body.append("<h2>Unique? (Jain &amp; Wallace vs Wiegreffe &amp; Pinter)</h2>")
+    body.append('<h2 id="unique">Unique? (Jain &amp; Wallace vs Wiegreffe &amp; Pinter)</h2>')
     body.append(
         section_table(
             "Adversarial attention within epsilon (Jain & Wallace)",
             rows_of(tables.get("adversary"), dataset, model),
+            PLAIN["adversary"],
         )
     )
     body.append(
-        section_table("Seed variance: other seeds' attention (Wiegreffe & Pinter)", seed_row)
+        section_table(
+            "Seed variance: other seeds' attention (Wiegreffe & Pinter)",
+            seed_row,
+            PLAIN["seed_variance"],
+        )
     )
     adversarial = tables.get("adversarial")
     if adversarial is not None and not adversarial.empty:
@@ -299,6 +445,7 @@ def verdict_page(
         section_table(
             "End-to-end adversarial models against this model, per lambda (Wiegreffe & Pinter)",
             adversarial,
+            PLAIN["adversarial"],
         )
     )
     body.append(verdict_html(unique))
@@ -454,25 +601,33 @@ def deleted(era: pd.DataFrame | None, ident: str, ranking: str, p: float) -> str
     return f"without its top {column.split('_')[1]} %: p(pred) {p - drop:.3f}"
 
 
+def answer_words(verdict: verdicts.Verdict) -> str:
+    """An answer as the index says it: yes, no, or undecided with the seeds that would
+    decide it where the spread tells."""
+    if verdict.answer == "undecided" and not math.isnan(verdict.seeds_needed):
+        return f"undecided ({verdict.seeds_needed:.0f} seeds would decide)"
+    return verdict.answer
+
+
 def index_page(
     entries: list[tuple[str, str, list[verdicts.Verdict], str, str]],
     rules: Mapping[str, Mapping] | None = None,
 ) -> str:
-    """One row per dataset x model: the three answers and links to its pages; under the
-    table each rule with its margin and level (`rules`: the config's `verdicts:`)."""
+    """One row per dataset x model: the three answers in words, each a link to its section
+    of the model's page, and links to its pages; under the table each rule with its margin
+    and level (`rules`: the config's `verdicts:`)."""
+    esc = html.escape
     rows = []
     for dataset, model, found, verdict_file, examples_file in entries:
         cells = "".join(
-            f'<td class="{v.answer}" title="{html.escape(v.evidence)}">{html.escape(v.answer)}</td>'
+            f'<td class="{v.answer}"><a href="{esc(verdict_file)}#{v.question}" '
+            f'title="{esc(v.evidence)}">{esc(answer_words(v))}</a></td>'
             for v in found
         )
-        links = f'<a href="{verdict_file}">verdicts</a>'
+        links = f'<a href="{esc(verdict_file)}">verdicts</a>'
         if examples_file:
-            links += f' · <a href="{examples_file}">examples</a>'
-        rows.append(
-            f"<tr><td>{html.escape(dataset)}</td><td>{html.escape(model)}</td>{cells}"
-            f"<td>{links}</td></tr>"
-        )
+            links += f' · <a href="{esc(examples_file)}">examples</a>'
+        rows.append(f"<tr><td>{esc(dataset)}</td><td>{esc(model)}</td>{cells}<td>{links}</td></tr>")
     table = (
         "<table><thead><tr><th>dataset</th><th>model</th><th>needed?</th>"
         "<th>faithful?</th><th>unique?</th><th>pages</th></tr></thead><tbody>"
@@ -495,3 +650,24 @@ def index_page(
         "verdicts/verdicts.csv.</p>"
     )
     return page("Is attention explanation? The verdicts", lead + table + "".join(described))
+
+
+def front_rst(entries: list[tuple[str, str, list[verdicts.Verdict], str, str]]) -> str:
+    """The verdict index as reStructuredText for the front page of report.html (the workflow
+    description includes it): per dataset x model the three answers in words, each linking
+    to the model's verdict page by its file name (Snakemake's link to a report item)."""
+    rows = [["dataset", "model", "needed?", "faithful?", "unique?"]]
+    for dataset, model, found, verdict_file, _ in entries:
+        rows.append([dataset, model, *(f"`{answer_words(v)} <{verdict_file}_>`__" for v in found)])
+    table = "".join(
+        "\n".join(f"   {'*' if i == 0 else ' '} - {cell}" for i, cell in enumerate(row)) + "\n"
+        for row in rows
+    )
+    return (
+        "**Is attention explanation? The verdicts.** Per dataset and model, three questions, "
+        "each answered yes, no or undecided by a stated rule against a stated margin "
+        "(undecided: the seeds cannot tell). An answer opens the model's page, with the "
+        "numbers behind it, in the Verdicts_ category; every answer is also a row of "
+        "results/report/verdicts/verdicts.csv.\n\n"
+        ".. list-table::\n   :header-rows: 1\n\n" + table + "\n"
+    )

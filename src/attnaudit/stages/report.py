@@ -438,12 +438,13 @@ def verdict_pages(
     importance: Sequence[str], single: Sequence[str], adversary: Sequence[str],
     pairs: Sequence[str], trained: Sequence[str], tokens: Sequence[str],
     pages: Sequence[Sequence], rules: Mapping[str, Mapping], epsilon: float, index: str,
-    csv: str, comparisons: str, **outputs: str,
+    front: str, csv: str, comparisons: str, **outputs: str,
 ) -> None:  # fmt: skip
     """Per dataset x model of `pages` ((dataset, model, example seed) per page) its three
     verdicts (`report.verdicts`, settings `rules`: the config's `verdicts:`), a verdict page
     and an examples page (outputs `verdict_<i>`, `examples_<i>`); every verdict in `csv`
-    (one row per question) and `comparisons` (every comparison behind them); an index."""
+    (one row per question) and `comparisons` (every comparison behind them); an index, and
+    the same answers as `front`, the reStructuredText report.html's front page includes."""
     by_name = {Path(p).stem: io.read_table(p) for p in tables}
     runs = read_metrics(metrics)
     per_run = {name: read_tables(paths) if paths else pd.DataFrame()
@@ -476,6 +477,7 @@ def verdict_pages(
     io.write_table(csv, pd.DataFrame(headline, columns=list(verdicts.COLUMNS)))
     io.write_table(comparisons, pd.DataFrame(detail))
     io.write_text(index, pages_html.index_page(entries, rules))
+    io.write_text(front, pages_html.front_rst(entries))
 
 
 def model_verdicts(
