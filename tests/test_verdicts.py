@@ -276,7 +276,7 @@ def test_unique_evidence_compares_on_instances_where_both_keep_the_output():
 
 def evidence(by_source: dict[str, list[float]]) -> pd.DataFrame:
     rows = [
-        {"source": s, "seed": i + 1, "n_instances": 100, "coverage": 0.5,
+        {"source": s, "seed": i + 1, "n_instances": 100, "coverage": 0.5, "feasible": 0.9,
          "adversary_jsd": 0.3 + d, "seed_jsd": 0.3, "difference": d}
         for s, ds in by_source.items() for i, d in enumerate(ds)
     ]  # fmt: skip
@@ -302,6 +302,33 @@ def test_unique(by_source, answer):
     assert verdict.answer == answer, verdict.evidence
     assert all(not c.yes_above for c in verdict.comparisons)
     assert verdicts.unique(None).answer == "undecided"
+
+
+def test_an_adversary_that_keeps_few_outputs_is_not_evidence():
+    # a trained adversary within epsilon on 20 % of instances: its JSD counts 0 elsewhere,
+    # which would read as strong evidence of uniqueness; below min_feasible it is not used
+    table = evidence({"per-instance adversary": [0.01, 0.2, -0.1],
+                      "trained adversary, lambda 1": [-0.3, -0.31, -0.29]})  # fmt: skip
+    table.loc[table["source"] != "per-instance adversary", "feasible"] = 0.2
+    verdict = verdicts.unique(table, {"margin": 0.05})
+    assert verdict.answer == "undecided"  # the trained adversary alone would have said yes
+    trained = [c for c in verdict.comparisons if "trained" in c.rule_id][0]
+    assert trained.n_seeds == 0 and "20 % of instances (below 50 %): not used" in verdict.evidence
+    assert verdicts.unique(table, {"margin": 0.05, "min_feasible": 0.1}).answer == "undecided"
+    table.loc[table["source"] == "per-instance adversary", "difference"] = [0.01, -0.01, 0.0]
+    assert verdicts.unique(table, {"margin": 0.05, "min_feasible": 0.1}).answer == "yes"
+
+
+def test_unique_evidence_counts_feasible_instances():
+    pairs = pairs_table([(1, 2, "a", 0.1, 0.0), (1, 2, "b", 0.1, 0.0), (2, 1, "a", 0.1, 0.0)])
+    trained = pd.DataFrame(
+        [(1.0, 1, "a", 0.3, 0.001), (1.0, 1, "b", 0.5, 0.2), (1.0, 1, "c", 0.5, 0.3),
+         (1.0, 2, "a", 0.3, 0.5)],
+        columns=["lambda", "seed", "id", "jsd_to_base", "tvd_to_base"],
+    )  # fmt: skip
+    got = verdicts.unique_evidence(pairs, None, trained, epsilon=0.01).set_index("seed")
+    assert got.loc[1, "feasible"] == pytest.approx(1 / 3) and got.loc[2, "feasible"] == 0.0
+    assert got.loc[1, "coverage"] == pytest.approx(2 / 3)
 
 
 def test_verdict_rows_one_per_question_with_the_deciding_comparison():

@@ -495,6 +495,10 @@ class VerdictUnique(VerdictRule):
     key: ClassVar[str] = "verdicts.unique"
     margin: float = setting(0.05, "JSD an adversary must exceed the other seeds' by",
                             minimum=0)  # fmt: skip
+    min_feasible: float = setting(
+        0.5, "an adversary that keeps the output within epsilon on fewer instances (a share) "
+        "is not evidence either way", minimum=0, maximum=1,
+    )  # fmt: skip
 
 
 # The config's analysis sections: section -> block -> settings class.

@@ -54,7 +54,8 @@ UNIQUE_RULE = (
     "(b) Wiegreffe & Pinter's trained adversarial model (each lambda) where within epsilon "
     "(0 where an adversary keeps no output: the model's own attention does) against the most "
     "divergent such seed; every seed in turn is the base, and the difference is averaged per "
-    "base seed. "
+    "base seed. An adversary that keeps the output on fewer than min_feasible of the instances "
+    "is not used. "
     "Not unique if, after Holm's correction, any adversary diverges more than the seeds by "
     "more than the margin (its interval above +margin). Unique if every adversary's interval "
     "lies below +margin: no attention that keeps the output is further from the model's "
@@ -321,7 +322,8 @@ def unique_evidence(
     output within `epsilon`, the mean JSD to the base attention of the adversary's most
     divergent attention within `epsilon` (0 where it found none: the model's own attention
     always keeps the output) and of that seed's, their mean difference, and the share of the
-    instances the adversary was run on that this covers.
+    instances the adversary was run on that this covers; `feasible`, the share of them where
+    the adversary kept the output within `epsilon`.
 
     `adversary`: Jain & Wallace's per-instance search (`seed`, `id`, `max_jsd`, `n_feasible`,
     `output_tvd`); `trained`: Wiegreffe & Pinter's adversarial models (`lambda`, `seed`, `id`,
@@ -331,25 +333,25 @@ def unique_evidence(
     if adversary is not None and len(adversary):
         kept = (adversary["n_feasible"] > 0) & (adversary["output_tvd"] <= epsilon)
         sources.append(("per-instance adversary", adversary.assign(
-            adv=adversary["max_jsd"].where(kept, 0.0))))  # fmt: skip
+            adv=adversary["max_jsd"].where(kept, 0.0), kept=kept)))  # fmt: skip
     if trained is not None and len(trained):
         for lam, sub in trained.groupby("lambda"):
             kept = sub["tvd_to_base"] <= epsilon
-            sources.append((f"trained adversary, lambda {format(lam, 'g')}",
-                            sub.assign(adv=sub["jsd_to_base"].where(kept, 0.0))))  # fmt: skip
+            name = f"trained adversary, lambda {format(lam, 'g')}"
+            sources.append((name, sub.assign(adv=sub["jsd_to_base"].where(kept, 0.0), kept=kept)))
     rows = []
     for name, run in sources:
         both = run[["seed", "id", "adv"]].merge(seeds, on=["seed", "id"])
-        for seed, total in run.groupby("seed").size().items():
+        for seed, kept in run.groupby("seed")["kept"]:
             mine = both[both["seed"] == seed]
             rows.append({
                 "source": name, "seed": int(seed), "n_instances": len(mine),
-                "coverage": len(mine) / total,
+                "coverage": len(mine) / len(kept), "feasible": float(kept.mean()),
                 "adversary_jsd": mine["adv"].mean() if len(mine) else math.nan,
                 "seed_jsd": mine["seed_jsd"].mean() if len(mine) else math.nan,
                 "difference": (mine["adv"] - mine["seed_jsd"]).mean() if len(mine) else math.nan,
             })  # fmt: skip
-    return pd.DataFrame(rows, columns=["source", "seed", "n_instances", "coverage",
+    return pd.DataFrame(rows, columns=["source", "seed", "n_instances", "coverage", "feasible",
                                        "adversary_jsd", "seed_jsd", "difference"])  # fmt: skip
 
 
@@ -361,18 +363,18 @@ def unique(evidence: pd.DataFrame | None, cfg: settings.Params = None) -> Verdic
     if evidence is None or evidence.empty:
         return Verdict("unique", "undecided", UNIQUE_RULE,
                        "no adversaries or no seed variance (fewer than 2 seeds)")  # fmt: skip
-    comparisons = []
+    comparisons, unused = [], []
     for source, sub in evidence.groupby("source", sort=False):
         rule_id = "unique." + source.replace(" ", "_").replace(",", "").replace("-", "_")
+        informative = sub["feasible"].mean() >= cfg.min_feasible
+        if not informative:  # an adversary that keeps no output shows nothing either way
+            share, floor = 100 * sub["feasible"].mean(), 100 * cfg.min_feasible
+            unused.append(f"{source} keeps the output on {share:.0f} % of instances (below "
+                          f"{floor:g} %): not used")  # fmt: skip
+        label = f"{source}: JSD above the other seeds' by"
+        differences = sub["difference"] if informative else []
         comparisons.append(
-            compare(
-                rule_id,
-                f"{source}: JSD above the other seeds' by",
-                sub["difference"],
-                cfg.margin,
-                cfg.level,
-                yes_above=False,
-            )
+            compare(rule_id, label, differences, cfg.margin, cfg.level, yes_above=False)
         )
     answer, deciding, more = combine(comparisons, cfg.level)
     lead = {
@@ -387,8 +389,10 @@ def unique(evidence: pd.DataFrame | None, cfg: settings.Params = None) -> Verdic
         f"{s}: JSD {r.adversary_jsd:.3f} vs seeds {r.seed_jsd:.3f} on {100 * r.coverage:.0f} % "
         "of instances" for s, r in shown.mean().iterrows()
     )  # fmt: skip
-    return Verdict("unique", answer, UNIQUE_RULE, f"{lead}; {detail}{needs(more)}; {means}",
-                   tuple(comparisons), deciding, more)  # fmt: skip
+    notes = "".join(f"; {u}" for u in unused)
+    return Verdict("unique", answer, UNIQUE_RULE,
+                   f"{lead}; {detail}{needs(more)}; {means}{notes}", tuple(comparisons),
+                   deciding, more)  # fmt: skip
 
 
 # -- the table --------------------------------------------------------------------------------
