@@ -80,6 +80,17 @@ def test_seeds_needed_is_the_first_count_whose_interval_clears_the_margin():
     assert math.isnan(verdicts.seeds_needed(0.02001, 0.05, 0.02, 0.05, 3))
 
 
+def test_seeds_needed_counts_more_seeds_than_there_are_over_sqrt_n():
+    # 4 seeds, undecided against +0.02: scipy's t half-width over sqrt(n') first drops below
+    # |mean - margin| at 10 seeds (over sqrt(n' - 1) it would take 11)
+    d = np.array([0.05, 0.01, 0.04, 0.03])
+    c = verdicts.compare("r", "", d, 0.02, 0.05)
+    assert c.answer == "undecided"
+    assert c.seeds_needed == reference_seeds_needed(d.mean(), d.std(ddof=1), 0.02, 4) == 10
+    # already clear at 3 seeds: the fewest seeds *more than* 3 is 4, not 3
+    assert verdicts.seeds_needed(0.3, 0.01, 0.0, 0.05, 3) == 4
+
+
 def test_holm_steps_down_and_stops_at_the_first_kept_hypothesis():
     # sorted 0.01 <= 0.05/3 rejected; 0.03 > 0.05/2 kept, so 0.04 is kept too
     assert verdicts.holm([0.04, 0.01, 0.03], 0.05) == [False, True, False]
@@ -87,6 +98,61 @@ def test_holm_steps_down_and_stops_at_the_first_kept_hypothesis():
     assert verdicts.holm([0.04, 0.01, 0.02], 0.05) == [True, True, True]
     # Bonferroni would keep 0.02 (> 0.05/3); a NaN does not count in the family
     assert verdicts.holm([0.02, np.nan], 0.05) == [True, False]
+
+
+def test_holm_family_leaves_out_nan():
+    # one valid p value: a family of one, 0.03 <= 0.05 (with the NaN counted: 0.03 > 0.05 / 2)
+    assert verdicts.holm([0.03, np.nan], 0.05) == [True, False]
+    assert verdicts.holm([np.nan, 0.06], 0.05) == [False, False]
+
+
+def test_a_question_of_one_comparison_answers_as_the_comparison():
+    # one comparison: Holm over a family of one at level / 2 is the comparison's own one-sided
+    # test, so the question must answer what its interval says. Here scipy's one-sided p of
+    # "above 0.05" is 0.047: no at 0.05, but not at 0.025 (the 95 % interval holds 0.05)
+    d = np.array([0.16, 0.08, 0.12])
+    assert 0.025 < stats.ttest_1samp(d, 0.05, alternative="greater").pvalue < 0.05
+    by_source = evidence({"per-instance adversary": list(d)})
+    assert verdicts.unique(by_source, {"margin": 0.05}).answer == "undecided"
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        diff = rng.normal(rng.uniform(-0.1, 0.15), 0.05, rng.integers(2, 6))
+        for yes_above in (True, False):
+            c = verdicts.compare("r", "", diff, 0.02, 0.05, yes_above=yes_above)
+            answer, deciding, more = verdicts.combine([c], 0.05)
+            assert answer == c.answer and deciding is c, (diff, yes_above)
+            assert more == c.seeds_needed or math.isnan(more) and math.isnan(c.seeds_needed)
+
+
+def test_no_rests_on_the_comparison_holm_rejects_first():
+    # both no-claims rejected; the deciding one is the smallest p (scipy), listed second
+    near = verdicts.compare("near", "", [0.2, 0.25, 0.22], 0.05, 0.05, yes_above=False)
+    far = verdicts.compare("far", "", [0.5, 0.52, 0.51], 0.05, 0.05, yes_above=False)
+    p_near, p_far = (stats.ttest_1samp(x, 0.05, alternative="greater").pvalue
+                     for x in ([0.2, 0.25, 0.22], [0.5, 0.52, 0.51]))  # fmt: skip
+    assert p_far < 0.025 / 2 and p_near < 0.025
+    answer, deciding, more = verdicts.combine([near, far], 0.05)
+    assert (answer, deciding.rule_id, math.isnan(more)) == ("no", "far", True)
+
+
+def test_question_seeds_needed_yes_needs_every_comparison_no_needs_holms_first_step():
+    # no side, 2 comparisons: the undecided one must clear -0.05 at level 0.05 / 2 (scipy:
+    # 8 seeds; at level 0.05 it would be 7); the other, decided yes, cannot make it yes
+    clear = verdicts.compare("clear", "", [0.3, 0.31, 0.29], 0.0, 0.05)
+    d = np.array([0.05, 0.01, 0.04, 0.03])
+    behind = verdicts.compare("behind", "", d, 0.05, 0.05)
+    expected = reference_seeds_needed(d.mean(), d.std(ddof=1), 0.05, 4, level=0.025)
+    assert expected == 8 and reference_seeds_needed(d.mean(), d.std(ddof=1), 0.05, 4) == 7
+    assert verdicts.combine([clear, behind], 0.05)[::2] == ("undecided", expected)
+    # yes below the margin (unique): one source decided yes at 3 seeds, the other on the yes
+    # side, undecided: yes needs the second to clear +0.05 at level 0.05 (scipy: 7 seeds)
+    b = np.array([0.03, -0.02, 0.04])
+    verdict = verdicts.unique(
+        evidence({"per-instance adversary": [0.01, -0.01, 0.0], "trained adversary, lambda 1": b}),
+        {"margin": 0.05},
+    )  # fmt: skip
+    assert [c.answer for c in verdict.comparisons] == ["yes", "undecided"]
+    assert verdict.seeds_needed == reference_seeds_needed(b.mean(), b.std(ddof=1), 0.05, 3) == 7
 
 
 # -- needed -------------------------------------------------------------------------------------
@@ -331,6 +397,26 @@ def test_unique_evidence_counts_feasible_instances():
     assert got.loc[1, "coverage"] == pytest.approx(2 / 3)
 
 
+def test_an_adversary_outside_epsilon_counts_as_the_models_own_attention():
+    # b: the search found feasible adversaries (n_feasible 4) but the one reported moved the
+    # output by 0.03 > epsilon, so b counts JSD 0 (kept: half the instances)
+    pairs = pairs_table([(1, 2, "a", 0.1, 0.0), (1, 2, "b", 0.2, 0.0)])
+    adversary = pd.DataFrame(
+        [(1, "a", 0.6, 4, 0.004), (1, "b", 0.7, 4, 0.03)],
+        columns=["seed", "id", "max_jsd", "n_feasible", "output_tvd"],
+    )
+    got = verdicts.unique_evidence(pairs, adversary, None, epsilon=0.01).iloc[0]
+    assert (got["n_instances"], got["coverage"], got["feasible"]) == (2, 1.0, 0.5)
+    assert got["adversary_jsd"] == pytest.approx(0.3)
+    assert got["difference"] == pytest.approx(((0.6 - 0.1) + (0.0 - 0.2)) / 2)
+
+
+def test_min_feasible_reads_the_feasible_share_not_the_coverage():
+    # kept within epsilon on 90 % of instances, though only 30 % have another seed within it
+    table = evidence({"per-instance adversary": [0.01, -0.01, 0.0]}).assign(coverage=0.3)
+    assert verdicts.unique(table, {"margin": 0.05}).answer == "yes"
+
+
 def test_verdict_rows_one_per_question_with_the_deciding_comparison():
     found = [
         verdicts.needed(series([0.9, 0.91, 0.89]), series([0.8, 0.81, 0.79])),
@@ -347,6 +433,80 @@ def test_verdict_rows_one_per_question_with_the_deciding_comparison():
     assert table.loc[0, "estimate"] == pytest.approx(0.1) and table.loc[0, "n_seeds"] == 3
     assert math.isnan(table.loc[1, "estimate"])
     assert len(detail) == 2
+
+
+def test_verdict_rows_show_the_deciding_comparison_not_the_first():
+    # not faithful on sufficiency against random, the last of the four comparisons: the row
+    # holds its numbers (random - attention = 0, 0.000 +- 0.001, 3 seeds, margin +0.02)
+    comp = {"attention": [0.40, 0.42, 0.41], "loo": [0.41, 0.40, 0.43], "random": [0.05] * 3}
+    suff = {"attention": [0.300, 0.301, 0.299], "loo": [0.29, 0.30, 0.31], "random": [0.3] * 3}
+    verdict = verdicts.faithful(aopc(comp, suff), {"margin": 0.02})
+    assert verdict.comparisons[0].rule_id != "faithful.sufficiency_over_random"
+    row = verdicts.rows("d", "lstm-additive", [verdict])[0][0]
+    d = 0.3 - np.array(suff["attention"])
+    low, high = stats.t.interval(0.95, 2, loc=d.mean(), scale=stats.sem(d))
+    assert (row["answer"], row["rule"], row["n_seeds"], row["margin"]) == (
+        "no", "faithful.sufficiency_over_random", 3, 0.02,
+    )  # fmt: skip
+    assert (row["estimate"], row["lower"], row["upper"]) == (
+        pytest.approx(0.0, abs=1e-12), pytest.approx(low), pytest.approx(high),
+    )  # fmt: skip
+
+
+def test_the_documented_defaults():
+    # docs/experiments.md#verdicts: 95 % intervals; margins 0.02 F1, 0.02 AOPC, 0.05 JSD
+    learned, uniform = [0.90, 0.92, 0.89], [0.80, 0.81, 0.80]
+    c = verdicts.needed(series(learned), series(uniform)).deciding
+    d = np.subtract(learned, uniform)
+    low, high = stats.t.interval(0.95, 2, loc=d.mean(), scale=stats.sem(d))
+    assert (c.margin, c.lower, c.upper) == (0.02, pytest.approx(low), pytest.approx(high))
+    table = aopc(
+        {"attention": [0.40, 0.42, 0.41], "loo": [0.405, 0.415, 0.41], "random": [0.05] * 3},
+        GOOD_SUFF,
+    )
+    found = {c.rule_id: c.margin for c in verdicts.faithful(table).comparisons}
+    assert found["faithful.comprehensiveness_over_random"] == 0.02
+    assert found["faithful.sufficiency_vs_loo"] == -0.02
+    unique = verdicts.unique(evidence({"per-instance adversary": [0.01, -0.01, 0.0]}))
+    assert unique.deciding.margin == 0.05
+
+
+def test_model_verdicts_take_this_dataset_and_this_models_runs():
+    from attnaudit.stages import report
+
+    runs = pd.DataFrame(
+        [("d", "lstm-additive", s, f) for s, f in ((1, 0.90), (2, 0.92), (3, 0.89))]
+        + [("d", "lstm-uniform", s, f) for s, f in ((1, 0.80), (2, 0.81), (3, 0.80))]
+        + [("e", m, s, 0.5) for m in ("lstm-additive", "lstm-uniform") for s in (1, 2, 3)],
+        columns=["dataset", "model", "seed", "test_f1"],
+    )
+    pairs = pairs_table([(s, o, i, 0.1, 0.0) for s in (1, 2, 3) for o in (1, 2, 3) if o != s
+                         for i in ("a", "b")])  # fmt: skip
+    # per instance: attention's comprehensiveness 0.40, 0.41, 0.45 (mean 0.42, median 0.41),
+    # random's 0.05, 0.06, 0.04 (mean 0.05): the per-seed means differ by 0.37
+    scores = {"attention": ((0.40, 0.41, 0.45), 0.05), "random": ((0.05, 0.06, 0.04), 0.3)}
+    eraser = pd.DataFrame(
+        [(s, r, c, u) for s in (1, 2, 3) for r, (cs, u) in scores.items() for c in cs],
+        columns=["seed", "ranking", "aopc_comprehensiveness", "aopc_sufficiency"],
+    )  # fmt: skip
+    # this dataset and base model: the trained adversary is as far as the other seeds (0.1);
+    # another dataset's or another base model's would be far further
+    trained = pd.DataFrame(
+        [(b, ds, 1.0, s, i, j, 0.0) for b, ds, j in (("lstm-additive", "d", 0.1),
+                                                    ("lstm-additive", "e", 0.6),
+                                                    ("gru-additive", "d", 0.6))
+         for s in (1, 2, 3) for i in ("a", "b")],
+        columns=["base_model", "dataset", "lambda", "seed", "id", "jsd_to_base", "tvd_to_base"],
+    )  # fmt: skip
+    mine = {"eraser": eraser, "pairs": pairs, "adversary": None}
+    needed, faithful, unique = report.model_verdicts(
+        "d", "lstm-additive", runs, mine, trained, {}, 0.01
+    )
+    assert (needed.deciding.estimate, needed.deciding.n_seeds) == (pytest.approx(0.1), 3)
+    over = {c.rule_id: c for c in faithful.comparisons}["faithful.comprehensiveness_over_random"]
+    assert over.estimate == pytest.approx(0.37)
+    (c,) = unique.comparisons
+    assert (c.rule_id, c.n_seeds, c.estimate) == ("unique.trained_adversary_lambda_1", 3, 0.0)
 
 
 def test_learned_vs_uniform_paired_test_equals_scipy():
