@@ -522,3 +522,21 @@ def test_learned_vs_uniform_paired_test_equals_scipy():
     low, high = expected.confidence_interval()
     assert row["delta_ci95"] == pytest.approx((high - low) / 2)
     assert row["n_paired"] == 3 and row["delta"] == pytest.approx(np.mean([0.05, 0.02, 0.07]))
+
+
+def test_a_comparison_without_an_interval_rules_yes_out():
+    # gradient on one seed only, far ahead of attention: "keeps up with every other ranking"
+    # was never shown, so faithful cannot say yes
+    rows = [(r, s, c, u) for s in (1, 2, 3) for r, c, u in
+            (("attention", 0.41 + 0.01 * (s - 2), 0.05), ("random", 0.05, 0.3))]  # fmt: skip
+    rows += [("gradient", 1, 0.9, 0.01)]
+    table = pd.DataFrame(
+        rows, columns=["ranking", "seed", "aopc_comprehensiveness", "aopc_sufficiency"]
+    )
+    verdict = verdicts.faithful(table, {"margin": 0.02})
+    assert verdict.answer == "undecided" and math.isnan(verdict.seeds_needed)
+    assert verdicts.faithful(table[table["ranking"] != "gradient"]).answer == "yes"
+    # a trained adversary on one seed only keeps unique from yes as well
+    rows = evidence({"per-instance adversary": [0.01, -0.01, 0.0],
+                     "trained adversary, lambda 1": [0.0]})  # fmt: skip
+    assert verdicts.unique(rows, {"margin": 0.05}).answer == "undecided"

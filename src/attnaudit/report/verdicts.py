@@ -172,8 +172,10 @@ def combine(
     comparisons: Sequence[Comparison], level: float
 ) -> tuple[str, Comparison | None, float]:
     """The answer of a question that needs every comparison for yes and any for no (Holm over
-    the no claims), the comparison it rests on (for no the first one Holm rejects, for yes or
-    undecided the weakest yes: the largest p_yes), and for undecided the seeds needed."""
+    the no claims of those with 2 or more seeds), the comparison it rests on (for no the
+    first one Holm rejects, for yes or undecided the weakest yes: the largest p_yes), and for
+    undecided the seeds needed. A comparison without an interval (fewer than 2 seeds) cannot
+    hold, so it rules yes out."""
     usable = [c for c in comparisons if c.n_seeds >= 2]
     if not usable:
         return "undecided", (comparisons[0] if comparisons else None), math.nan
@@ -182,9 +184,9 @@ def combine(
         shown = [c for c, r in zip(usable, rejected, strict=True) if r]
         return "no", min(shown, key=lambda c: c.p_no), math.nan
     weakest = max(usable, key=lambda c: c.p_yes)
-    if all(c.answer == "yes" for c in usable):
+    if len(usable) == len(comparisons) and all(c.answer == "yes" for c in usable):
         return "yes", weakest, math.nan
-    return "undecided", weakest, question_seeds_needed(usable, level)
+    return "undecided", weakest, question_seeds_needed(comparisons, level)
 
 
 def on_yes_side(c: Comparison) -> bool:
@@ -194,16 +196,18 @@ def on_yes_side(c: Comparison) -> bool:
 def question_seeds_needed(comparisons: Sequence[Comparison], level: float) -> float:
     """The fewest seeds at which the observed means and spreads would decide a question of
     `combine`: yes once every comparison clears its margin at `level`, or no once one on the
-    no side clears it at level / k (Holm's first step over k comparisons); NaN if neither
-    can happen within MAX_SEEDS."""
+    no side clears it at level / k (Holm's first step over the k comparisons with an
+    interval); NaN if neither can happen within MAX_SEEDS (or a comparison has no spread
+    yet to extrapolate from)."""
 
     def needed(c: Comparison, at: float) -> float:
         n = seeds_needed(c.estimate, c.sd, c.margin, at, c.n_seeds)
         return math.inf if math.isnan(n) else n
 
+    usable = [c for c in comparisons if c.n_seeds >= 2]
     yes = [c.n_seeds if c.answer == "yes" else needed(c, level) if on_yes_side(c) else math.inf
            for c in comparisons]  # fmt: skip
-    no = [needed(c, level / len(comparisons)) for c in comparisons if not on_yes_side(c)]
+    no = [needed(c, level / len(usable)) for c in usable if not on_yes_side(c)]
     best = min(max(yes), min(no, default=math.inf))
     return math.nan if math.isinf(best) else float(best)
 
@@ -363,7 +367,7 @@ def unique(evidence: pd.DataFrame | None, cfg: settings.Params = None) -> Verdic
     if evidence is None or evidence.empty:
         return Verdict("unique", "undecided", UNIQUE_RULE,
                        "no adversaries or no seed variance (fewer than 2 seeds)")  # fmt: skip
-    comparisons, unused = [], []
+    comparisons, unused, decisive = [], [], []
     for source, sub in evidence.groupby("source", sort=False):
         rule_id = "unique." + source.replace(" ", "_").replace(",", "").replace("-", "_")
         informative = sub["feasible"].mean() >= cfg.min_feasible
@@ -373,10 +377,11 @@ def unique(evidence: pd.DataFrame | None, cfg: settings.Params = None) -> Verdic
                           f"{floor:g} %): not used")  # fmt: skip
         label = f"{source}: JSD above the other seeds' by"
         differences = sub["difference"] if informative else []
-        comparisons.append(
-            compare(rule_id, label, differences, cfg.margin, cfg.level, yes_above=False)
-        )
-    answer, deciding, more = combine(comparisons, cfg.level)
+        found = compare(rule_id, label, differences, cfg.margin, cfg.level, yes_above=False)
+        comparisons.append(found)
+        if informative:
+            decisive.append(found)
+    answer, deciding, more = combine(decisive, cfg.level)
     lead = {
         "yes": "unique: no adversary keeps the output with attention further away than other seeds",
         "no": "not unique: an adversary keeps the output with attention further away than "
