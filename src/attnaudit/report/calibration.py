@@ -126,7 +126,8 @@ def draw_unique(
     difference = np.repeat(np.asarray(differences, dtype=float), n) + rng.normal(0.0, sd, k * n)
     return pd.DataFrame({
         "source": np.repeat(SOURCES[:k], n), "seed": np.tile(np.arange(1, n + 1), k),
-        "n_instances": 1000, "coverage": 1.0, "adversary_jsd": SEED_JSD + difference,
+        "n_instances": 1000, "coverage": 1.0, "feasible": 1.0,
+        "adversary_jsd": SEED_JSD + difference,
         "seed_jsd": SEED_JSD, "difference": difference,
     })  # fmt: skip
 
