@@ -33,4 +33,4 @@ include: "workflow/rules/pruthi.smk"
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        PLAN.targets(),

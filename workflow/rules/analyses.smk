@@ -7,15 +7,15 @@
 # metrics run on uniform attention too).
 
 
-if analysis_outputs("learned"):
+if PLAN.analysis_outputs("learned"):
 
     rule analyse:
         input:
-            checkpoint=f"{RUN}/model.pt",
-            tokens=f"{DATA}/tokens.parquet",
+            checkpoint=rules.train.output.checkpoint,
+            tokens=rules.preprocess.output.tokens,
             code=analysis_code("learned"),
         output:
-            **analysis_outputs("learned"),
+            **PLAN.analysis_outputs("learned"),
         log:
             job_paths("analyses", RUN)[0],
         benchmark:
@@ -32,38 +32,38 @@ if analysis_outputs("learned"):
             mem_mb=4000,
             runtime=240,
         params:
-            settings=analysis_settings("learned"),
+            settings=PLAN.analysis_settings("learned"),
         script:
             "../scripts/analysis.py"
 
 
-if analysis_outputs("sentences"):
+if PLAN.analysis_outputs("sentences"):
 
     use rule analyse as analyse_sentences with:
         input:
-            checkpoint=f"{RUN}/model.pt",
-            tokens=f"{DATA}/tokens.parquet",
+            checkpoint=rules.train.output.checkpoint,
+            tokens=rules.preprocess.output.tokens,
             code=analysis_code("sentences"),
         output:
-            **analysis_outputs("sentences"),
+            **PLAN.analysis_outputs("sentences"),
         wildcard_constraints:
             encoder=HIERARCHICAL,
             attention=LEARNED_ATTENTION,
         params:
-            settings=analysis_settings("sentences"),
+            settings=PLAN.analysis_settings("sentences"),
 
 
-if analysis_outputs("uniform"):
+if PLAN.analysis_outputs("uniform"):
 
     use rule analyse as analyse_uniform with:
         input:
-            checkpoint=f"{RUN}/model.pt",
-            tokens=f"{DATA}/tokens.parquet",
+            checkpoint=rules.train.output.checkpoint,
+            tokens=rules.preprocess.output.tokens,
             code=analysis_code("uniform"),
         output:
-            **analysis_outputs("uniform"),
+            **PLAN.analysis_outputs("uniform"),
         wildcard_constraints:
             encoder=FLAT,
             attention=UNIFORM_ATTENTION,
         params:
-            settings=analysis_settings("uniform"),
+            settings=PLAN.analysis_settings("uniform"),

@@ -46,6 +46,6 @@ rule preprocess:
         runtime=60,
     params:
         dataset=lambda wc: wc.dataset,
-        options=lambda wc: dataset_options(wc.dataset),
+        options=lambda wc: PLAN.dataset_options(wc.dataset),
     script:
         "../scripts/preprocess.py"

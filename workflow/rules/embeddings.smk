@@ -32,8 +32,8 @@ rule download_vectors:
 
 rule embedding_matrix:
     input:
-        tokens=f"{DATA}/tokens.parquet",
-        vocab=f"{DATA}/vocab.json",
+        tokens=rules.preprocess.output.tokens,
+        vocab=rules.preprocess.output.vocab,
         sources=vector_files,
         code=code("embedding_matrix.py"),
     output:

@@ -5,8 +5,8 @@
 
 rule report_faithfulness:
     input:
-        eraser=family_runs("faithfulness", f"{RUN}/faithfulness/eraser.parquet"),
-        planted=family_runs("faithfulness", f"{RUN}/faithfulness/planted.parquet"),
+        eraser=PLAN.family_tables("faithfulness", "eraser"),
+        planted=PLAN.family_tables("faithfulness", "planted"),
         code=code("aggregate.py"),
     output:
         aopc_csv=f"{REPORT}/faithfulness/aopc.csv",
@@ -53,7 +53,5 @@ rule report_faithfulness:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="faithfulness",
     script:
         "../scripts/aggregate.py"

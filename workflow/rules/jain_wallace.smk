@@ -5,11 +5,9 @@
 
 rule report_jain_wallace:
     input:
-        importance=family_runs("jain_wallace", f"{RUN}/jain_wallace/importance.parquet"),
-        permutation=family_runs(
-            "jain_wallace", f"{RUN}/jain_wallace/permutation.parquet"
-        ),
-        adversary=family_runs("jain_wallace", f"{RUN}/jain_wallace/adversary.parquet"),
+        importance=PLAN.family_tables("jain_wallace", "importance"),
+        permutation=PLAN.family_tables("jain_wallace", "permutation"),
+        adversary=PLAN.family_tables("jain_wallace", "adversary"),
         code=code("aggregate.py"),
     output:
         tau_per_seed=f"{REPORT}/jain_wallace/tau_per_seed.csv",
@@ -85,7 +83,5 @@ rule report_jain_wallace:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="jain_wallace",
     script:
         "../scripts/aggregate.py"

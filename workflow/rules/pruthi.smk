@@ -6,9 +6,9 @@
 
 rule pruthi_deception:
     input:
-        tokens=f"{DATA}/tokens.parquet",
-        vocab=f"{DATA}/vocab.json",
-        summary=f"{DATA}/summary.json",
+        tokens=rules.preprocess.output.tokens,
+        vocab=rules.preprocess.output.vocab,
+        summary=rules.preprocess.output.summary,
         embeddings=embedding_inputs,
         code=code("deception.py"),
     output:
@@ -21,7 +21,7 @@ rule pruthi_deception:
     benchmark:
         job_paths("pruthi", DECEPTION)[1]
     wildcard_constraints:
-        weight="[0-9][0-9.e+-]*",
+        weight=NUMBER,
     conda:
         ENV
     threads: THREADS
@@ -35,10 +35,7 @@ rule pruthi_deception:
             "weight": float(wc.weight),
             "seed": int(wc.seed),
             "model": f"{wc.encoder}-{wc.attention}",
-            "training": {
-                **TRAINING,
-                "epochs": DECEPTION_CFG["epochs"] or config["training"]["epochs"],
-            },
+            "training": PLAN.deception_training(),
         },
     script:
         "../scripts/deception.py"
@@ -48,8 +45,8 @@ rule pruthi_deception:
 # deceptive model's attention avoids? The planted-token analysis on each deceptive model.
 rule pruthi_planted:
     input:
-        checkpoint=f"{DECEPTION}/model.pt",
-        tokens=f"{DATA}/tokens.parquet",
+        checkpoint=rules.pruthi_deception.output.checkpoint,
+        tokens=rules.preprocess.output.tokens,
         code=code("analysis.py", "attnaudit.analyses.faithfulness"),
     output:
         faithfulness_planted=f"{DECEPTION}/faithfulness/planted.parquet",
@@ -58,7 +55,7 @@ rule pruthi_planted:
     benchmark:
         job_paths("pruthi", f"{DECEPTION}/planted")[1]
     wildcard_constraints:
-        weight="[0-9][0-9.e+-]*",
+        weight=NUMBER,
     group:
         "analyses"
     conda:
@@ -75,11 +72,8 @@ rule pruthi_planted:
 
 rule pruthi_deception_report:
     input:
-        metrics=deception_runs(),
-        planted=[
-            p.replace("metrics.json", "faithfulness/planted.parquet")
-            for p in deception_runs()
-        ],
+        metrics=PLAN.deception_runs("metrics.json"),
+        planted=PLAN.deception_runs("faithfulness/planted.parquet"),
         code=code("aggregate.py"),
     output:
         csv=f"{REPORT}/pruthi/deception.csv",
@@ -109,7 +103,5 @@ rule pruthi_deception_report:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="pruthi_deception",
     script:
         "../scripts/aggregate.py"

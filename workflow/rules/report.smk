@@ -3,7 +3,7 @@
 
 rule learned_vs_uniform:
     input:
-        metrics=runs(f"{RUN}/metrics.json"),
+        metrics=PLAN.runs(rules.train.output.metrics),
         code=code("learned_vs_uniform.py"),
     output:
         csv=f"{REPORT}/learned_vs_uniform.csv",
@@ -39,7 +39,7 @@ rule learned_vs_uniform:
 
 rule dataset_statistics:
     input:
-        summaries=expand(f"{DATA}/summary.json", dataset=DATASETS),
+        summaries=PLAN.per_dataset(rules.preprocess.output.summary),
         code=code("dataset_statistics.py"),
     output:
         csv=f"{REPORT}/dataset_statistics.csv",
@@ -68,12 +68,10 @@ rule dataset_statistics:
 
 rule reproduction:
     input:
-        metrics=runs(f"{RUN}/metrics.json"),
-        importance=family_runs("jain_wallace", f"{RUN}/jain_wallace/importance.parquet"),
-        permutation=family_runs(
-            "jain_wallace", f"{RUN}/jain_wallace/permutation.parquet"
-        ),
-        adversary=family_runs("jain_wallace", f"{RUN}/jain_wallace/adversary.parquet"),
+        metrics=PLAN.runs(rules.train.output.metrics),
+        importance=PLAN.family_tables("jain_wallace", "importance"),
+        permutation=PLAN.family_tables("jain_wallace", "permutation"),
+        adversary=PLAN.family_tables("jain_wallace", "adversary"),
         code=code("aggregate.py"),
     output:
         csv=f"{REPORT}/reproduction.csv",
@@ -97,7 +95,6 @@ rule reproduction:
         mem_mb=2000,
         runtime=15,
     params:
-        aggregate="reproduction",
-        types={d: dataset_options(d).get("type", d) for d in DATASETS},
+        types={d: PLAN.dataset_type(d) for d in PLAN.datasets},
     script:
         "../scripts/aggregate.py"

@@ -4,10 +4,8 @@
 
 rule report_serrano_smith:
     input:
-        single=family_runs(
-            "serrano_smith", f"{RUN}/serrano_smith/single_weight.parquet"
-        ),
-        multi=family_runs("serrano_smith", f"{RUN}/serrano_smith/multi_weight.parquet"),
+        single=PLAN.family_tables("serrano_smith", "single_weight"),
+        multi=PLAN.family_tables("serrano_smith", "multi_weight"),
         code=code("aggregate.py"),
     output:
         flips_csv=f"{REPORT}/serrano_smith/decision_flips.csv",
@@ -57,7 +55,5 @@ rule report_serrano_smith:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="serrano_smith",
     script:
         "../scripts/aggregate.py"

@@ -3,9 +3,9 @@
 
 rule train:
     input:
-        tokens=f"{DATA}/tokens.parquet",
-        vocab=f"{DATA}/vocab.json",
-        summary=f"{DATA}/summary.json",
+        tokens=rules.preprocess.output.tokens,
+        vocab=rules.preprocess.output.vocab,
+        summary=rules.preprocess.output.summary,
         embeddings=embedding_inputs,
         code=code("train.py"),  # editing the model or training code reruns training
     output:

@@ -4,8 +4,8 @@
 
 rule report_vashishth:
     input:
-        replacement=family_runs("vashishth", f"{RUN}/vashishth/replacement.parquet"),
-        summaries=expand(f"{DATA}/summary.json", dataset=DATASETS),  # the class counts
+        replacement=PLAN.family_tables("vashishth", "replacement"),
+        summaries=PLAN.per_dataset(rules.preprocess.output.summary),  # the class counts
         code=code("aggregate.py"),
     output:
         csv=f"{REPORT}/vashishth/replacement.csv",
@@ -28,7 +28,5 @@ rule report_vashishth:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="vashishth",
     script:
         "../scripts/aggregate.py"

@@ -5,18 +5,16 @@
 
 rule verdicts:
     input:
-        tables=verdict_tables(),
-        metrics=runs(f"{RUN}/metrics.json"),
-        eraser=family_runs("faithfulness", f"{RUN}/faithfulness/eraser.parquet"),
-        importance=family_runs("jain_wallace", f"{RUN}/jain_wallace/importance.parquet"),
-        single=family_runs(
-            "serrano_smith", f"{RUN}/serrano_smith/single_weight.parquet"
-        ),
-        adversary=family_runs("jain_wallace", f"{RUN}/jain_wallace/adversary.parquet"),
-        pairs=verdict_seed_pairs(),
-        trained=verdict_trained_adversaries(),
-        tokens=expand(f"{DATA}/tokens.parquet", dataset=DATASETS),
-        code=code("aggregate.py"),
+        **{f"table_{name}": path for name, path in PLAN.verdict_tables().items()},
+        metrics=PLAN.runs(rules.train.output.metrics),
+        eraser=PLAN.family_tables("faithfulness", "eraser"),
+        importance=PLAN.family_tables("jain_wallace", "importance"),
+        single=PLAN.family_tables("serrano_smith", "single_weight"),
+        adversary=PLAN.family_tables("jain_wallace", "adversary"),
+        pairs=PLAN.verdict_seed_pairs(),
+        trained=PLAN.verdict_trained_adversaries(),
+        tokens=PLAN.per_dataset(rules.preprocess.output.tokens),
+        code=code("verdicts.py"),
     output:
         **{
             name: (
@@ -36,7 +34,7 @@ rule verdicts:
                 if name not in ("index", "front", "csv", "comparisons")
                 else path
             )
-            for name, path in verdict_outputs().items()
+            for name, path in PLAN.verdict_outputs().items()
         },
     log:
         "results/logs/report/verdicts.log",
@@ -50,9 +48,8 @@ rule verdicts:
         mem_mb=2000,
         runtime=15,
     params:
-        aggregate="verdict_pages",
-        pages=verdict_pages(),
+        pages=PLAN.verdict_pages(),
         rules=config["verdicts"],
         epsilon=config["jain_wallace"]["adversary"]["select_epsilon"],
     script:
-        "../scripts/aggregate.py"
+        "../scripts/verdicts.py"

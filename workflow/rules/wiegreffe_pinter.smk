@@ -8,11 +8,11 @@
 rule wp_seed_variance:
     input:
         predictions=lambda wc: expand(
-            f"{RUN}/predictions.parquet",
+            rules.train.output.predictions,
             dataset=wc.dataset,
             encoder=wc.encoder,
             attention=wc.attention,
-            seed=SEEDS,
+            seed=PLAN.seeds,
         ),
         code=code("seed_variance.py"),
     output:
@@ -30,14 +30,14 @@ rule wp_seed_variance:
         mem_mb=2000,
         runtime=15,
     params:
-        base_seed=WP_CFG["seed_variance"]["base_seed"],
+        base_seed=PLAN.wp["seed_variance"]["base_seed"],
     script:
         "../scripts/seed_variance.py"
 
 
 rule wp_seed_variance_report:
     input:
-        seed_variance=wp_seed_variance_files(LEARNED),
+        seed_variance=PLAN.seed_variance_files(PLAN.learned, "seed_variance.parquet"),
         adversary=rules.report_jain_wallace.input.adversary,  # Jain & Wallace's
         code=code("aggregate.py"),
     output:
@@ -83,8 +83,6 @@ rule wp_seed_variance_report:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="wiegreffe_pinter_seed_variance",
     script:
         "../scripts/aggregate.py"
 
@@ -94,14 +92,15 @@ rule wp_seed_variance_report:
 # uniform variant is the `<encoder>-uniform` run itself (the same model and training).
 rule wp_guided:
     input:
-        tokens=f"{DATA}/tokens.parquet",
-        vocab=f"{DATA}/vocab.json",
-        summary=f"{DATA}/summary.json",
+        # the guide models' checkpoints, by variant and seed (plan.guide_key)
+        unpack(lambda wc: PLAN.guide_checkpoints(wc.dataset)),
+        tokens=rules.preprocess.output.tokens,
+        vocab=rules.preprocess.output.vocab,
+        summary=rules.preprocess.output.summary,
         embeddings=embedding_inputs,
-        checkpoints=wp_guide_checkpoints,
         code=code("wiegreffe_pinter.py"),
     output:
-        **wp_guided_outputs(),
+        **PLAN.guided_outputs(),
     log:
         job_paths("wiegreffe_pinter", f"{WP}/guided")[0],
     benchmark:
@@ -114,13 +113,12 @@ rule wp_guided:
         runtime=240,
         gpu=training_gpus(),
     params:
-        job="train_guided",
         options=lambda wc: {
             "dataset": wc.dataset,
-            "seeds": SEEDS,
-            "guides": wp_guides(),
-            "encoder": WP_CFG["guided_mlp"]["encoder"],
-            "batch_size": WP_CFG["guided_mlp"]["batch_size"],
+            "seeds": PLAN.seeds,
+            "guides": PLAN.guides(),
+            "encoder": PLAN.wp["guided_mlp"]["encoder"],
+            "batch_size": PLAN.wp["guided_mlp"]["batch_size"],
             "training": TRAINING,
         },
     script:
@@ -129,13 +127,8 @@ rule wp_guided:
 
 rule wp_guided_report:
     input:
-        metrics=expand(
-            f"{GUIDED}/metrics.json",
-            dataset=DATASETS,
-            variant=GUIDED_VARIANTS,
-            seed=SEEDS,
-        ),
-        uniform=wp_uniform_runs(),
+        metrics=PLAN.guided_metrics(),
+        uniform=PLAN.uniform_runs(),
         code=code("aggregate.py"),
     output:
         csv=f"{REPORT}/wiegreffe_pinter/guided_mlp.csv",
@@ -158,8 +151,6 @@ rule wp_guided_report:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="wiegreffe_pinter_guided",
     script:
         "../scripts/aggregate.py"
 
@@ -167,12 +158,16 @@ rule wp_guided_report:
 # -- 3. end-to-end adversarial model ------------------------------------------------------
 rule wp_adversary:
     input:
-        tokens=f"{DATA}/tokens.parquet",
-        vocab=f"{DATA}/vocab.json",
-        summary=f"{DATA}/summary.json",
+        tokens=rules.preprocess.output.tokens,
+        vocab=rules.preprocess.output.vocab,
+        summary=rules.preprocess.output.summary,
         embeddings=embedding_inputs,
-        base=wp_base_run("model.pt"),
-        base_predictions=wp_base_run("predictions.parquet"),
+        base=lambda wc: PLAN.run_path(
+            wc.dataset, PLAN.wp["adversarial"]["base"], wc.seed, "model.pt"
+        ),
+        base_predictions=lambda wc: PLAN.run_path(
+            wc.dataset, PLAN.wp["adversarial"]["base"], wc.seed, "predictions.parquet"
+        ),
         code=code("wiegreffe_pinter.py"),
     output:
         checkpoint=f"{ADVERSARY}/model.pt",
@@ -185,7 +180,7 @@ rule wp_adversary:
     benchmark:
         job_paths("wiegreffe_pinter", ADVERSARY)[1]
     wildcard_constraints:
-        lam="[0-9][0-9.e+-]*",
+        lam=NUMBER,
     conda:
         ENV
     threads: THREADS
@@ -194,12 +189,11 @@ rule wp_adversary:
         runtime=240,
         gpu=training_gpus(),
     params:
-        job="train_adversary",
         options=lambda wc: {
             "dataset": wc.dataset,
             "lam": float(wc.lam),
             "seed": int(wc.seed),
-            "training": wp_adversary_training(),
+            "training": PLAN.adversary_training(),
         },
     script:
         "../scripts/wiegreffe_pinter.py"
@@ -207,17 +201,13 @@ rule wp_adversary:
 
 rule wp_adversarial_report:
     input:
-        adversary=expand(
-            f"{ADVERSARY}/metrics.json", dataset=DATASETS, lam=LAMBDAS, seed=SEEDS
-        ),
-        base=[
-            run_path(d, WP_CFG["adversarial"]["base"], s, "metrics.json")
-            for d in DATASETS
-            for s in SEEDS
-        ],
+        adversary=PLAN.adversaries("metrics.json"),
+        base=PLAN.adversary_base_runs("metrics.json"),
         seed_variance=(
-            wp_seed_variance_files([WP_CFG["adversarial"]["base"]])
-            if len(SEEDS) > 1
+            PLAN.seed_variance_files(
+                [PLAN.wp["adversarial"]["base"]], "seed_variance.parquet"
+            )
+            if len(PLAN.seeds) > 1
             else []
         ),
         code=code("aggregate.py"),
@@ -251,7 +241,5 @@ rule wp_adversarial_report:
     resources:
         mem_mb=2000,
         runtime=15,
-    params:
-        aggregate="wiegreffe_pinter_adversarial",
     script:
         "../scripts/aggregate.py"

@@ -1,0 +1,412 @@
+"""The plan of the workflow: from the validated config, every run (dataset x model x seed),
+analysis family, guided-MLP guide, adversary, deception run and published target, as paths.
+
+The .smk files ask the plan instead of listing paths, so what a config makes is testable in
+milliseconds (tests/test_plan.py) without a dry run. Pure Python: no torch, no pandas, no
+snakemake at import (a login node plans without the GPU stack). Path patterns keep
+Snakemake's `{wildcard}` fields; `expand` fills them as `snakemake.io.expand` does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import string
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from attnaudit import settings
+from attnaudit.config import canonical, lambda_label
+from attnaudit.models import catalog
+
+# -- path patterns: the one place result paths are built from wildcards ---------------------
+RUN = "results/{dataset}/{encoder}-{attention}/seed{seed}"
+DATA = "results/{dataset}/data"
+# downloaded word vectors (shared by datasets); one dataset's cached matrix (.npy + .json)
+VECTORS = "resources/embeddings/{embedding}"
+MATRIX = f"{DATA}/embeddings/{{embedding}}"
+REPORT = "results/report"
+# Wiegreffe & Pinter: seed variance of a dataset x model; per dataset and seed the guided
+# MLP runs (one folder per variant, with its guide's attention) and the adversaries
+WP_MODEL = "results/{dataset}/{encoder}-{attention}/wiegreffe_pinter"
+WP = "results/{dataset}/wiegreffe_pinter"
+GUIDED = f"{WP}/guided/{{variant}}/seed{{seed}}"
+ADVERSARY = f"{WP}/adversary/lambda{{lam}}/seed{{seed}}"
+DECEPTION = "results/{dataset}/pruthi/deception/{encoder}-{attention}/weight{weight}/seed{seed}"
+
+# the files of a training run (train, wp_guided, wp_adversary, pruthi_deception): kind -> name
+RUN_FILES = {
+    "checkpoint": "model.pt",
+    "history": "epochs.csv",
+    "metrics": "metrics.json",
+    "predictions": "predictions.parquet",
+}
+
+# the kinds of model a per-run analysis job runs on (analyses.smk), as `settings.Applies`
+ANALYSIS_KINDS = ("learned", "sentences", "uniform")
+
+
+def expand(pattern: str, **values: Any) -> list[str]:
+    """`pattern` filled with every combination of `values` (a list, or one value), in the
+    order of the keywords, the last varying fastest; keywords the pattern does not name are
+    ignored: the paths and order of `snakemake.io.expand`."""
+    names = {field for _, field, _, _ in string.Formatter().parse(pattern) if field}
+    used = {k: [v] if isinstance(v, str | int | float) else list(v)
+            for k, v in values.items() if k in names}  # fmt: skip
+    return [
+        pattern.format(**dict(zip(used, combination, strict=True)))
+        for combination in itertools.product(*used.values())
+    ]
+
+
+def split_model(model: str) -> tuple[str, str]:
+    """'<encoder>-<attention>' -> (encoder, attention)."""
+    encoder, attention = model.split("-")
+    return encoder, attention
+
+
+def guide_key(variant: str, seed: int) -> str:
+    """The name of the checkpoint input that guides `variant` at `seed` in wp_guided (and
+    the key `stages.wiegreffe_pinter.train_guided` reads it by): `<variant>_guide_model_<seed>`."""
+    return f"{variant}_guide_model_{seed}"
+
+
+class Plan:
+    """What a validated config (defaults filled in) makes: runs, families, guides, targets."""
+
+    def __init__(self, config: Mapping[str, Any]):
+        self.config = config
+        self.datasets = sorted(config["datasets"])
+        self.encoders = list(config["encoders"])
+        self.attentions = list(config["attentions"])
+        self.models = [f"{e}-{a}" for e in self.encoders for a in self.attentions]
+        self.seeds = sorted(config["seeds"])
+        self.training = canonical(config["training"])
+        self.learned = [m for m in self.models if not catalog.is_uniform(split_model(m)[1])]
+        self.wp = config["wiegreffe_pinter"]
+        self.lambdas = [lambda_label(x) for x in self.wp["adversarial"]["lambdas"]]
+        # guided variants trained by wp_guided; `uniform` is the `<encoder>-uniform` run itself
+        self.guided_variants = [v for v in self.wp["guided_mlp"]["variants"] if v != "uniform"]
+        self.deception = config["pruthi"]["deception"]
+
+    # -- datasets and runs ---------------------------------------------------------------
+    def dataset_options(self, dataset: str) -> dict[str, Any]:
+        return canonical(self.config["datasets"][dataset])
+
+    def dataset_type(self, dataset: str) -> str:
+        """The registry type of a dataset: its `type`, or its name."""
+        return self.config["datasets"][dataset].get("type", dataset)
+
+    def runs(self, pattern: str, datasets: Iterable[str] | None = None) -> list[str]:
+        """A per-run path over datasets x encoders x attentions x seeds."""
+        return expand(
+            pattern,
+            dataset=list(datasets or self.datasets),
+            encoder=self.encoders,
+            attention=self.attentions,
+            seed=self.seeds,
+        )
+
+    @staticmethod
+    def run_path(dataset: str, model: str, seed: int, name: str) -> str:
+        """A file of one run, the model given as '<encoder>-<attention>'."""
+        encoder, attention = split_model(model)
+        return expand(f"{RUN}/{name}", dataset=dataset, encoder=encoder,
+                      attention=attention, seed=seed)[0]  # fmt: skip
+
+    def per_dataset(self, pattern: str) -> list[str]:
+        return expand(pattern, dataset=self.datasets)
+
+    # -- per-run analysis families (analyses.smk) ----------------------------------------
+    def analysis_families(self, kind: str) -> list[str]:
+        """The families of `analyses:` that run on a kind of model: 'learned' (flat, learned
+        attention), 'sentences' (hierarchical, learned) or 'uniform' (flat, uniform)."""
+        applies = {
+            "learned": lambda a: a.learned,
+            "sentences": lambda a: a.learned and a.sentences,
+            "uniform": lambda a: a.uniform,
+        }[kind]
+        return [f for f in self.config["analyses"] if applies(settings.FAMILIES[f])]
+
+    def analysis_outputs(self, kind: str) -> dict[str, str]:
+        """One table per analysis of each family: `<family>_<analysis>` -> its path."""
+        return {
+            f"{family}_{name}": f"{RUN}/{family}/{name}.parquet"
+            for family in self.analysis_families(kind)
+            for name in settings.SECTIONS[family]
+        }
+
+    def analysis_settings(self, kind: str) -> dict[str, Any]:
+        """The settings blocks of the families (canonical: defaults filled in), by family."""
+        return {family: self.config[family] for family in self.analysis_families(kind)}
+
+    def family_runs(self, family: str, pattern: str) -> list[str]:
+        """A per-run path expanded over the runs a family of `analyses:` analyses."""
+        if family not in self.config["analyses"]:
+            return []
+        applies = settings.FAMILIES[family]
+        attentions = [
+            a
+            for a in self.attentions
+            if (applies.uniform if catalog.is_uniform(a) else applies.learned)
+        ]
+        encoders = [
+            e for e in self.encoders if applies.sentences or e not in catalog.HIERARCHICAL_ENCODERS
+        ]
+        return expand(pattern, dataset=self.datasets, encoder=encoders,
+                      attention=attentions, seed=self.seeds)  # fmt: skip
+
+    def family_tables(self, family: str, analysis: str) -> list[str]:
+        """Every run's table of one analysis (`{RUN}/<family>/<analysis>.parquet`)."""
+        return self.family_runs(family, f"{RUN}/{family}/{analysis}.parquet")
+
+    # -- report targets, per family -------------------------------------------------------
+    def jain_wallace_outputs(self) -> list[str]:
+        if not self.family_runs("jain_wallace", RUN):
+            return []
+        return [
+            f"{REPORT}/jain_wallace/tau.md",
+            f"{REPORT}/figures/jain_wallace_permutation.png",
+            f"{REPORT}/figures/jain_wallace_adversary_histogram.png",
+        ]
+
+    def serrano_smith_outputs(self) -> list[str]:
+        if not self.family_runs("serrano_smith", RUN):
+            return []
+        return [
+            f"{REPORT}/serrano_smith/decision_flips.md",
+            f"{REPORT}/serrano_smith/flip_fractions.md",
+            f"{REPORT}/figures/serrano_smith_delta_jsd.png",
+            f"{REPORT}/figures/serrano_smith_flip_fractions.png",
+        ]
+
+    def faithfulness_outputs(self) -> list[str]:
+        if not self.family_runs("faithfulness", RUN):
+            return []
+        return [
+            f"{REPORT}/faithfulness/aopc.md",
+            f"{REPORT}/faithfulness/planted.md",
+            f"{REPORT}/faithfulness/rationales.jsonl",
+            f"{REPORT}/figures/faithfulness_aopc.png",
+            f"{REPORT}/figures/faithfulness_planted.png",
+        ]
+
+    def vashishth_outputs(self) -> list[str]:
+        return [f"{REPORT}/vashishth/replacement.md"] if self.family_runs("vashishth", RUN) else []
+
+    def wiegreffe_pinter_outputs(self) -> list[str]:
+        """Each item's tables and figures, where the runs it builds on are configured runs
+        (asked for by path, the other items train what they need)."""
+        outputs = []
+        if [a for a in self.attentions if a != "uniform"] and len(self.seeds) > 1:
+            outputs += [
+                f"{REPORT}/wiegreffe_pinter/seed_variance.md",
+                f"{REPORT}/figures/wiegreffe_pinter_seed_variance.png",
+                f"{REPORT}/figures/wiegreffe_pinter_seed_jsd_vs_tvd.png",
+            ]
+        guided = self.wp["guided_mlp"]
+        needs = {
+            "own": guided["own"],
+            "base": guided["base"],
+            "adversary": self.wp["adversarial"]["base"],
+            "uniform": f"{guided['encoder']}-uniform",
+        }
+        if guided["variants"] and {needs[v] for v in guided["variants"]} <= set(self.models):
+            outputs.append(f"{REPORT}/wiegreffe_pinter/guided_mlp.md")
+        if self.trains_adversaries():
+            outputs += [
+                f"{REPORT}/wiegreffe_pinter/adversarial.md",
+                f"{REPORT}/figures/wiegreffe_pinter_adversarial.png",
+            ]
+        return outputs
+
+    def reproduction_outputs(self) -> list[str]:
+        """The reproduction table, where a configured dataset is one the papers report on."""
+        from attnaudit.report.reproduction import REFERENCES  # pandas: only when asked
+
+        types = {self.dataset_type(d) for d in self.datasets}
+        if not types & {ref.dataset for ref in REFERENCES}:
+            return []
+        return [f"{REPORT}/reproduction.md"]
+
+    def pruthi_outputs(self) -> list[str]:
+        """The deception table and figure where there are weights and a synthetic dataset."""
+        if not self.deception_runs():
+            return []
+        return [f"{REPORT}/pruthi/deception.md", f"{REPORT}/figures/pruthi_deception.png"]
+
+    def targets(self) -> list[str]:
+        """Every file `snakemake` (rule all) makes."""
+        return [
+            *self.runs(f"{RUN}/metrics.json"),
+            f"{REPORT}/learned_vs_uniform.csv",
+            f"{REPORT}/learned_vs_uniform.md",
+            f"{REPORT}/figures/learned_vs_uniform.png",
+            f"{REPORT}/dataset_statistics.csv",
+            f"{REPORT}/dataset_statistics.md",
+            *self.jain_wallace_outputs(),
+            *self.serrano_smith_outputs(),
+            *self.wiegreffe_pinter_outputs(),
+            *self.faithfulness_outputs(),
+            *self.vashishth_outputs(),
+            *(self.verdict_outputs().values() if self.verdict_pages() else []),
+            *self.reproduction_outputs(),
+            *self.pruthi_outputs(),
+        ]
+
+    # -- verdict pages: one per dataset x learned-attention model -------------------------
+    def verdict_pages(self) -> list[tuple[str, str, int]]:
+        """(dataset, model, the seed whose instances the examples page shows) per page."""
+        return [(d, m, self.seeds[0]) for d in self.datasets for m in self.learned]
+
+    def verdict_tables(self) -> dict[str, str]:
+        """The report tables a verdict page reads (those the configuration makes), by name:
+        the CSV of each published markdown table, Jain & Wallace's adversary and Serrano &
+        Smith's decision flips."""
+        published = [
+            *self.jain_wallace_outputs(),
+            *self.serrano_smith_outputs(),
+            *self.faithfulness_outputs(),
+            *self.wiegreffe_pinter_outputs(),
+            *self.vashishth_outputs(),
+        ]
+        paths = [f"{REPORT}/learned_vs_uniform.csv"]
+        paths += [p.removesuffix(".md") + ".csv" for p in published if p.endswith(".md")]
+        if self.jain_wallace_outputs():
+            paths.append(f"{REPORT}/jain_wallace/adversary.csv")
+        return {p.rsplit("/", 1)[1].removesuffix(".csv"): p for p in paths}
+
+    def verdict_seed_pairs(self) -> list[str]:
+        """Every learned model's seed pairs (the unique verdict's seeds), with 2 or more seeds."""
+        if len(self.seeds) < 2:
+            return []
+        return self.seed_variance_files(self.learned, "seed_pairs.parquet")
+
+    def verdict_trained_adversaries(self) -> list[str]:
+        """Wiegreffe & Pinter's adversarial models' per-instance comparisons, where trained."""
+        if not self.trains_adversaries():
+            return []
+        return self.adversaries("comparison.parquet")
+
+    def verdict_outputs(self) -> dict[str, str]:
+        """Per page `verdict_<i>` and, where the model has token-level analyses to show,
+        `examples_<i>`; the index, and the answers for report.html's front page."""
+        outputs = {
+            "index": f"{REPORT}/verdicts/index.html",
+            "front": f"{REPORT}/verdicts/front.rst",
+            "csv": f"{REPORT}/verdicts/verdicts.csv",
+            "comparisons": f"{REPORT}/verdicts/comparisons.csv",
+        }
+        flat = self.family_runs("jain_wallace", "{encoder}")
+        for i, (dataset, model, _) in enumerate(self.verdict_pages()):
+            outputs[f"verdict_{i}"] = f"{REPORT}/verdicts/{dataset}-{model}.html"
+            if split_model(model)[0] in flat:
+                outputs[f"examples_{i}"] = f"{REPORT}/verdicts/{dataset}-{model}-examples.html"
+        return outputs
+
+    # -- Wiegreffe & Pinter ----------------------------------------------------------------
+    def trains_adversaries(self) -> bool:
+        """Whether adversaries are trained: lambdas given and their base model configured."""
+        adversarial = self.wp["adversarial"]
+        return bool(adversarial["lambdas"]) and adversarial["base"] in self.models
+
+    def adversaries(self, name: str) -> list[str]:
+        """A file of every adversary: dataset x lambda x seed."""
+        return expand(f"{ADVERSARY}/{name}", dataset=self.datasets, lam=self.lambdas,
+                      seed=self.seeds)  # fmt: skip
+
+    def seed_variance_files(self, models: Iterable[str], name: str) -> list[str]:
+        """A seed-variance file (`{WP_MODEL}/<name>`) of `models`, every dataset."""
+        return [
+            expand(f"{WP_MODEL}/{name}", dataset=d, encoder=e, attention=a)[0]
+            for d in self.datasets
+            for e, a in (split_model(m) for m in models)
+        ]
+
+    def guides(self) -> dict[str, str]:
+        """Per guided variant (but uniform), the model whose attention guides it, by name."""
+        guided = self.wp["guided_mlp"]
+        names = {
+            "own": guided["own"],
+            "base": guided["base"],
+            "adversary": f"adversary-lambda{lambda_label(guided['adversary_lambda'])}",
+        }
+        return {v: names[v] for v in self.guided_variants}
+
+    def guide_checkpoints(self, dataset: str) -> dict[str, str]:
+        """The checkpoint of each guide of a dataset, named by variant and seed
+        (`guide_key`): a run's model.pt, or the adversary's of `adversary_lambda`."""
+        guided = self.wp["guided_mlp"]
+        paths = {}
+        for seed in self.seeds:
+            for variant in self.guided_variants:
+                if variant == "adversary":
+                    lam = lambda_label(guided["adversary_lambda"])
+                    path = expand(f"{ADVERSARY}/model.pt", dataset=dataset, lam=lam, seed=seed)[0]
+                else:
+                    path = self.run_path(dataset, guided[variant], seed, "model.pt")
+                paths[guide_key(variant, seed)] = path
+        return paths
+
+    def guided_outputs(self) -> dict[str, str]:
+        """Per seed and variant, the files of a run and the guide's attention on every split
+        (`<variant>_<kind>_<seed>`)."""
+        names = {**RUN_FILES, "guide": "guide.parquet"}
+        return {
+            f"{variant}_{kind}_{seed}": f"{WP}/guided/{variant}/seed{seed}/{name}"
+            for seed in self.seeds
+            for variant in self.guided_variants
+            for kind, name in names.items()
+        }
+
+    def guided_metrics(self) -> list[str]:
+        """Every guided MLP's metrics.json: dataset x variant x seed."""
+        return expand(f"{GUIDED}/metrics.json", dataset=self.datasets,
+                      variant=self.guided_variants, seed=self.seeds)  # fmt: skip
+
+    def uniform_runs(self) -> list[str]:
+        """The metrics of the guided MLP's uniform variant: the `<encoder>-uniform` runs."""
+        if "uniform" not in self.wp["guided_mlp"]["variants"]:
+            return []
+        model = f"{self.wp['guided_mlp']['encoder']}-uniform"
+        return [
+            self.run_path(d, model, s, "metrics.json") for d in self.datasets for s in self.seeds
+        ]
+
+    def adversary_base_runs(self, name: str) -> list[str]:
+        """A file of the adversaries' base model, every dataset and seed."""
+        base = self.wp["adversarial"]["base"]
+        return [self.run_path(d, base, s, name) for d in self.datasets for s in self.seeds]
+
+    def adversary_training(self) -> dict[str, Any]:
+        """The training settings of an adversary: `training:` with its own epochs."""
+        epochs = self.wp["adversarial"]["epochs"] or self.config["training"]["epochs"]
+        return {**self.training, "epochs": epochs}
+
+    # -- Pruthi et al.: deception training -------------------------------------------------
+    def deception_weights(self) -> list[str]:
+        """The penalty weights as they appear in paths: 0.1 -> '0.1'."""
+        return [lambda_label(w) for w in self.deception["weights"]]
+
+    def deception_datasets(self) -> list[str]:
+        """The datasets with planted deciding tokens: those of type synthetic."""
+        return [d for d in self.datasets if self.dataset_type(d) == "synthetic"]
+
+    def deception_runs(self, name: str = "metrics.json") -> list[str]:
+        """A file of every deceptive run: model x dataset x weight x seed."""
+        return [
+            path
+            for model in self.deception["models"]
+            for path in expand(
+                f"{DECEPTION}/{name}",
+                dataset=self.deception_datasets(),
+                encoder=split_model(model)[0],
+                attention=split_model(model)[1],
+                weight=self.deception_weights(),
+                seed=self.seeds,
+            )
+        ]
+
+    def deception_training(self) -> dict[str, Any]:
+        """The training settings of a deceptive run: `training:` with its own epochs."""
+        epochs = self.deception["epochs"] or self.config["training"]["epochs"]
+        return {**self.training, "epochs": epochs}
