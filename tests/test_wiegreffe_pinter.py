@@ -174,3 +174,36 @@ def test_guided_and_adversarial_tables():
     assert list(out["lambda"]) == [0.0, 1.0] and (out["n_seeds"] == 2).all()
     assert out.loc[1, "tvd"] == pytest.approx(0.3) and out.loc[0, "base_f1"] == pytest.approx(0.85)
     assert "adversary, λ = 1" in tables.adversarial_markdown(out)
+
+
+def test_each_guided_variant_gets_its_own_guide_whatever_the_order_of_the_inputs(monkeypatch):
+    """The guides' checkpoints reach wp_guided named by variant and seed (plan.guide_key),
+    never matched by position: handed over in reverse, each run still gets its own guide."""
+    from attnaudit.stages import wiegreffe_pinter as stage
+
+    monkeypatch.setattr(stage, "load_model", lambda path: (f"model of {path}", {}))
+    monkeypatch.setattr(stage.io, "read_table", lambda path: "tokens")
+    monkeypatch.setattr(stage.io, "write_table", lambda path, table: None)
+    monkeypatch.setattr(stage.wiegreffe_pinter, "guide_attention", lambda m, t, b: f"att({m})")
+    monkeypatch.setattr(stage.wiegreffe_pinter, "fixed_guide", lambda guide: guide)
+    monkeypatch.setattr(
+        stage, "train", lambda *args, fit_options, **kw: {"guide": fit_options["fixed_attention"]}
+    )
+    guides = {"own": "average-additive", "base": "lstm-additive", "adversary": "adversary-lambda1"}
+    files = {}
+    for seed in (2, 1):  # the reverse of the order train_guided walks
+        for variant in reversed(guides):
+            files[f"{variant}_guide_model_{seed}"] = f"{variant}{seed}.pt"
+            for kind in ("checkpoint", "history", "metrics", "predictions", "guide"):
+                files[f"{variant}_{kind}_{seed}"] = f"out/{variant}/{seed}/{kind}"
+    results = stage.train_guided(
+        "synthetic", [1, 2], guides, "average", {}, tokens="t", vocab="v", summary="s", **files
+    )
+    assert {key: run["guide"] for key, run in results.items()} == {
+        (1, "own"): "att(model of own1.pt)",
+        (1, "base"): "att(model of base1.pt)",
+        (1, "adversary"): "att(model of adversary1.pt)",
+        (2, "own"): "att(model of own2.pt)",
+        (2, "base"): "att(model of base2.pt)",
+        (2, "adversary"): "att(model of adversary2.pt)",
+    }

@@ -1,13 +1,18 @@
-"""Run one Wiegreffe & Pinter job of attnaudit.stages.wiegreffe_pinter (the rule's `job`
-param) with the rule's named inputs (but `code`), named outputs and `options` param."""
+"""Run the Wiegreffe & Pinter job of attnaudit.stages.wiegreffe_pinter that the rule names
+(JOBS) with the rule's named inputs (but `code`), named outputs and `options` param."""
 
 from attnaudit.joblog import job_log
 from attnaudit.stages import wiegreffe_pinter
 
+# rule -> the function it runs
+JOBS = {
+    "wp_guided": wiegreffe_pinter.train_guided,
+    "wp_adversary": wiegreffe_pinter.train_adversary,
+}
+
 with job_log(snakemake.log[0]):
-    job = getattr(wiegreffe_pinter, snakemake.params.job)
     inputs = {k: v for k, v in snakemake.input.items() if k != "code"}
-    job(
+    JOBS[snakemake.rule](
         **inputs,
         **dict(snakemake.output.items()),
         **snakemake.params.options,

@@ -38,7 +38,6 @@ def train_guided(
     dataset: str,
     seeds: Sequence[int],
     guides: Mapping[str, str],
-    checkpoints: Sequence[str],
     encoder: str,
     training: dict[str, Any],
     tokens: str,
@@ -47,28 +46,27 @@ def train_guided(
     embeddings: Sequence[str] | None = None,
     batch_size: int = 256,
     threads: int = 1,
-    **outputs: str,
+    **files: str,
 ) -> dict[tuple[int, str], dict[str, Any]]:
     """The token-level MLP (`encoder`, no attention parameters) trained from scratch with its
     attention frozen to each guide's weights on train, dev and test, one run per seed and
     variant.
 
-    `guides`: variant -> the guide model's name; `checkpoints`: the guide models', seed by
-    seed in the order of `guides`; `outputs`: `<variant>_<kind>_<seed>` -> path for the
-    kinds of a run (checkpoint, history, metrics, predictions) and `guide` (the guide's
-    attention on every split). The guided MLPs of a dataset share one job: each trains in
-    a second or two, less than a job's start.
+    `guides`: variant -> the guide model's name; `files`: `<variant>_<kind>_<seed>` -> path,
+    named by variant and seed (never matched by order): `guide_model` the guide's checkpoint
+    (an input, `plan.guide_key`), and the outputs, the kinds of a run (checkpoint, history,
+    metrics, predictions) and `guide` (the guide's attention on every split). The guided
+    MLPs of a dataset share one job: each trains in a second or two, less than a job's start.
     """
     torch.set_num_threads(threads)
     table = io.read_table(tokens)
     results = {}
-    paths = iter(checkpoints)
     for seed in seeds:
         for variant, guide_model in guides.items():
-            model = load_model(next(paths))[0]
+            model = load_model(files[f"{variant}_guide_model_{seed}"])[0]
             guide = wiegreffe_pinter.guide_attention(model, table, batch_size)
-            io.write_table(outputs[f"{variant}_guide_{seed}"], guide)
-            run = {k: outputs[f"{variant}_{k}_{seed}"]
+            io.write_table(files[f"{variant}_guide_{seed}"], guide)
+            run = {k: files[f"{variant}_{k}_{seed}"]
                    for k in ("checkpoint", "history", "metrics", "predictions")}  # fmt: skip
             results[seed, variant] = train(
                 dataset, encoder, "uniform", seed, tokens=tokens, vocab=vocab,
