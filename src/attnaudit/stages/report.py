@@ -434,7 +434,7 @@ def vashishth(
 
 
 def verdict_pages(
-    tables: Sequence[str], metrics: Sequence[str], eraser: Sequence[str],
+    tables: Mapping[str, str], metrics: Sequence[str], eraser: Sequence[str],
     importance: Sequence[str], single: Sequence[str], adversary: Sequence[str],
     pairs: Sequence[str], trained: Sequence[str], tokens: Sequence[str],
     pages: Sequence[Sequence], rules: Mapping[str, Mapping], epsilon: float, index: str,
@@ -444,8 +444,9 @@ def verdict_pages(
     verdicts (`report.verdicts`, settings `rules`: the config's `verdicts:`), a verdict page
     and an examples page (outputs `verdict_<i>`, `examples_<i>`); every verdict in `csv`
     (one row per question) and `comparisons` (every comparison behind them); an index, and
-    the same answers as `front`, the reStructuredText report.html's front page includes."""
-    by_name = {Path(p).stem: io.read_table(p) for p in tables}
+    the same answers as `front`, the reStructuredText report.html's front page includes.
+    `tables`: the report tables a page reads, by name (`plan.Plan.verdict_tables`)."""
+    by_name = {name: io.read_table(path) for name, path in tables.items()}
     runs = read_metrics(metrics)
     per_run = {name: read_tables(paths) if paths else pd.DataFrame()
                for name, paths in (("eraser", eraser), ("importance", importance),
