@@ -169,6 +169,23 @@ def test_names_that_become_paths_may_not_hold_separators(path, value):
     assert message.startswith(f"config key '{path}"), message
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("pruthi.deception.models", ["hangru-additive"],
+         "config key 'pruthi.deception.models': unknown name(s) ['hangru']"),
+        ("pruthi.deception.models", ["lstm-nosuch"],
+         "config key 'pruthi.deception.models': unknown name(s) ['nosuch']"),
+        ("pruthi.deception.weights", [0.1, 0.1000001],  # one path, weight0.1
+         "config key 'pruthi.deception.weights': ['0.1', '0.1'] name the same path twice"),
+        ("wiegreffe_pinter.adversarial.lambdas", [1, 1.0000001],
+         "config key 'wiegreffe_pinter.adversarial.lambdas': ['1', '1'] name the same path twice"),
+    ],
+)  # fmt: skip
+def test_deception_and_adversary_names_are_checked(path, value, expected):
+    assert refused(with_(path, value)).startswith(expected)
+
+
 def test_dataset_type_must_be_a_name():
     message = refused(with_("datasets.synthetic.type", ["synthetic"]))
     assert message == "config key 'datasets.synthetic.type': ['synthetic'] is not a string"

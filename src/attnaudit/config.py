@@ -199,6 +199,18 @@ def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
         )
 
 
+def check_deception(config: dict[str, Any]) -> None:
+    """The models and penalty weights of `pruthi.deception:` (defaults filled in)."""
+    key, section = "pruthi.deception", config["pruthi"]["deception"]
+    for model in section["models"]:
+        encoder, attention = model.split("-")
+        check_names(f"{key}.models", [encoder], catalog.FLAT_ENCODERS)
+        check_names(f"{key}.models", [attention], catalog.ATTENTIONS)
+    labels = [lambda_label(w) for w in section["weights"]]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(f"config key '{key}.weights': {labels} name the same path twice")
+
+
 def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
     """Every check of a loaded config (in place: defaults filled in), or ConfigError."""
     from attnaudit.models.embeddings import check_config as check_embeddings
@@ -209,6 +221,7 @@ def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
     check_datasets(config)
     check_embeddings(config)
     check_wiegreffe_pinter(config)
+    check_deception(config)
 
 
 def validate(
