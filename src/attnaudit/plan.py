@@ -33,17 +33,6 @@ GUIDED = f"{WP}/guided/{{variant}}/seed{{seed}}"
 ADVERSARY = f"{WP}/adversary/lambda{{lam}}/seed{{seed}}"
 DECEPTION = "results/{dataset}/pruthi/deception/{encoder}-{attention}/weight{weight}/seed{seed}"
 
-# the files of a training run (train, wp_guided, wp_adversary, pruthi_deception): kind -> name
-RUN_FILES = {
-    "checkpoint": "model.pt",
-    "history": "epochs.csv",
-    "metrics": "metrics.json",
-    "predictions": "predictions.parquet",
-}
-
-# the kinds of model a per-run analysis job runs on (analyses.smk), as `settings.Applies`
-ANALYSIS_KINDS = ("learned", "sentences", "uniform")
-
 
 def expand(pattern: str, **values: Any) -> list[str]:
     """`pattern` filled with every combination of `values` (a list, or one value), in the
@@ -84,6 +73,7 @@ class Plan:
         self.learned = [m for m in self.models if not catalog.is_uniform(split_model(m)[1])]
         self.wp = config["wiegreffe_pinter"]
         self.lambdas = [lambda_label(x) for x in self.wp["adversarial"]["lambdas"]]
+        self.adversary_base = self.wp["adversarial"]["base"]  # the model adversaries attack
         # guided variants trained by wp_guided; `uniform` is the `<encoder>-uniform` run itself
         self.guided_variants = [v for v in self.wp["guided_mlp"]["variants"] if v != "uniform"]
         self.deception = config["pruthi"]["deception"]
@@ -207,7 +197,7 @@ class Plan:
         needs = {
             "own": guided["own"],
             "base": guided["base"],
-            "adversary": self.wp["adversarial"]["base"],
+            "adversary": self.adversary_base,
             "uniform": f"{guided['encoder']}-uniform",
         }
         if guided["variants"] and {needs[v] for v in guided["variants"]} <= set(self.models):
@@ -306,8 +296,7 @@ class Plan:
     # -- Wiegreffe & Pinter ----------------------------------------------------------------
     def trains_adversaries(self) -> bool:
         """Whether adversaries are trained: lambdas given and their base model configured."""
-        adversarial = self.wp["adversarial"]
-        return bool(adversarial["lambdas"]) and adversarial["base"] in self.models
+        return bool(self.lambdas) and self.adversary_base in self.models
 
     def adversaries(self, name: str) -> list[str]:
         """A file of every adversary: dataset x lambda x seed."""
@@ -350,7 +339,13 @@ class Plan:
     def guided_outputs(self) -> dict[str, str]:
         """Per seed and variant, the files of a run and the guide's attention on every split
         (`<variant>_<kind>_<seed>`)."""
-        names = {**RUN_FILES, "guide": "guide.parquet"}
+        names = {
+            "checkpoint": "model.pt",
+            "history": "epochs.csv",
+            "metrics": "metrics.json",
+            "predictions": "predictions.parquet",
+            "guide": "guide.parquet",
+        }
         return {
             f"{variant}_{kind}_{seed}": f"{WP}/guided/{variant}/seed{seed}/{name}"
             for seed in self.seeds
@@ -372,10 +367,13 @@ class Plan:
             self.run_path(d, model, s, "metrics.json") for d in self.datasets for s in self.seeds
         ]
 
+    def adversary_base_run(self, dataset: str, seed: int, name: str) -> str:
+        """A file of the adversary's base run (same dataset and seed)."""
+        return self.run_path(dataset, self.adversary_base, seed, name)
+
     def adversary_base_runs(self, name: str) -> list[str]:
-        """A file of the adversaries' base model, every dataset and seed."""
-        base = self.wp["adversarial"]["base"]
-        return [self.run_path(d, base, s, name) for d in self.datasets for s in self.seeds]
+        """A file of the adversaries' base run, every dataset and seed."""
+        return [self.adversary_base_run(d, s, name) for d in self.datasets for s in self.seeds]
 
     def adversary_training(self) -> dict[str, Any]:
         """The training settings of an adversary: `training:` with its own epochs."""

@@ -162,11 +162,9 @@ rule wp_adversary:
         vocab=rules.preprocess.output.vocab,
         summary=rules.preprocess.output.summary,
         embeddings=embedding_inputs,
-        base=lambda wc: PLAN.run_path(
-            wc.dataset, PLAN.wp["adversarial"]["base"], wc.seed, "model.pt"
-        ),
-        base_predictions=lambda wc: PLAN.run_path(
-            wc.dataset, PLAN.wp["adversarial"]["base"], wc.seed, "predictions.parquet"
+        base=lambda wc: PLAN.adversary_base_run(wc.dataset, wc.seed, "model.pt"),
+        base_predictions=lambda wc: PLAN.adversary_base_run(
+            wc.dataset, wc.seed, "predictions.parquet"
         ),
         code=code("wiegreffe_pinter.py"),
     output:
@@ -204,9 +202,7 @@ rule wp_adversarial_report:
         adversary=PLAN.adversaries("metrics.json"),
         base=PLAN.adversary_base_runs("metrics.json"),
         seed_variance=(
-            PLAN.seed_variance_files(
-                [PLAN.wp["adversarial"]["base"]], "seed_variance.parquet"
-            )
+            PLAN.seed_variance_files([PLAN.adversary_base], "seed_variance.parquet")
             if len(PLAN.seeds) > 1
             else []
         ),
