@@ -1,11 +1,14 @@
-"""Every analysis's settings, declared once.
+"""Every setting, declared once.
 
-Each analysis block of the config (`jain_wallace.adversary`, `serrano_smith.multi_weight`,
-...) is one frozen dataclass here: its fields are the block's keys, with their types,
-defaults, ranges and meaning, and its docstring states what the analysis computes. The
-config schema's analysis sections (`attnaudit.config.full_schema`), the defaults a run
-fills in, the params a rule carries and the table of `docs/settings.md` are all derived
-from these classes. The module imports neither torch nor pandas: the workflow plans with it.
+The config's top-level keys (`TopLevel`), `training:` (`Training`) and each analysis block
+(`jain_wallace.adversary`, `serrano_smith.multi_weight`, ...) are frozen dataclasses here:
+their fields are the keys, with their types, defaults, ranges and meaning, and each
+docstring states what the block is for or what the analysis computes. The whole config
+schema (`config_schema`, which `attnaudit.config.validate` checks a config against), the
+defaults a run fills in, the params a rule carries and `docs/settings.md` (`markdown`) are
+all derived from these classes; what a type cannot say (a dataset entry, a word-vectors
+entry, the encoder options of `models.catalog`) is a schema fragment on its field. The
+module imports neither torch nor pandas: the workflow plans with it.
 
 An analysis function accepts its settings as this class or as a plain mapping
 (`Settings.of(params)`): unknown keys are refused, missing ones take their defaults.
@@ -22,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from attnaudit.models import catalog
+
 Split = Literal["train", "dev", "test"]
 SingleRanking = Literal["attention", "gradient", "grad_x_attention"]
 MultiRanking = Literal[
@@ -34,17 +39,34 @@ FaithRanking = Literal[
 ALL_FAITH_RANKINGS = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
                       "random"]  # fmt: skip
 MODEL_PATTERN = "^[a-z0-9]+-[a-z0-9]+$"  # a run's model, <encoder>-<attention>
+NAME_PATTERN = "^[A-Za-z0-9_]+$"  # a dataset's or word vectors' name: a path component
+REQUIRED: Any = dataclasses.MISSING  # a setting without a default: the config must give it
 
 
-def setting(default: Any, doc: str, name: str | None = None, **limits: Any) -> Any:
-    """A settings field: its default, one line of meaning, its config key where that is
-    not a Python name (`lambda`), and JSON-schema limits (`minimum`, `exclusiveMinimum`,
-    `minItems`, `pattern`)."""
-    metadata = {"doc": doc, "name": name, **limits}
+def setting(
+    default: Any, doc: str, name: str | None = None, schema: dict | None = None, **limits: Any
+) -> Any:
+    """A settings field: its default (`REQUIRED`: none, the key must be given), one line of
+    meaning, its config key where that is not a Python name (`lambda`), JSON-schema limits
+    (`minimum`, `exclusiveMinimum`, `minItems`, `pattern`, `minLength`) and, for what a
+    type cannot say (a mapping's entries, a list's allowed names), a `schema` fragment
+    merged over the one the type gives."""
+    metadata = {"doc": doc, "name": name, "schema": schema or {}, **limits}
+    if default is REQUIRED:
+        return field(metadata=metadata)
     if isinstance(default, list | tuple):
         value = tuple(default)
         return field(default_factory=lambda: value, metadata=metadata)
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=metadata)
     return field(default=default, metadata=metadata)
+
+
+def field_default(f: dataclasses.Field) -> Any:
+    """A field's default as plain data (lists for tuples); `REQUIRED` where it has none."""
+    if f.default_factory is not dataclasses.MISSING:
+        return _plain(f.default_factory())
+    return f.default
 
 
 def config_key(f: dataclasses.Field) -> str:
@@ -139,6 +161,10 @@ def _convert(key: str, value: Any, kind: Any) -> Any:
         if not isinstance(value, list | tuple):
             raise SettingsError(f"config key {key!r}: {value!r} is not a list")
         return tuple(_convert(key, v, args[0]) for v in value)
+    if kind is dict or origin is dict:
+        if not isinstance(value, Mapping):
+            raise SettingsError(f"config key {key!r}: {value!r} is not a mapping")
+        return dict(value)
     if kind is bool:
         if not isinstance(value, bool):
             raise SettingsError(f"config key {key!r}: {value!r} is not true or false")
@@ -501,6 +527,36 @@ class VerdictUnique(VerdictRule):
     )  # fmt: skip
 
 
+# -- training ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Training(Settings):
+    """Training of every run (Jain & Wallace's settings; docs/experiments.md#training).
+
+    Adam (amsgrad) on the cross-entropy (class-weighted unless `class_weighted` is false);
+    the epoch with the best dev ROC-AUC (k classes: accuracy) is kept. Predictions during
+    training use batches of 256 instances (`train.EVAL_BATCH_SIZE`, not a config key).
+    """
+
+    key: ClassVar[str] = "training"
+    epochs: int = setting(8, "training epochs", minimum=1)
+    batch_size: int = setting(32, "instances per training batch", minimum=1)
+    lr: float = setting(1.0e-3, "Adam learning rate", exclusiveMinimum=0)
+    weight_decay: float = setting(1.0e-5, "L2 weight decay, not on attention parameters", minimum=0)
+    class_weighted: bool = setting(True, "class-weighted loss")
+    embedding_dim: int = setting(300, "embedding size without pre-trained vectors", minimum=1)
+    embeddings: str | None = setting(
+        None, "a name in the top-level embeddings section; null: random initialisation"
+    )
+    encoder_options: dict[str, Any] = setting(
+        {}, "encoder name -> keyword arguments of its class (attnaudit.models.catalog)",
+        schema=catalog.encoder_options_schema(),
+    )  # fmt: skip
+    threads: int = setting(1, "torch threads of a training job (its Snakemake threads)", minimum=1)
+    device: Literal["cpu", "cuda", "auto"] = setting(
+        "cpu", "cpu, cuda (an error without a GPU) or auto (a GPU where the job sees one)"
+    )
+
+
 # The config's analysis sections: section -> block -> settings class.
 SECTIONS: dict[str, dict[str, type[Settings]]] = {
     "jain_wallace": {
@@ -542,6 +598,114 @@ FAMILIES: dict[str, Applies] = {
 }
 
 
+# The schema of one dataset entry and of one word-vectors entry. A dataset's options are
+# checked against its type's declared options after the schema
+# (attnaudit.data.registry.check_options), a vectors entry's against its type's
+# (attnaudit.models.embeddings.check_config). Neither fills in defaults: an entry is its
+# jobs' params as written, so writing a default's value out reruns them (docs/reruns.md).
+DATASETS_SCHEMA: dict[str, Any] = {
+    "minProperties": 1,
+    "propertyNames": {"pattern": NAME_PATTERN},
+    "additionalProperties": {
+        "description": "a dataset's options; checked against its type's declared options "
+        "(attnaudit.data.registry.check_options) after this schema",
+        "type": "object",
+    },
+}
+EMBEDDINGS_SCHEMA: dict[str, Any] = {
+    "propertyNames": {"pattern": NAME_PATTERN},
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type"],
+        "properties": {
+            "type": {
+                "description": "glove_6b_{50,100,200,300}d, fasttext_wiki_simple, file, word2vec",
+                "type": "string",
+            },
+            "oov": {
+                "description": "vectors for vocabulary words the vectors lack (<PAD> is always "
+                "zero)",
+                "enum": ["zero", "random"],
+            },
+            "seed": {"type": "integer", "minimum": 0},
+            "path": {
+                "description": "type file, a GloVe/fastText text file (plain or gzipped)",
+                "type": "string",
+            },
+            "files": {
+                "description": "per-file mirror overrides, as for datasets",
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "mirror_name": {"type": "string"},
+                        "mirror_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    },
+                },
+            },
+            "dim": {"type": "integer", "minimum": 1},
+            "window": {"type": "integer", "minimum": 1},
+            "epochs": {"type": "integer", "minimum": 1},
+            "min_count": {"type": "integer", "minimum": 1},
+            "sg": {"enum": [0, 1]},
+        },
+    },
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopLevel(Settings):
+    """The config's top-level keys (the analysis sections follow, one block each).
+
+    Models are every encoder x attention pair; a run is named `<encoder>-<attention>`, so
+    encoder and attention names match `[a-z0-9]+`. Dataset and vectors names appear in
+    paths and match `[A-Za-z0-9_]+`.
+    """
+
+    mirror: str | None = setting(
+        None, "directory or file:// address tried before official download addresses",
+        minLength=1,
+    )  # fmt: skip
+    datasets: dict[str, Any] = setting(
+        REQUIRED, "dataset name -> options (datasets.md)", schema=DATASETS_SCHEMA
+    )
+    encoders: tuple[str, ...] = setting(
+        REQUIRED, "encoder names (attnaudit.models.catalog.ENCODERS)",
+        pattern="^[a-z0-9]+$", minItems=1,
+    )  # fmt: skip
+    analyses: tuple[str, ...] = setting(
+        list(FAMILIES), "the per-run analysis families each trained model's analysis job runs "
+        "(each on the models attnaudit.settings.FAMILIES says)",
+        schema={"items": {"enum": list(FAMILIES)}}, minItems=1,
+    )  # fmt: skip
+    attentions: tuple[str, ...] = setting(
+        REQUIRED, "attention names (attnaudit.models.catalog.ATTENTIONS)",
+        pattern="^[a-z0-9]+$", minItems=1,
+    )  # fmt: skip
+    embeddings: dict[str, Any] = setting(
+        {}, "name -> word vectors (attnaudit.models.embeddings); training.embeddings picks "
+        "one by name", schema=EMBEDDINGS_SCHEMA,
+    )  # fmt: skip
+    seeds: tuple[int, ...] = setting(REQUIRED, "the runs' seeds", minimum=0, minItems=1)
+    training: Training = setting(REQUIRED, "training of every run")
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON schema of the whole config, derived from the declarations here."""
+    top = block_schema(TopLevel)
+    required = [config_key(f) for f in dataclasses.fields(TopLevel) if field_default(f) is REQUIRED]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "description": "attnaudit workflow configuration (attnaudit.settings)",
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": {**top["properties"], **sections_schema()},
+    }
+
+
 def section_settings(config: Mapping[str, Any], section: str) -> dict[str, Settings]:
     """Every block of a config section as its settings (missing blocks: defaults)."""
     given = config.get(section) or {}
@@ -563,21 +727,24 @@ def _schema_of_type(kind: Any, limits: dict[str, Any]) -> dict[str, Any]:
         size = {k: limits[k] for k in ("minItems",) if k in limits}
         items = _schema_of_type(args[0], {k: v for k, v in limits.items() if k != "minItems"})
         return {"type": "array", "uniqueItems": True, **size, "items": items}
-    names = {bool: "boolean", int: "integer", float: "number", str: "string"}
-    return {"type": names[kind], **limits}
+    if isinstance(kind, type) and issubclass(kind, Settings):  # a required block: no default
+        return {k: v for k, v in block_schema(kind).items() if k != "default"}
+    names = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object"}
+    return {"type": names[origin or kind], **limits}
 
 
 def block_schema(cls: type[Settings]) -> dict[str, Any]:
     """The JSON schema of one settings block: its keys, types, ranges and defaults."""
     hints = typing.get_type_hints(cls)
-    defaults = cls().params()
     properties = {}
     for f in dataclasses.fields(cls):
-        limits = {k: v for k, v in f.metadata.items() if k not in ("doc", "name")}
+        limits = {k: v for k, v in f.metadata.items() if k not in ("doc", "name", "schema")}
+        default = field_default(f)
         properties[config_key(f)] = {
             **_schema_of_type(hints[f.name], limits),
+            **f.metadata["schema"],
             "description": f.metadata["doc"],
-            "default": defaults[config_key(f)],
+            **({} if default is REQUIRED else {"default": default}),
         }
     return {
         "type": "object",
@@ -601,34 +768,46 @@ def sections_schema() -> dict[str, Any]:
     }
 
 
+def _block_markdown(title: str, cls: type[Settings]) -> list[str]:
+    """One block of docs/settings.md: its title, what it computes, its keys and defaults."""
+    doc = [line.strip() for line in (cls.__doc__ or "").strip().splitlines()]
+    lines = ["", f"## {title}", "", doc[0], "", *doc[2:]]
+    lines += ["", "| key | default | meaning |", "|---|---|---|"]
+    for key, spec in block_schema(cls)["properties"].items():
+        default = "required" if "default" not in spec else f"`{_markdown_value(spec['default'])}`"
+        limits = [
+            f"{word} {spec[k]}"
+            for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
+            if k in spec
+        ]
+        if spec.get("minItems") == 1:
+            limits.append("not empty")
+        elif "minItems" in spec:
+            limits.append(f"at least {spec['minItems']} items")
+        meaning = spec["description"] + (f" ({', '.join(limits)})" if limits else "")
+        lines.append(f"| `{key}` | {default} | {meaning} |")
+    return lines
+
+
+def _markdown_value(value: Any) -> Any:
+    return "null" if value is None else value
+
+
 def markdown() -> str:
-    """docs/settings.md: every analysis block, what it computes, its keys and defaults."""
+    """docs/settings.md: the top-level keys, training and every analysis block."""
     lines = [
-        "# Analysis settings",
+        "# Settings",
         "",
         "Generated from `src/attnaudit/settings.py` by `python -m attnaudit.settings`; a test",
         "checks that this page matches the code. Each block is a section of `config.yaml`;",
         "a key left out takes its default. See [experiments.md](experiments.md) for the",
-        "definitions in full.",
+        "definitions in full, [configuration.md](configuration.md) for the dataset options.",
     ]
+    lines += _block_markdown("Top level", TopLevel)
+    lines += _block_markdown("`training`", Training)
     for section, blocks in SECTIONS.items():
         for name, cls in blocks.items():
-            doc = [line.strip() for line in (cls.__doc__ or "").strip().splitlines()]
-            lines += ["", f"## `{section}.{name}`", "", doc[0], "", *doc[2:]]
-            lines += ["", "| key | default | meaning |", "|---|---|---|"]
-            for key, spec in block_schema(cls)["properties"].items():
-                default = "null" if spec["default"] is None else spec["default"]
-                limits = [
-                    f"{word} {spec[k]}"
-                    for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
-                    if k in spec
-                ]
-                if spec.get("minItems") == 1:
-                    limits.append("not empty")
-                elif "minItems" in spec:
-                    limits.append(f"at least {spec['minItems']} items")
-                meaning = spec["description"] + (f" ({', '.join(limits)})" if limits else "")
-                lines.append(f"| `{key}` | `{default}` | {meaning} |")
+            lines += _block_markdown(f"`{section}.{name}`", cls)
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,6 @@ from attnaudit.data.registry import REGISTRY, get_spec, resolve_files
 from attnaudit.models import catalog
 from attnaudit.models.embeddings import get_vectors, resolve_vector_files
 
-SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 SRC = Path(workflow.basedir) / "src"
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
@@ -21,7 +20,7 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 # line); fill in defaults. The config files are read again strictly (duplicate keys,
 # octal-looking numbers): Snakemake's own loader passes those silently.
 try:
-    validate(config, SCHEMA, files=workflow.configfiles)
+    validate(config, files=workflow.configfiles)
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
 
