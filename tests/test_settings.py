@@ -56,6 +56,8 @@ def test_every_shipped_config_block_parses(path):
         for block, given in (config.get(section) or {}).items():
             assert block in blocks, f"{path}: {section}.{block} is not a settings block"
             blocks[block].of(given)
+    if "training" in config:
+        settings.Training.of(config["training"])
 
 
 @pytest.mark.parametrize(
@@ -74,6 +76,8 @@ def test_every_shipped_config_block_parses(path):
         (settings.MultiWeight, {"rankings": ["lime"]}, "is not one of"),
         (settings.Adversarial, {"lambdas": [0.1, -1.0]}, "is less than 0"),
         (settings.GuidedMlp, {"base": "lstm"}, "does not match"),
+        (settings.Training, {"encoder_options": [1]}, "is not a mapping"),
+        (settings.Training, {"device": "gpu"}, "is not one of"),
     ],
 )
 def test_bad_settings_name_the_key(cls, given, message):
