@@ -23,13 +23,14 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from attnaudit import metrics, settings
+from attnaudit import metrics
 from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.models.attention import FixedAttention
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
 from attnaudit.models.conicity import conicity, diversity_weight
 from attnaudit.models.factory import build_model
 from attnaudit.optim import Adam
+from attnaudit.training_settings import Training
 
 # Instances per prediction pass while training (dev selection, test predictions): not a
 # setting, predictions are per instance and the same for any batching.
@@ -282,7 +283,7 @@ def fit(
     `attention_penalty` adds a per-instance penalty on the attention to the label loss
     (Pruthi et al.'s deception training); the epoch is still selected on dev as usual.
     """
-    cfg = {**settings.Training().params(), **train_config}  # missing keys: their defaults
+    cfg = {**Training().params(), **train_config}  # missing keys: their defaults
     torch.set_num_threads(int(cfg["threads"]))
     device = resolve_device(cfg["device"])
     if against is not None and against.init_seed is not None:
