@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-import yaml
 from scipy import stats
 
 from attnaudit import train
@@ -14,7 +13,6 @@ from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.models import ModelConfig
 from attnaudit.train import fit, make_loss
 from tests.model_fixtures import hand_model, hand_output, rows_of
-from tests.workflow_runner import REPO
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -181,16 +179,6 @@ def test_auto_takes_cuda_only_when_torch_sees_it(monkeypatch):
     assert train.resolve_device("auto") == torch.device("cpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert train.resolve_device("auto") == torch.device("cuda")
-
-
-def test_the_library_defaults_are_the_config_schemas():
-    """`fit` without a setting behaves as the workflow does with the config's default."""
-    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
-    declared = schema["properties"]["training"]["properties"]
-    shared = {k: declared[k]["default"] for k in train.DEFAULTS if k in declared}
-    assert shared == {k: train.DEFAULTS[k] for k in shared}
-    assert set(shared) >= {"epochs", "batch_size", "lr", "weight_decay", "class_weighted",
-                           "threads", "device"}  # fmt: skip
 
 
 def test_training_against_a_model_starts_from_its_own_initialisation_seed(data):

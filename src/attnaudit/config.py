@@ -3,13 +3,13 @@
 The workflow validates its config before any job runs (`validate`, called at the top of
 `workflow/rules/common.smk`): its config files read strictly (`attnaudit.configfiles`:
 duplicate keys, octal-looking numbers, parse errors with their line), every number finite,
-the schema of `workflow/schemas/config.schema.yaml` completed with the analysis sections
-that `attnaudit.settings` declares and the encoder options that `models.catalog` declares
-(`full_schema`), the names of encoders and attentions, each dataset's options against its
+the schema derived from the declarations of `attnaudit.settings` (`config_schema`: the
+top-level keys, `training:` with the encoder options `models.catalog` declares, and every
+analysis section), the names of encoders and attentions, each dataset's options against its
 type's declaration (`data.registry.check_options`), the word vectors, and the cross-checks of
-`wiegreffe_pinter:`. Then it fills in the defaults. jsonschema's own report dumps the whole
-schema; here the best-matching error is reduced to one line: the key's dotted path, the bad
-value and what was expected.
+`wiegreffe_pinter:` and `pruthi:`, each once. Then it fills in the defaults. jsonschema's own
+report dumps the whole schema; here the best-matching error is reduced to one line: the key's
+dotted path, the bad value and what was expected.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from attnaudit import configfiles, settings
 from attnaudit.errors import ConfigError
@@ -35,7 +34,6 @@ __all__ = [
     "check_config",
     "check_names",
     "check_schema",
-    "full_schema",
     "validate",
 ]
 
@@ -67,17 +65,6 @@ def schema_error_message(error: jsonschema.ValidationError) -> str:
             "e.g. 1.0e-3)"
         )
     return message
-
-
-def full_schema(schema_path: str | Path) -> dict[str, Any]:
-    """The config schema: the file's, with the analysis sections of `attnaudit.settings`."""
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    schema["properties"].update(settings.sections_schema())
-    families = list(settings.FAMILIES)
-    schema["properties"]["analyses"].update(items={"enum": families}, default=families)
-    training = schema["properties"]["training"]["properties"]
-    training["encoder_options"] = catalog.encoder_options_schema()
-    return schema
 
 
 def _with_defaults(validator_class):
@@ -114,12 +101,13 @@ def non_finite(value: Any) -> Iterator[tuple[tuple, float]]:
     )
 
 
-def check_schema(config: dict[str, Any], schema_path: str | Path) -> None:
-    """Check `config` against the full schema, then fill in its defaults (in place); the
-    analysis sections come back in their settings' canonical form."""
+def check_schema(config: dict[str, Any]) -> None:
+    """Check `config` against the schema its declarations give (`settings.config_schema`),
+    then fill in its defaults (in place); the analysis sections come back in their
+    settings' canonical form."""
     for path, value in non_finite(config):
         raise ConfigError(f"config key {key_path(path)!r}: {value!r} is not a finite number")
-    schema = full_schema(schema_path)
+    schema = settings.config_schema()
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(schema).iter_errors(config)
     )
@@ -200,7 +188,7 @@ def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
 
 
 def check_deception(config: dict[str, Any]) -> None:
-    """The models and penalty weights of `pruthi.deception:` (defaults filled in)."""
+    """Model names and penalty weights of `pruthi.deception` (defaults filled in)."""
     key, section = "pruthi.deception", config["pruthi"]["deception"]
     for model in section["models"]:
         encoder, attention = model.split("-")
@@ -211,11 +199,11 @@ def check_deception(config: dict[str, Any]) -> None:
         raise ConfigError(f"config key '{key}.weights': {labels} name the same path twice")
 
 
-def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
+def check_config(config: dict[str, Any]) -> None:
     """Every check of a loaded config (in place: defaults filled in), or ConfigError."""
     from attnaudit.models.embeddings import check_config as check_embeddings
 
-    check_schema(config, schema_path)
+    check_schema(config)
     check_names("encoders", config["encoders"], catalog.ENCODERS)
     check_names("attentions", config["attentions"], catalog.ATTENTIONS)
     check_datasets(config)
@@ -224,10 +212,8 @@ def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
     check_deception(config)
 
 
-def validate(
-    config: dict[str, Any], schema_path: str | Path, files: Iterable[str | Path] = ()
-) -> None:
+def validate(config: dict[str, Any], files: Iterable[str | Path] = ()) -> None:
     """What the workflow checks before any job runs: its config `files` read strictly, then
     the config they gave (with `--config` values); the first problem is a ConfigError."""
     configfiles.check_files(files)
-    check_config(config, schema_path)
+    check_config(config)

@@ -1,11 +1,16 @@
-"""Every analysis's settings, declared once.
+"""Every setting, declared once.
 
-Each analysis block of the config (`jain_wallace.adversary`, `serrano_smith.multi_weight`,
-...) is one frozen dataclass here: its fields are the block's keys, with their types,
-defaults, ranges and meaning, and its docstring states what the analysis computes. The
-config schema's analysis sections (`attnaudit.config.full_schema`), the defaults a run
-fills in, the params a rule carries and the table of `docs/settings.md` are all derived
-from these classes. The module imports neither torch nor pandas: the workflow plans with it.
+The config's top-level keys (`TopLevel`), `training:` (`Training`, declared apart in
+`attnaudit.training_settings` so that the training code does not read the analysis blocks)
+and each analysis block (`jain_wallace.adversary`, `serrano_smith.multi_weight`, ...) are
+frozen dataclasses (`attnaudit.declare`):
+their fields are the keys, with their types, defaults, ranges and meaning, and each
+docstring states what the block is for or what the analysis computes. The whole config
+schema (`config_schema`, which `attnaudit.config.validate` checks a config against), the
+defaults a run fills in, the params a rule carries and `docs/settings.md` (`markdown`) are
+all derived from these classes; what a type cannot say (a dataset entry, a word-vectors
+entry, the encoder options of `models.catalog`) is a schema fragment on its field. The
+module imports neither torch nor pandas: the workflow plans with it.
 
 An analysis function accepts its settings as this class or as a plain mapping
 (`Settings.of(params)`): unknown keys are refused, missing ones take their defaults.
@@ -14,13 +19,14 @@ An analysis function accepts its settings as this class or as a plain mapping
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
+
+from attnaudit.declare import REQUIRED, Settings, block_schema, config_key, field_default, setting
+from attnaudit.declare import Params as Params  # what an analysis accepts as its settings
+from attnaudit.declare import SettingsError as SettingsError
+from attnaudit.training_settings import Training
 
 Split = Literal["train", "dev", "test"]
 SingleRanking = Literal["attention", "gradient", "grad_x_attention"]
@@ -34,130 +40,7 @@ FaithRanking = Literal[
 ALL_FAITH_RANKINGS = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
                       "random"]  # fmt: skip
 MODEL_PATTERN = "^[a-z0-9]+-[a-z0-9]+$"  # a run's model, <encoder>-<attention>
-
-
-def setting(default: Any, doc: str, name: str | None = None, **limits: Any) -> Any:
-    """A settings field: its default, one line of meaning, its config key where that is
-    not a Python name (`lambda`), and JSON-schema limits (`minimum`, `exclusiveMinimum`,
-    `minItems`, `pattern`)."""
-    metadata = {"doc": doc, "name": name, **limits}
-    if isinstance(default, list | tuple):
-        value = tuple(default)
-        return field(default_factory=lambda: value, metadata=metadata)
-    return field(default=default, metadata=metadata)
-
-
-def config_key(f: dataclasses.Field) -> str:
-    """A field's key in the config."""
-    return f.metadata.get("name") or f.name
-
-
-class SettingsError(ValueError):
-    """A settings block has an unknown key or a value of the wrong type or range."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Base of every settings block. `key` is the block's dotted config key."""
-
-    key: ClassVar[str] = ""
-
-    @classmethod
-    def of(cls, params: Settings | Mapping[str, Any] | None = None) -> Settings:
-        """These settings from a config block (missing keys take their defaults)."""
-        if isinstance(params, cls):
-            return params
-        given = dict(params or {})
-        keys = {config_key(f): f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(given) - set(keys))
-        if unknown:
-            raise SettingsError(
-                f"config key '{cls.key}.{unknown[0]}' is not allowed here; allowed keys: "
-                f"{sorted(keys)}"
-            )
-        hints = typing.get_type_hints(cls)
-        values = {}
-        for key, f in keys.items():
-            if key in given:
-                name = f"{cls.key}.{key}"
-                values[f.name] = _check_limits(name, _convert(name, given[key], hints[f.name]), f)
-        return cls(**values)
-
-    def params(self) -> dict[str, Any]:
-        """The settings as plain data under their config keys, in declaration order (a
-        rule's params: the same settings always give the same value, whatever order the
-        config wrote them in)."""
-        return {config_key(f): _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-
-# What an analysis function accepts as its settings: the class, a config block, or None.
-Params = Settings | Mapping[str, Any] | None
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _check_limits(key: str, value: Any, f: dataclasses.Field) -> Any:
-    """`value` if it keeps the field's limits (on each item of a list), else SettingsError."""
-    items = value if isinstance(value, tuple) else (value,)
-    if isinstance(value, tuple) and len(value) < f.metadata.get("minItems", 0):
-        raise SettingsError(f"config key {key!r}: needs at least {f.metadata['minItems']} item(s)")
-    if isinstance(value, tuple) and len(set(value)) < len(value):
-        raise SettingsError(f"config key {key!r}: {list(value)} repeats an item")
-    for item in items:
-        if isinstance(item, str) and not re.search(f.metadata.get("pattern", ""), item):
-            raise SettingsError(
-                f"config key {key!r}: {item!r} does not match {f.metadata['pattern']}"
-            )
-        if not isinstance(item, int | float) or isinstance(item, bool):
-            continue
-        if "minimum" in f.metadata and item < f.metadata["minimum"]:
-            raise SettingsError(f"config key {key!r}: {item} is less than {f.metadata['minimum']}")
-        if "exclusiveMinimum" in f.metadata and item <= f.metadata["exclusiveMinimum"]:
-            raise SettingsError(
-                f"config key {key!r}: {item} is not above {f.metadata['exclusiveMinimum']}"
-            )
-        if "maximum" in f.metadata and item > f.metadata["maximum"]:
-            raise SettingsError(f"config key {key!r}: {item} is more than {f.metadata['maximum']}")
-    return value
-
-
-def _convert(key: str, value: Any, kind: Any) -> Any:
-    """`value` as `kind`, or a SettingsError naming `key`."""
-    origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _convert(key, value, inner)
-    if origin is Literal:
-        if value not in args:
-            raise SettingsError(f"config key {key!r}: {value!r} is not one of {list(args)}")
-        return value
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            raise SettingsError(f"config key {key!r}: {value!r} is not a list")
-        return tuple(_convert(key, v, args[0]) for v in value)
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise SettingsError(f"config key {key!r}: {value!r} is not true or false")
-        return value
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise SettingsError(f"config key {key!r}: {value!r} is not an integer")
-        return value
-    if kind is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SettingsError(f"config key {key!r}: {value!r} is not a number")
-        if not math.isfinite(value):
-            raise SettingsError(f"config key {key!r}: {value!r} is not a finite number")
-        return float(value)
-    if kind is str:
-        if not isinstance(value, str):
-            raise SettingsError(f"config key {key!r}: {value!r} is not a string")
-        return value
-    raise TypeError(f"no conversion to {kind!r}")
+NAME_PATTERN = "^[A-Za-z0-9_]+$"  # a dataset's or word vectors' name: a path component
 
 
 # -- shared fields ------------------------------------------------------------------------
@@ -542,6 +425,114 @@ FAMILIES: dict[str, Applies] = {
 }
 
 
+# The schema of one dataset entry and of one word-vectors entry. A dataset's options are
+# checked against its type's declared options after the schema
+# (attnaudit.data.registry.check_options), a vectors entry's against its type's
+# (attnaudit.models.embeddings.check_config). Neither fills in defaults: an entry is its
+# jobs' params as written, so writing a default's value out reruns them (docs/reruns.md).
+DATASETS_SCHEMA: dict[str, Any] = {
+    "minProperties": 1,
+    "propertyNames": {"pattern": NAME_PATTERN},
+    "additionalProperties": {
+        "description": "a dataset's options; checked against its type's declared options "
+        "(attnaudit.data.registry.check_options) after this schema",
+        "type": "object",
+    },
+}
+EMBEDDINGS_SCHEMA: dict[str, Any] = {
+    "propertyNames": {"pattern": NAME_PATTERN},
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type"],
+        "properties": {
+            "type": {
+                "description": "glove_6b_{50,100,200,300}d, fasttext_wiki_simple, file, word2vec",
+                "type": "string",
+            },
+            "oov": {
+                "description": "vectors for vocabulary words the vectors lack (<PAD> is always "
+                "zero)",
+                "enum": ["zero", "random"],
+            },
+            "seed": {"type": "integer", "minimum": 0},
+            "path": {
+                "description": "type file, a GloVe/fastText text file (plain or gzipped)",
+                "type": "string",
+            },
+            "files": {
+                "description": "per-file mirror overrides, as for datasets",
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "mirror_name": {"type": "string"},
+                        "mirror_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    },
+                },
+            },
+            "dim": {"type": "integer", "minimum": 1},
+            "window": {"type": "integer", "minimum": 1},
+            "epochs": {"type": "integer", "minimum": 1},
+            "min_count": {"type": "integer", "minimum": 1},
+            "sg": {"enum": [0, 1]},
+        },
+    },
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopLevel(Settings):
+    """The config's top-level keys (the analysis sections follow, one block each).
+
+    Models are every encoder x attention pair; a run is named `<encoder>-<attention>`, so
+    encoder and attention names match `[a-z0-9]+`. Dataset and vectors names appear in
+    paths and match `[A-Za-z0-9_]+`.
+    """
+
+    mirror: str | None = setting(
+        None, "directory or file:// address tried before official download addresses",
+        minLength=1,
+    )  # fmt: skip
+    datasets: dict[str, Any] = setting(
+        REQUIRED, "dataset name -> options (datasets.md)", schema=DATASETS_SCHEMA
+    )
+    encoders: tuple[str, ...] = setting(
+        REQUIRED, "encoder names (attnaudit.models.catalog.ENCODERS)",
+        pattern="^[a-z0-9]+$", minItems=1,
+    )  # fmt: skip
+    analyses: tuple[str, ...] = setting(
+        list(FAMILIES), "the per-run analysis families each trained model's analysis job runs "
+        "(each on the models attnaudit.settings.FAMILIES says)",
+        schema={"items": {"enum": list(FAMILIES)}}, minItems=1,
+    )  # fmt: skip
+    attentions: tuple[str, ...] = setting(
+        REQUIRED, "attention names (attnaudit.models.catalog.ATTENTIONS)",
+        pattern="^[a-z0-9]+$", minItems=1,
+    )  # fmt: skip
+    embeddings: dict[str, Any] = setting(
+        {}, "name -> word vectors (attnaudit.models.embeddings); training.embeddings picks "
+        "one by name", schema=EMBEDDINGS_SCHEMA,
+    )  # fmt: skip
+    seeds: tuple[int, ...] = setting(REQUIRED, "the runs' seeds", minimum=0, minItems=1)
+    training: Training = setting(REQUIRED, "training of every run")
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON schema of the whole config, derived from the declarations here."""
+    top = block_schema(TopLevel)
+    required = [config_key(f) for f in dataclasses.fields(TopLevel) if field_default(f) is REQUIRED]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "description": "attnaudit workflow configuration (attnaudit.settings)",
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": {**top["properties"], **sections_schema()},
+    }
+
+
 def section_settings(config: Mapping[str, Any], section: str) -> dict[str, Settings]:
     """Every block of a config section as its settings (missing blocks: defaults)."""
     given = config.get(section) or {}
@@ -549,45 +540,6 @@ def section_settings(config: Mapping[str, Any], section: str) -> dict[str, Setti
 
 
 # -- schema and documentation ---------------------------------------------------------------
-def _schema_of_type(kind: Any, limits: dict[str, Any]) -> dict[str, Any]:
-    origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin in (typing.Union, types.UnionType):
-        (inner,) = [a for a in args if a is not type(None)]
-        schema = _schema_of_type(inner, limits)
-        if "enum" in schema:
-            return {**schema, "enum": [*schema["enum"], None]}
-        return {**schema, "type": [schema["type"], "null"]}
-    if origin is Literal:
-        return {"enum": list(args)}
-    if origin is tuple:
-        size = {k: limits[k] for k in ("minItems",) if k in limits}
-        items = _schema_of_type(args[0], {k: v for k, v in limits.items() if k != "minItems"})
-        return {"type": "array", "uniqueItems": True, **size, "items": items}
-    names = {bool: "boolean", int: "integer", float: "number", str: "string"}
-    return {"type": names[kind], **limits}
-
-
-def block_schema(cls: type[Settings]) -> dict[str, Any]:
-    """The JSON schema of one settings block: its keys, types, ranges and defaults."""
-    hints = typing.get_type_hints(cls)
-    defaults = cls().params()
-    properties = {}
-    for f in dataclasses.fields(cls):
-        limits = {k: v for k, v in f.metadata.items() if k not in ("doc", "name")}
-        properties[config_key(f)] = {
-            **_schema_of_type(hints[f.name], limits),
-            "description": f.metadata["doc"],
-            "default": defaults[config_key(f)],
-        }
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "default": {},
-        "description": (cls.__doc__ or "").strip().splitlines()[0],
-        "properties": properties,
-    }
-
-
 def sections_schema() -> dict[str, Any]:
     """The schema of every analysis section, keyed by section name."""
     return {
@@ -601,34 +553,47 @@ def sections_schema() -> dict[str, Any]:
     }
 
 
+def _block_markdown(title: str, cls: type[Settings]) -> list[str]:
+    """One block of docs/settings.md: its title, what it computes, its keys and defaults."""
+    doc = [line.strip() for line in (cls.__doc__ or "").strip().splitlines()]
+    lines = ["", f"## {title}", "", doc[0], "", *doc[2:]]
+    lines += ["", "| key | default | meaning |", "|---|---|---|"]
+    for key, spec in block_schema(cls)["properties"].items():
+        default = "required" if "default" not in spec else f"`{_markdown_value(spec['default'])}`"
+        limits = [
+            f"{word} {spec[k]}"
+            for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
+            if k in spec
+        ]
+        if spec.get("minItems") == 1:
+            limits.append("not empty")
+        elif "minItems" in spec:
+            limits.append(f"at least {spec['minItems']} items")
+        meaning = spec["description"] + (f" ({', '.join(limits)})" if limits else "")
+        lines.append(f"| `{key}` | {default} | {meaning} |")
+    return lines
+
+
+def _markdown_value(value: Any) -> Any:
+    return "null" if value is None else value
+
+
 def markdown() -> str:
-    """docs/settings.md: every analysis block, what it computes, its keys and defaults."""
+    """docs/settings.md: the top-level keys, training and every analysis block."""
     lines = [
-        "# Analysis settings",
+        "# Settings",
         "",
-        "Generated from `src/attnaudit/settings.py` by `python -m attnaudit.settings`; a test",
-        "checks that this page matches the code. Each block is a section of `config.yaml`;",
+        "Generated from the declarations of `src/attnaudit/settings.py` (training's:",
+        "`training_settings.py`) by `python -m attnaudit.settings`; a test checks that this",
+        "page matches the code. Each block is a section of `config.yaml`;",
         "a key left out takes its default. See [experiments.md](experiments.md) for the",
-        "definitions in full.",
+        "definitions in full, [configuration.md](configuration.md) for the dataset options.",
     ]
+    lines += _block_markdown("Top level", TopLevel)
+    lines += _block_markdown("`training`", Training)
     for section, blocks in SECTIONS.items():
         for name, cls in blocks.items():
-            doc = [line.strip() for line in (cls.__doc__ or "").strip().splitlines()]
-            lines += ["", f"## `{section}.{name}`", "", doc[0], "", *doc[2:]]
-            lines += ["", "| key | default | meaning |", "|---|---|---|"]
-            for key, spec in block_schema(cls)["properties"].items():
-                default = "null" if spec["default"] is None else spec["default"]
-                limits = [
-                    f"{word} {spec[k]}"
-                    for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
-                    if k in spec
-                ]
-                if spec.get("minItems") == 1:
-                    limits.append("not empty")
-                elif "minItems" in spec:
-                    limits.append(f"at least {spec['minItems']} items")
-                meaning = spec["description"] + (f" ({', '.join(limits)})" if limits else "")
-                lines.append(f"| `{key}` | `{default}` | {meaning} |")
+            lines += _block_markdown(f"`{section}.{name}`", cls)
     return "\n".join(lines) + "\n"
 
 

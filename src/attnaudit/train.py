@@ -30,17 +30,11 @@ from attnaudit.models.classifier import AttentionClassifier, ModelConfig
 from attnaudit.models.conicity import conicity, diversity_weight
 from attnaudit.models.factory import build_model
 from attnaudit.optim import Adam
+from attnaudit.training_settings import Training
 
-DEFAULTS: dict[str, Any] = {
-    "epochs": 8,
-    "batch_size": 32,
-    "lr": 1.0e-3,
-    "weight_decay": 1.0e-5,
-    "class_weighted": True,
-    "threads": 1,
-    "device": "cpu",
-    "eval_batch_size": 256,
-}
+# Instances per prediction pass while training (dev selection, test predictions): not a
+# setting, predictions are per instance and the same for any batching.
+EVAL_BATCH_SIZE = 256
 
 
 def seed_everything(seed: int) -> None:
@@ -289,7 +283,7 @@ def fit(
     `attention_penalty` adds a per-instance penalty on the attention to the label loss
     (Pruthi et al.'s deception training); the epoch is still selected on dev as usual.
     """
-    cfg = {**DEFAULTS, **train_config}
+    cfg = {**Training().params(), **train_config}  # missing keys: their defaults
     torch.set_num_threads(int(cfg["threads"]))
     device = resolve_device(cfg["device"])
     if against is not None and against.init_seed is not None:
@@ -331,11 +325,11 @@ def fit(
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
-        dev_predictions = predict(model, dev, cfg["eval_batch_size"], device, fixed_attention)
+        dev_predictions = predict(model, dev, EVAL_BATCH_SIZE, device, fixed_attention)
         dev_scores = scores_of(dev_predictions, n_classes)
         if against is not None:
             dev_scores["objective"] = mean_objective(
-                model, dev, against, cfg["eval_batch_size"], device, fixed_attention
+                model, dev, against, EVAL_BATCH_SIZE, device, fixed_attention
             )
         score = -dev_scores[select] if against is not None else dev_scores[select]
         row = {"epoch": epoch, "train_loss": total / len(train_ids)}
@@ -356,7 +350,7 @@ def fit(
             "no epoch to keep"
         )
     model.load_state_dict(best_state)
-    predictions = predict(model, test, cfg["eval_batch_size"], device, fixed_attention)
+    predictions = predict(model, test, EVAL_BATCH_SIZE, device, fixed_attention)
     return TrainResult(
         model=model.cpu(),
         best_epoch=best_epoch,

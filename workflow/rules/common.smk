@@ -25,7 +25,6 @@ from attnaudit.plan import (
     Plan,
 )
 
-SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 SRC = Path(workflow.basedir) / "src"
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
@@ -34,7 +33,7 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 # line); fill in defaults. The config files are read again strictly (duplicate keys,
 # octal-looking numbers): Snakemake's own loader passes those silently.
 try:
-    validate(config, SCHEMA, files=workflow.configfiles)
+    validate(config, files=workflow.configfiles)
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
 

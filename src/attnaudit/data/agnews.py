@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import SPLIT_SEED, boolean, fraction
+from attnaudit.data.options import SPLIT_SEED, boolean, fraction, with_defaults
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng, three_way
 
 CLASSES = {1: 0, 3: 1}  # World -> 0, Business -> 1
@@ -63,13 +63,13 @@ def read_csv(path: Path, name: str) -> pd.DataFrame:
 
 
 def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
-    rng = seeded_rng(options)
-    if options.get("test_only_resplit", False):
+    rng, opts = seeded_rng(options), with_defaults(OPTIONS, options)
+    if opts["test_only_resplit"]:
         df = read_csv(paths[-1], "test")
         df = three_way(
             df,
-            dev=float(options.get("dev_fraction", 0.1)),
-            test=float(options.get("test_fraction", 0.2)),
+            dev=float(options.get("dev_fraction", 0.1)),  # this mode's own default
+            test=float(opts["test_fraction"]),
             rng=rng,
         )
         return df.assign(resplit_from_test=True)
@@ -79,5 +79,5 @@ def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
             "set test_only_resplit: true to use test.csv alone"
         )
     df = pd.concat([read_csv(paths[0], "train"), read_csv(paths[1], "test")], ignore_index=True)
-    df = holdout(df, float(options.get("dev_fraction", 0.15)), "dev", rng)
+    df = holdout(df, float(opts["dev_fraction"]), "dev", rng)
     return df.assign(resplit_from_test=False)

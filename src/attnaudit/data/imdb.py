@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer
+from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer, with_defaults
 from attnaudit.data.parsing import holdout, seeded_rng
 from attnaudit.data.tokens import tokenize
 
@@ -48,7 +48,7 @@ OPTIONS = {
 
 
 def task_of(options: dict[str, Any]) -> str:
-    task = options.get("task", "binary")
+    task = with_defaults(OPTIONS, options)["task"]
     if task not in N_CLASSES:
         raise DatasetError(f"imdb: unknown task {task!r}; known: {sorted(N_CLASSES)}")
     return task
@@ -86,7 +86,7 @@ def build(reviews: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """The task's documents and splits from `read_reviews` output."""
     task = task_of(options)
     df = reviews
-    max_tokens = options.get("max_tokens", 400)
+    max_tokens = with_defaults(OPTIONS, options)["max_tokens"]
     if max_tokens:
         keep = df["text"].map(lambda t: len(tokenize(t)) < int(max_tokens))
         df = df[keep]
@@ -100,7 +100,8 @@ def build(reviews: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     out = pd.DataFrame(
         {"id": df["id"], "text": df["text"], "label": label.astype(int), "split": df["source"]}
     ).reset_index(drop=True)
-    return holdout(out, float(options.get("dev_fraction", 0.2)), "dev", seeded_rng(options))
+    dev = float(with_defaults(OPTIONS, options)["dev_fraction"])
+    return holdout(out, dev, "dev", seeded_rng(options))
 
 
 def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import SPLIT_SEED, choice, fraction
+from attnaudit.data.options import SPLIT_SEED, choice, fraction, with_defaults
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng
 
 N_CLASSES = {"baseball_hockey": 2, "all20": 20}
@@ -75,7 +75,7 @@ def clean(text: str) -> str:
 
 
 def task_of(options: dict[str, Any]) -> str:
-    task = options.get("task", "baseball_hockey")
+    task = with_defaults(OPTIONS, options)["task"]
     if task not in N_CLASSES:
         raise DatasetError(f"20news: unknown task {task!r}; known: {sorted(N_CLASSES)}")
     return task
@@ -123,13 +123,11 @@ def build(posts: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
         }
     )
     df = drop_tokenless(df)
-    rng = seeded_rng(options)
+    rng, opts = seeded_rng(options), with_defaults(OPTIONS, options)
     if task == "baseball_hockey":
-        df = holdout(
-            df.assign(split="train"), float(options.get("test_fraction", 0.2)), "test", rng
-        )
-        return holdout(df, float(options.get("dev_fraction", 0.2)), "dev", rng)
-    return holdout(df, float(options.get("dev_fraction", 0.1)), "dev", rng)
+        df = holdout(df.assign(split="train"), float(opts["test_fraction"]), "test", rng)
+        return holdout(df, float(opts["dev_fraction"]), "dev", rng)
+    return holdout(df, float(options.get("dev_fraction", 0.1)), "dev", rng)  # all20's own
 
 
 def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:

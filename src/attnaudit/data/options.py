@@ -10,9 +10,16 @@ default's value explicitly reruns that dataset (see docs/reruns.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 Option = dict[str, Any]
+
+
+def with_defaults(declared: Mapping[str, Option], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared options as a parser reads them: `given`'s value, else the declared
+    default (written once, in the declaration; the job's params stay as written)."""
+    return {key: given.get(key, spec["default"]) for key, spec in declared.items()}
 
 
 def integer(default: int | None, doc: str, minimum: int = 0, nullable: bool = False) -> Option:

@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attnaudit.data.options import SPLIT_SEED
 from attnaudit.data.tokens import tokenize
 
 
 def seeded_rng(options: dict[str, Any]) -> np.random.Generator:
-    return np.random.default_rng(int(options.get("split_seed", 0)))
+    return np.random.default_rng(int(options.get("split_seed", SPLIT_SEED["default"])))
 
 
 def holdout(

@@ -34,7 +34,7 @@ import pandas as pd
 
 from attnaudit.data import agnews, imdb, newsgroups, sst, sst2, synthetic, tabular, zhang
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import COMMON, FILES
+from attnaudit.data.options import COMMON, FILES, with_defaults
 from attnaudit.data.remote import UNKNOWN, RemoteFile, override_files
 
 __all__ = [
@@ -110,7 +110,7 @@ REGISTRY: dict[str, DatasetSpec] = {
         options=synthetic.OPTIONS,
         check=synthetic.check_options,
         n_classes=None,
-        classes_for=lambda options: int(options.get("n_classes", 2)),
+        classes_for=lambda options: int(with_defaults(synthetic.OPTIONS, options)["n_classes"]),
         description="Embedded default: planted signal tokens decide the label; no download.",
     ),
     "sst": DatasetSpec(

@@ -23,7 +23,7 @@ from typing import IO, Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import SPLIT_SEED, fraction
+from attnaudit.data.options import SPLIT_SEED, fraction, with_defaults
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng
 
 MEMBERS = {"train": "SST-2/train.tsv", "dev": "SST-2/dev.tsv"}
@@ -62,4 +62,5 @@ def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
             [read_tsv(train, "train", "train"), read_tsv(dev, "dev", "test")], ignore_index=True
         )
     )
-    return holdout(df, float(options.get("dev_fraction", 0.1)), "dev", seeded_rng(options))
+    dev = float(with_defaults(OPTIONS, options)["dev_fraction"])
+    return holdout(df, dev, "dev", seeded_rng(options))

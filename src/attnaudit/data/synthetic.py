@@ -21,23 +21,7 @@ import numpy as np
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import integer
-
-DEFAULTS: dict[str, Any] = {
-    "seed": 0,
-    "n_classes": 2,
-    "vocab_size": 500,
-    "signal_tokens_per_class": 10,
-    "max_signals": 3,
-    "min_length": 8,
-    "max_length": 30,
-    "n_train": 2000,
-    "n_dev": 400,
-    "n_test": 400,
-    "label_noise": 0.0,
-    "sentence_length": None,  # tokens per sentence ("." between them), for hierarchical models
-}
-
+from attnaudit.data.options import integer, with_defaults
 
 OPTIONS = {
     "seed": integer(0, "seed of the generator", 0),
@@ -66,7 +50,7 @@ OPTIONS = {
 
 def check_options(options: dict[str, Any]) -> None:
     """The constraints between options, before anything is generated."""
-    opts = {**DEFAULTS, **{k: v for k, v in options.items() if k in DEFAULTS}}
+    opts = with_defaults(OPTIONS, options)
     n_signal = int(opts["n_classes"]) * int(opts["signal_tokens_per_class"])
     if opts["vocab_size"] <= n_signal:
         raise DatasetError(
@@ -99,7 +83,7 @@ def pseudo_word(index: int) -> str:
 
 def generate(options: dict[str, Any]) -> pd.DataFrame:
     check_options(options)
-    opts = {**DEFAULTS, **{k: v for k, v in options.items() if k in DEFAULTS}}
+    opts = with_defaults(OPTIONS, options)
     rng = np.random.default_rng(int(opts["seed"]))
     k, per_class = int(opts["n_classes"]), int(opts["signal_tokens_per_class"])
     n_signal = k * per_class

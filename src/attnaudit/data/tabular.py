@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer, string
+from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer, string, with_defaults
 from attnaudit.data.parsing import seeded_rng, three_way
 from attnaudit.data.tokens import tokenize
 
@@ -78,7 +78,8 @@ REQUIRED = ("path",)
 
 def check_options(options: dict[str, Any]) -> None:
     """The constraints between options, before anything is read."""
-    dev, test = options.get("dev_fraction", 0.1), options.get("test_fraction", 0.1)
+    opts = with_defaults(OPTIONS, options)
+    dev, test = opts["dev_fraction"], opts["test_fraction"]
     if options.get("split_column") is None and dev + test >= 1:
         raise DatasetError(
             f"option 'dev_fraction' ({dev}) plus test_fraction ({test}) leaves no train rows"
@@ -220,7 +221,7 @@ def _where(where: Locator, ids: pd.Series, mask: pd.Series) -> str:
 
 def _class_ids(path: Path, labels: pd.Series, options: dict[str, Any], where, ids) -> pd.Series:
     """Labels as class ids 0..K-1: the declared `labels` in order, else the sorted values."""
-    label_col = options.get("label_column", "label")
+    label_col = with_defaults(OPTIONS, options)["label_column"]
     declared = options.get("labels")
     if declared is not None:
         text = labels.map(str)
@@ -276,9 +277,9 @@ def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
         raise DatasetError("table: the option `path` (the data file) is required")
     if not path.is_file():
         raise DatasetError(f"table: data file {path} does not exist")
-    raw, where = read_any(path, options.get("format"), options.get("encoding", "utf-8"))
-    text_col = options.get("text_column", "text")
-    label_col = options.get("label_column", "label")
+    opts = with_defaults(OPTIONS, options)
+    raw, where = read_any(path, options.get("format"), opts["encoding"])
+    text_col, label_col = opts["text_column"], opts["label_column"]
     split_col = options.get("split_column")
     id_col = options.get("id_column")
     for role, col in (
@@ -307,7 +308,7 @@ def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
             f"table: {path}: {int(empty.sum())} row(s) have an empty text (or no tokens) in "
             f"{text_col!r}: {_where(where, ids, empty)}"
         )
-    max_tokens = options.get("max_tokens", MAX_TOKENS)
+    max_tokens = opts["max_tokens"]
     if max_tokens is not None and (counts > max_tokens).any():
         long = counts > max_tokens
         raise DatasetError(
@@ -332,8 +333,8 @@ def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
     if split_col is None:
         return three_way(
             df,
-            dev=float(options.get("dev_fraction", 0.1)),
-            test=float(options.get("test_fraction", 0.1)),
+            dev=float(opts["dev_fraction"]),
+            test=float(opts["test_fraction"]),
             rng=seeded_rng(options),
         )
     split = raw[split_col].astype(str).str.strip().str.lower()

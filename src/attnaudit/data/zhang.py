@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import SPLIT_SEED, boolean, fraction
+from attnaudit.data.options import SPLIT_SEED, boolean, fraction, with_defaults
 from attnaudit.data.parsing import drop_tokenless, holdout, seeded_rng
 
 OPTIONS = {
@@ -54,7 +54,8 @@ def _frame(raw: pd.DataFrame, split: str, include_title: bool, where: str) -> pd
 
 
 def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
-    include_title = bool(options.get("include_title", True))
+    opts = with_defaults(OPTIONS, options)
+    include_title = bool(opts["include_title"])
     parts = {}
     with tarfile.open(paths[0], mode="r|gz") as archive:
         for member in archive:
@@ -68,4 +69,4 @@ def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
     if missing:
         raise DatasetError(f"{paths[0]}: no member named {missing} (.../train.csv, .../test.csv)")
     df = drop_tokenless(pd.concat([parts["train"], parts["test"]], ignore_index=True))
-    return holdout(df, float(options.get("dev_fraction", 0.1)), "dev", seeded_rng(options))
+    return holdout(df, float(opts["dev_fraction"]), "dev", seeded_rng(options))

@@ -12,6 +12,7 @@ import pandas as pd
 
 from attnaudit import io
 from attnaudit.data import download
+from attnaudit.data.options import COMMON, with_defaults
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.data.registry import get_spec, n_classes_for, resolve_files
 
@@ -47,7 +48,7 @@ def preprocess(
         docs,
         min_count=int(options.get("min_count", spec.min_count)),
         max_length=options.get("max_length"),
-        sentences=bool(options.get("sentences", False)),
+        sentences=bool(with_defaults(COMMON, options)["sentences"]),
     )
     n_classes = n_classes_for(spec, options) or int(table["label"].max()) + 1
     lengths = table["tokens"].map(len)

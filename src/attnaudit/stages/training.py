@@ -51,7 +51,7 @@ def train(
         encoder=encoder,
         attention=attention,
         embedding_dim=vectors.shape[1] if vectors is not None else training["embedding_dim"],
-        encoder_options=dict(training.get("encoder_options", {}).get(encoder, {})),
+        encoder_options=dict(training["encoder_options"].get(encoder, {})),
     )
     result = fit(table, config, training, seed, embeddings=vectors, **(fit_options or {}))
     model = model or f"{encoder}-{attention}"
