@@ -36,8 +36,12 @@ ENV = "../../envs/attnaudit.yaml"
 DATASETS = sorted(config["datasets"])
 MODELS = [f"{e}-{a}" for e in config["encoders"] for a in config["attentions"]]
 SEEDS = sorted(config["seeds"])
-TRAINING = canonical(config["training"])
-THREADS = config["training"]["threads"]  # of every training and analysis job
+# How a job runs, not what it computes, is never in params (editing it reruns nothing): the
+# thread count is every training and analysis job's `threads:`; the device each training
+# script reads from the config when it runs.
+RUNTIME = ("threads", "device")
+TRAINING = {k: v for k, v in canonical(config["training"]).items() if k not in RUNTIME}
+THREADS = config["training"]["threads"]
 
 RUN = "results/{dataset}/{encoder}-{attention}/seed{seed}"
 DATA = "results/{dataset}/data"
