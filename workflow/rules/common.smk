@@ -1,6 +1,7 @@
 # Config validation, the one place where result paths are built from wildcards, and the
 # library code each rule runs. Planning imports no torch (a login node needs no GPU stack).
 
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -25,9 +26,27 @@ try:
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
 
-# Jobs die with this Snakemake process; a lock left by a killed run is removed (its jobs
-# still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
-lifeline.register(main=workflow.exec_mode.name == "DEFAULT")
+
+def runs_here():
+    """Whether this process runs the workflow: the main one (not a cluster job's), with a
+    command that runs (not -n, --report, --lint, --summary, ...: `lifeline.runs` reads
+    Snakemake's own parse of it). Under the Python API, no command line to read: no."""
+    from snakemake.cli import get_argument_parser
+
+    program = Path(sys.argv[0])
+    if workflow.exec_mode.name != "DEFAULT" or workflow.output_settings.dryrun:
+        return False
+    if "snakemake" not in (program.name, program.parent.name):
+        return False
+    try:
+        return lifeline.runs(get_argument_parser().parse_args(sys.argv[1:]))
+    except SystemExit:
+        return False
+
+
+# Jobs die with this Snakemake process; in a run, a lock left by a killed run is removed (its
+# jobs still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
+lifeline.register(main=runs_here())
 
 
 # The software environment of every rule (for --software-deployment-method conda).
