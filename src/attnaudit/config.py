@@ -201,7 +201,7 @@ def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
 
 def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
     """Every check of a loaded config (in place: defaults filled in), or ConfigError."""
-    from attnaudit.models.embeddings import check_config as check_embeddings
+    from attnaudit.data.vectors import check_config as check_embeddings
 
     check_schema(config, schema_path)
     check_names("encoders", config["encoders"], catalog.ENCODERS)

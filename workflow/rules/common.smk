@@ -11,7 +11,7 @@ from attnaudit.code_inputs import module_path, script_code
 from attnaudit.config import ConfigError, canonical, check_names, validate
 from attnaudit.data.registry import REGISTRY, get_spec, resolve_files
 from attnaudit.models import catalog
-from attnaudit.models.embeddings import get_vectors, resolve_vector_files
+from attnaudit.data.vectors import get_vectors, resolve_vector_files
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 SRC = Path(workflow.basedir) / "src"
