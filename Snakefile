@@ -1,5 +1,9 @@
 # attnaudit: puts attention weights on trial (Jain & Wallace 2019; Serrano & Smith 2019;
 # Wiegreffe & Pinter 2019). See README.md; the science lives in src/attnaudit/.
+from snakemake.utils import min_version
+
+# as pyproject.toml requires: the Snakemake release this workflow is tested with
+min_version("9.27")
 
 # config.yaml is the embedded default. A --configfile on the command line replaces it rather
 # than being merged into it (configs/*.yaml are whole studies); to extend the default instead,

@@ -18,16 +18,14 @@ from attnaudit import io
 from attnaudit.config import ConfigError
 from attnaudit.data.download import DownloadError, fetch
 from attnaudit.data.registry import UNKNOWN
-from attnaudit.models.embeddings import (
+from attnaudit.data.vectors import (
     VECTORS,
-    apply_oov,
-    build_matrix,
     check_config,
     get_vectors,
     read_vectors,
     resolve_vector_files,
-    train_word2vec,
 )
+from attnaudit.models.embeddings import apply_oov, build_matrix, train_word2vec
 from attnaudit.stages.embeddings import download_vectors, embedding_matrix
 from attnaudit.stages.training import read_embeddings
 from tests.conftest import mirror_file

@@ -209,3 +209,85 @@ def test_register_records_the_main_process_until_it_exits(tmp_path):
                          capture_output=True, text=True, check=True).stdout.split("\n")  # fmt: skip
     assert out[1] == str([out[0].replace(":", "-")])
     assert not list((tmp_path / lifeline.OWNERS).iterdir())  # removed at exit
+
+
+# -- when recovery happens -----------------------------------------------------------------
+def parsed(*argv: str):
+    from snakemake.cli import get_argument_parser
+
+    return get_argument_parser().parse_args(list(argv))
+
+
+@pytest.mark.parametrize(
+    ("argv", "runs"),
+    [
+        (["--cores", "2"], True),
+        (["--cores", "1", "results/report/learned_vs_uniform.csv", "--forceall"], True),
+        (["--touch"], True),  # takes the lock as a run does
+        (["--report", "r.html", "--report-after-run", "--cores", "1"], True),
+        (["-n"], False),
+        (["-np", "--cores", "2"], False),
+        (["--dry-run"], False),
+        (["--lint"], False),
+        (["--report", "r.html"], False),
+        (["--summary"], False),
+        (["--detailed-summary"], False),
+        (["--list-changes", "params"], False),
+        (["--unlock"], False),
+        (["--dag"], False),
+        (["--delete-all-output"], False),
+        (["--cleanup-metadata", "results/x"], False),
+    ],
+)
+def test_only_a_command_that_runs_the_workflow_recovers(argv, runs):
+    assert lifeline.runs(parsed(*argv)) is runs
+
+
+def orphan_of(ident: str) -> subprocess.Popen:
+    """A stand-in job of the killed run `ident`, still running."""
+    proc = subprocess.Popen(["sleep", "60"], env={**env(), lifeline.ENV: ident})
+    wait_for(lambda: proc.pid in lifeline.jobs_of(ident), 5)
+    return proc
+
+
+def test_the_command_breaks_a_stale_lock_by_hand(tmp_path, monkeypatch):
+    monkeypatch.setattr(lifeline, "GRACE_S", 0.5)
+    ident = gone_identity()
+    workdir = directory(tmp_path, {ident: {}})
+    orphan = orphan_of(ident)
+    try:
+        command = [sys.executable, "-m", "attnaudit.lifeline", str(workdir)]
+        out = subprocess.run(command, env=env(), capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert "removed the lock left by a killed run" in out.stderr
+        assert orphan.wait(timeout=15) == -signal.SIGKILL  # after the grace period
+        assert not list((workdir / lifeline.LOCKS).iterdir())
+        again = subprocess.run(command, env=env(), capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0 and "no lock of a killed run" in again.stderr
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+            orphan.wait()
+
+
+@pytest.mark.slow
+def test_a_dry_run_a_lint_and_a_summary_leave_a_stale_lock_and_its_jobs_alone(tmp_path):
+    """Only a run recovers: queries of the real workflow neither remove a stale lock nor stop
+    the killed run's jobs nor record an owner (what a run would do, tests/test_kills.py)."""
+    from tests.workflow_runner import REPO, snakemake
+
+    ident = gone_identity()
+    workdir = directory(tmp_path, {ident: {}})
+    (workdir / "config.yaml").write_text((REPO / "config.yaml").read_text())  # the default
+    orphan = orphan_of(ident)
+    try:
+        for query in (["-n"], ["--lint"], ["--summary"]):
+            snakemake(workdir, *query, env={"PYTHONPATH": SRC}, timeout=300)
+            assert orphan.poll() is None, query
+            assert len(list((workdir / lifeline.LOCKS).iterdir())) == 2, query
+            assert [p.name for p in (workdir / lifeline.OWNERS).iterdir()] == [
+                ident.replace(":", "-")
+            ], query
+    finally:
+        orphan.kill()
+        orphan.wait()

@@ -6,7 +6,7 @@ from attnaudit import metrics
 
 
 def test_tvd_binary_is_absolute_difference():
-    p, q = metrics.as_distribution(np.array([0.9, 0.2])), metrics.as_distribution([0.6, 0.2])
+    p, q = np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([[0.4, 0.6], [0.8, 0.2]])
     np.testing.assert_allclose(metrics.tvd(p, q), [0.3, 0.0])
 
 

@@ -4,9 +4,9 @@ import torch
 
 from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.data.tokens import EOS_ID, SOS_ID
+from attnaudit.data.vectors import load_vectors
 from attnaudit.models import ModelConfig, build_model
 from attnaudit.models.attention import masked_softmax
-from attnaudit.models.embeddings import load_vectors
 from tests.conftest import mirror_file
 
 ENCODERS = ["lstm", "gru", "cnn", "average"]

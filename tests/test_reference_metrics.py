@@ -9,17 +9,6 @@ from scipy import stats
 from attnaudit import metrics
 
 
-def test_as_distribution_is_one_minus_p_then_p():
-    np.testing.assert_allclose(
-        metrics.as_distribution([0.9, 0.25]), [[0.1, 0.9], [0.75, 0.25]], atol=1e-15
-    )
-    # (2, 2) probabilities: the class axis is the last one
-    out = metrics.as_distribution([[0.9, 0.25], [0.5, 0.0]])
-    assert out.shape == (2, 2, 2)
-    np.testing.assert_allclose(out[0, 1], [0.75, 0.25])
-    np.testing.assert_allclose(out[1, 1], [1.0, 0.0])
-
-
 def test_tvd_sums_over_the_last_axis_only():
     # (2, 2, 3): TVD per (row, column) pair of distributions
     p = np.array([[[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], [[0.1, 0.1, 0.8], [0.5, 0.5, 0.0]]])

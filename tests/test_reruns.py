@@ -41,6 +41,7 @@ BASE = {
         "guided_mlp": {"own": "average-additive", "base": "average-additive"},
         "adversarial": {"base": "average-additive", "lambdas": [1.0], "epochs": 1},
     },
+    "pruthi": {"deception": {"models": ["average-additive"], "weights": [1.0], "epochs": 1}},
 }  # fmt: skip
 # The learned-vs-uniform table needs every run's metrics: training and one aggregate.
 TARGETS = ("results/report/learned_vs_uniform.csv",)
@@ -106,6 +107,30 @@ def test_a_training_edit_reruns_training_and_aggregates_never_data(trained, chec
     counts, jobs = plan(trained, checkout)
     assert counts == {"train": N_RUNS, "learned_vs_uniform": 1}
     assert all("Params have changed" in job.reason for job in jobs if job.rule == "train")
+
+
+# every rule that trains: each has the training settings in its params
+TRAINING_RULES = {"train", "wp_guided", "wp_adversary", "pruthi_deception"}
+
+
+@pytest.mark.parametrize("edit", [{"threads": 2}, {"device": "auto"}, {"device": "cuda"}])
+def test_editing_how_jobs_run_plans_nothing(trained, checkout, edit_config, edit):
+    """`training.threads` and `training.device` say how a job runs, not what it computes: no
+    rule has them in its params, so after a complete run editing them plans no job of any
+    target (a dry run: nothing runs on a missing GPU)."""
+    edit_config({**BASE, "training": {**BASE["training"], **edit}})
+    assert planned_jobs(trained, checkout=checkout) == {}
+
+
+def test_editing_a_training_setting_plans_every_training_again(trained, checkout, edit_config):
+    """The contrast of the test above: the learning rate reruns every rule that trains, each
+    run for its changed params (Snakemake names that reason only where no upstream job
+    reruns: for the runs below `train`, its reruns say it)."""
+    edit_config({**BASE, "training": {**BASE["training"], "lr": 2.0e-3}})
+    jobs = dry_run(trained, checkout=checkout)
+    assert {job.rule for job in jobs} >= TRAINING_RULES
+    changed = Counter(job.rule for job in jobs if "Params have changed" in job.reason)
+    assert changed["train"] == N_RUNS and changed["pruthi_deception"] == 4  # 2 datasets x 2 seeds
 
 
 def test_a_dataset_option_edit_reruns_that_dataset_and_downstream(trained, checkout, edit_config):

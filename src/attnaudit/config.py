@@ -201,7 +201,7 @@ def check_deception(config: dict[str, Any]) -> None:
 
 def check_config(config: dict[str, Any]) -> None:
     """Every check of a loaded config (in place: defaults filled in), or ConfigError."""
-    from attnaudit.models.embeddings import check_config as check_embeddings
+    from attnaudit.data.vectors import check_config as check_embeddings
 
     check_schema(config)
     check_names("encoders", config["encoders"], catalog.ENCODERS)

@@ -9,8 +9,11 @@ as orphans, still writing results. Here:
 
 - `register(...)`, called by the workflow (common.smk) while Snakemake parses it, puts the
   identity of this Snakemake process in the environment its jobs inherit
-  (`ATTNAUDIT_SNAKEMAKE`). The main process of a run also calls `break_stale_lock`, then
-  writes an owner record (`.snakemake/attnaudit/owners/`), removed when it exits.
+  (`ATTNAUDIT_SNAKEMAKE`). Only the main process of a run that executes jobs (`runs`: not
+  a dry run, `--report`, `--lint`, `--summary` or another query, which take no lock) also
+  calls `break_stale_lock`, then writes an owner record (`.snakemake/attnaudit/owners/`),
+  removed when it exits. `python -m attnaudit.lifeline [DIRECTORY]` breaks a stale lock
+  without running anything.
 - `guard_job()`, called by every job at start (`attnaudit.joblog.job_log`), ties the job to
   that process: Linux's parent-death signal where Snakemake is the job's parent, and a
   watchdog thread that checks twice a second that it is still an ancestor. When it is gone,
@@ -129,6 +132,29 @@ def supported() -> bool:
 
 
 # -- the owner of a run -----------------------------------------------------------------------
+# Snakemake's command-line options (argparse names) that read, show or tidy a workflow without
+# running its jobs; with none of them (and no dry run) the command runs the workflow.
+QUERIES = (
+    "dryrun", "lint", "list_target_rules", "list_rules", "print_compilation", "containerize",
+    "report", "generate_unit_tests", "dag", "rulegraph", "filegraph", "d3dag", "unlock",
+    "cleanup_metadata", "conda_cleanup_envs", "conda_create_envs_only", "list_conda_envs",
+    "cleanup_shadow", "container_cleanup_images", "list_changes", "list_input_changes",
+    "list_params_changes", "list_untracked", "summary", "detailed_summary", "archive",
+    "delete_all_output", "delete_temp_output",
+)  # fmt: skip
+
+
+def runs(options: object) -> bool:
+    """Whether Snakemake's parsed command line (`options`, its argparse namespace) runs the
+    workflow and so takes its lock (`--touch` does; `--report --report-after-run` does):
+    Snakemake parses the workflow before it acts on the command, so the workflow asks here
+    whether this parse is a run's."""
+    asked = {name for name in QUERIES if getattr(options, name, None) not in (None, False)}
+    if asked == {"report"} and getattr(options, "report_after_run", False):
+        return True
+    return not asked
+
+
 def register(workdir: Path | str = ".", main: bool = False) -> None:
     """Make this Snakemake process the one its jobs belong to. In the `main` process of a
     run (not a job's own Snakemake process on a cluster node), first remove a stale lock
@@ -301,3 +327,25 @@ def guard_job() -> None:
         if os.getppid() != owner:  # it died before the signal was armed
             raise SystemExit(f"attnaudit: the Snakemake process {owner} is gone")
     threading.Thread(target=_watch, args=(owner, ident), daemon=True, name="lifeline").start()
+
+
+# -- by hand ------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    """`python -m attnaudit.lifeline [DIRECTORY]`: what a run does first, without the run:
+    stop the jobs of a killed run still going and remove its stale lock (or say there is
+    none to remove)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m attnaudit.lifeline", description=main.__doc__)
+    parser.add_argument("directory", nargs="?", default=".", help="the working directory")
+    workdir = Path(parser.parse_args(argv).directory)
+    if not supported():
+        print("attnaudit: needs Linux /proc; use snakemake --unlock", file=sys.stderr)
+        return 1
+    if not break_stale_lock(workdir):
+        print(f"attnaudit: no lock of a killed run in {workdir}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

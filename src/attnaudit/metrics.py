@@ -13,12 +13,6 @@ import pandas as pd
 _EPS = 1e-12
 
 
-def as_distribution(p: np.ndarray) -> np.ndarray:
-    """Turn a binary positive-class probability (shape (...,)) into (..., 2) distributions."""
-    p = np.asarray(p, dtype=np.float64)
-    return np.stack([1.0 - p, p], axis=-1)
-
-
 def tvd(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Total variation distance 1/2 sum_k |p_k - q_k| over the last axis."""
     return 0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum(axis=-1)

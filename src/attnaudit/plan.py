@@ -25,6 +25,9 @@ DATA = "results/{dataset}/data"
 VECTORS = "resources/embeddings/{embedding}"
 MATRIX = f"{DATA}/embeddings/{{embedding}}"
 REPORT = "results/report"
+# How a job runs, not what it computes: left out of every rule's params (editing them reruns
+# nothing); jobs take the thread count as `threads:` and scripts read the device at run time.
+RUNTIME = ("threads", "device")
 # Wiegreffe & Pinter: seed variance of a dataset x model; per dataset and seed the guided
 # MLP runs (one folder per variant, with its guide's attention) and the adversaries
 WP_MODEL = "results/{dataset}/{encoder}-{attention}/wiegreffe_pinter"
@@ -69,7 +72,9 @@ class Plan:
         self.attentions = list(config["attentions"])
         self.models = [f"{e}-{a}" for e in self.encoders for a in self.attentions]
         self.seeds = sorted(config["seeds"])
-        self.training = canonical(config["training"])
+        self.training = {
+            k: v for k, v in canonical(config["training"]).items() if k not in RUNTIME
+        }
         self.learned = [m for m in self.models if not catalog.is_uniform(split_model(m)[1])]
         self.wp = config["wiegreffe_pinter"]
         self.lambdas = [lambda_label(x) for x in self.wp["adversarial"]["lambdas"]]

@@ -428,7 +428,7 @@ FAMILIES: dict[str, Applies] = {
 # The schema of one dataset entry and of one word-vectors entry. A dataset's options are
 # checked against its type's declared options after the schema
 # (attnaudit.data.registry.check_options), a vectors entry's against its type's
-# (attnaudit.models.embeddings.check_config). Neither fills in defaults: an entry is its
+# (attnaudit.data.vectors.check_config). Neither fills in defaults: an entry is its
 # jobs' params as written, so writing a default's value out reruns them (docs/reruns.md).
 DATASETS_SCHEMA: dict[str, Any] = {
     "minProperties": 1,
@@ -512,7 +512,7 @@ class TopLevel(Settings):
         pattern="^[a-z0-9]+$", minItems=1,
     )  # fmt: skip
     embeddings: dict[str, Any] = setting(
-        {}, "name -> word vectors (attnaudit.models.embeddings); training.embeddings picks "
+        {}, "name -> word vectors (attnaudit.data.vectors); training.embeddings picks "
         "one by name", schema=EMBEDDINGS_SCHEMA,
     )  # fmt: skip
     seeds: tuple[int, ...] = setting(REQUIRED, "the runs' seeds", minimum=0, minItems=1)

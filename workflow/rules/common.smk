@@ -2,6 +2,7 @@
 # each rule runs. What the config makes (runs, families, guides, targets) is the plan's
 # (attnaudit.plan). Planning imports no torch (a login node needs no GPU stack).
 
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -11,7 +12,7 @@ from attnaudit.code_inputs import module_path, script_code
 from attnaudit.config import ConfigError, canonical, validate
 from attnaudit.data.registry import REGISTRY, get_spec, resolve_files
 from attnaudit.models import catalog
-from attnaudit.models.embeddings import get_vectors, resolve_vector_files
+from attnaudit.data.vectors import get_vectors, resolve_vector_files
 from attnaudit.plan import (
     ADVERSARY,
     DATA,
@@ -37,17 +38,36 @@ try:
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
 
-# Jobs die with this Snakemake process; a lock left by a killed run is removed (its jobs
-# still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
-lifeline.register(main=workflow.exec_mode.name == "DEFAULT")
+
+def runs_here():
+    """Whether this process runs the workflow: the main one (not a cluster job's), with a
+    command that runs (not -n, --report, --lint, --summary, ...: `lifeline.runs` reads
+    Snakemake's own parse of it). Under the Python API, no command line to read: no."""
+    from snakemake.cli import get_argument_parser
+
+    program = Path(sys.argv[0])
+    if workflow.exec_mode.name != "DEFAULT" or workflow.output_settings.dryrun:
+        return False
+    if "snakemake" not in (program.name, program.parent.name):
+        return False
+    try:
+        return lifeline.runs(get_argument_parser().parse_args(sys.argv[1:]))
+    except SystemExit:
+        return False
+
+
+# Jobs die with this Snakemake process; in a run, a lock left by a killed run is removed (its
+# jobs still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
+lifeline.register(main=runs_here())
 
 
 # The software environment of every rule (for --software-deployment-method conda).
 ENV = "../../envs/attnaudit.yaml"
 
 PLAN = Plan(config)
+# attnaudit.plan.RUNTIME (threads, device) is in no rule's params, PLAN.training included.
 TRAINING = PLAN.training
-THREADS = config["training"]["threads"]  # of every training and analysis job
+THREADS = config["training"]["threads"]
 
 
 wildcard_constraints:

@@ -9,7 +9,12 @@ with job_log(snakemake.log[0]):
         encoder=snakemake.wildcards.encoder,
         attention=snakemake.wildcards.attention,
         seed=snakemake.params.seed,
-        training={**snakemake.params.training, "threads": snakemake.threads},
+        # how it runs (its threads, the device) is no param: editing it reruns nothing
+        training={
+            **snakemake.params.training,
+            "threads": snakemake.threads,
+            "device": snakemake.config["training"]["device"],
+        },
         tokens=snakemake.input.tokens,
         vocab=snakemake.input.vocab,
         summary=snakemake.input.summary,

@@ -17,4 +17,5 @@ with job_log(snakemake.log[0]):
         **dict(snakemake.output.items()),
         **snakemake.params.options,
         threads=snakemake.threads,
+        device=snakemake.config["training"]["device"],  # no param: editing it reruns nothing
     )

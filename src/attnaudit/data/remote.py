@@ -1,7 +1,7 @@
 """Files to download: official address, checksum, name on disk and in a mirror.
 
 Shared by the dataset registry (`attnaudit.data.registry`) and the word-vector registry
-(`attnaudit.models.embeddings`), and kept apart from both so that importing it does not
+(`attnaudit.data.vectors`), and kept apart from both so that importing it does not
 import every dataset's parser.
 """
 

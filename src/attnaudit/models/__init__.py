@@ -1,7 +1,7 @@
 """Embeddings, encoders, attention, decoders, and the classifier that composes them.
 
 The classifier and its factory load lazily, so that `attnaudit.models.catalog` (names
-only) and `attnaudit.models.embeddings` (word vectors) import without torch.
+only) and `attnaudit.models.embeddings` (the embedding matrix) import without torch.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ def train_deceptive(
     predictions: str,
     embeddings: Sequence[str] | None = None,
     threads: int = 1,
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Train `model` (`<encoder>-<attention>`) with the deception penalty of `weight` on
     the planted tokens of every split; record the test attention mass on them and on the
@@ -51,7 +52,8 @@ def train_deceptive(
     distractors = chosen_positions(table, "distractors")
     embeddings = list(embeddings or [])
     result = train(
-        dataset, encoder, attention, seed, training={**training, "threads": threads},
+        dataset, encoder, attention, seed,
+        training={**training, "threads": threads, "device": device},
         tokens=tokens, vocab=vocab, summary=summary,
         outputs={"checkpoint": checkpoint, "history": history, "metrics": metrics,
                  "predictions": predictions},

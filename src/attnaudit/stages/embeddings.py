@@ -11,7 +11,8 @@ import numpy as np
 from attnaudit import io
 from attnaudit.data import download
 from attnaudit.data.remote import RemoteFile
-from attnaudit.models.embeddings import build_matrix, get_vectors
+from attnaudit.data.vectors import get_vectors
+from attnaudit.models.embeddings import build_matrix
 
 log = logging.getLogger("attnaudit")
 

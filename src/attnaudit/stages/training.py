@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from attnaudit import io
+from attnaudit.data.vectors import load_vectors
 from attnaudit.models.classifier import ModelConfig
-from attnaudit.models.embeddings import load_vectors
 from attnaudit.train import fit
 
 log = logging.getLogger("attnaudit")

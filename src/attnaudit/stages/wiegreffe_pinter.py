@@ -22,12 +22,16 @@ log = logging.getLogger("attnaudit")
 
 
 def _run(
-    training: dict[str, Any], threads: int, embeddings: Sequence[str] | None, **outputs: str
+    training: dict[str, Any],
+    threads: int,
+    device: str,
+    embeddings: Sequence[str] | None,
+    **outputs: str,
 ) -> dict[str, Any]:
     """The keyword arguments of `train` shared by both kinds of runs."""
     embeddings = list(embeddings or [])
     return {
-        "training": {**training, "threads": threads},
+        "training": {**training, "threads": threads, "device": device},
         "embeddings": embeddings[0] if embeddings else None,  # the cached matrix (.npy)
         "embeddings_info": embeddings[1] if embeddings else None,  # and its record (.json)
         "outputs": outputs,
@@ -46,6 +50,7 @@ def train_guided(
     embeddings: Sequence[str] | None = None,
     batch_size: int = 256,
     threads: int = 1,
+    device: str = "cpu",
     **files: str,
 ) -> dict[tuple[int, str], dict[str, Any]]:
     """The token-level MLP (`encoder`, no attention parameters) trained from scratch with its
@@ -73,7 +78,7 @@ def train_guided(
                 summary=summary, model=f"guided-{variant}",
                 fit_options={"fixed_attention": wiegreffe_pinter.fixed_guide(guide)},
                 extra_metrics={"variant": variant, "guide": guide_model, "attention": "fixed"},
-                **_run(training, threads, embeddings, **run),
+                **_run(training, threads, device, embeddings, **run),
             )  # fmt: skip
     return results
 
@@ -95,6 +100,7 @@ def train_adversary(
     comparison: str,
     embeddings: Sequence[str] | None = None,
     threads: int = 1,
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Train the adversary of the base model `base` (a checkpoint) with one lambda; then per
     test instance its TVD and JSD to the base (`comparison`), their means in metrics.json."""
@@ -108,8 +114,8 @@ def train_adversary(
         dataset, config["encoder"], config["attention"], seed, tokens=tokens, vocab=vocab,
         summary=summary, model=f"adversary-{base_model}", fit_options={"against": against},
         extra_metrics=extra,
-        **_run(training, threads, embeddings, checkpoint=checkpoint, history=history,
-               metrics=metrics, predictions=predictions),
+        **_run(training, threads, device, embeddings, checkpoint=checkpoint,
+               history=history, metrics=metrics, predictions=predictions),
     )  # fmt: skip
     table = wiegreffe_pinter.compare_to_base(
         io.read_table(predictions), io.read_table(base_predictions)
