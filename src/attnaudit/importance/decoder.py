@@ -17,22 +17,22 @@ from attnaudit.models.classifier import AttentionClassifier
 
 
 def attention(model: AttentionClassifier, rows: pd.DataFrame, opts: Options) -> list[np.ndarray]:
-    """alpha_i, the model's own attention weight of item i."""
+    """s_i = alpha_i, the model's own attention weight of item i."""
     return per_item(model, rows, opts, lambda engine, batch: batch.attention)
 
 
 def attention_gradient(
     model: AttentionClassifier, rows: pd.DataFrame, opts: Options
 ) -> list[np.ndarray]:
-    """d p_yhat / d alpha_i at the model's own attention, signed, with the attention as a
-    free input of the decoder (Serrano & Smith's gradient ranking)."""
+    """s_i = d p_yhat / d alpha_i at the model's own attention, signed, with the attention
+    as a free input of the decoder (Serrano & Smith's gradient ranking)."""
     return per_item(model, rows, opts, lambda engine, batch: predicted_gradient(engine, batch))
 
 
 def grad_x_attention(
     model: AttentionClassifier, rows: pd.DataFrame, opts: Options
 ) -> list[np.ndarray]:
-    """(d p_yhat / d alpha_i) alpha_i: the attention gradient times the weight, signed."""
+    """s_i = (d p_yhat / d alpha_i) alpha_i: the attention gradient times the weight."""
     return per_item(
         model, rows, opts, lambda engine, batch: predicted_gradient(engine, batch) * batch.attention
     )
