@@ -30,6 +30,7 @@ from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.engine import Engine, tvd
 from attnaudit.importance import input_level, leave_one_out
+from attnaudit.importance.scores import Options
 from attnaudit.models.classifier import ModelConfig
 from attnaudit.train import fit
 
@@ -122,7 +123,10 @@ def naive_leave_one_out(model, rows, batch_size=64):
 
 def naive_gradient(model, rows):
     """One instance at a time."""
-    return [input_level.gradient(model, rows.iloc[[i]], 1)[0] for i in range(len(rows))]
+    return [
+        input_level.gradient(model, rows.iloc[[i]], Options(batch_size=1))[0]
+        for i in range(len(rows))
+    ]
 
 
 def naive_adversary(engine: Engine, rows, cfg):
@@ -203,7 +207,7 @@ def main() -> None:
     report("leave-one-out, J&W batches", loo_s, slow_s, max_diff(fast, slow),
            "loop: one run per position over 64 instances")  # fmt: skip
 
-    fast, grad_s = timed(input_level.gradient, model, rows, 64)
+    fast, grad_s = timed(input_level.gradient, model, rows, Options(batch_size=64))
     slow, slow_s = timed(naive_gradient, model, rows)
     report("gradient", grad_s, slow_s, max_diff(fast, slow))
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 import torch
 
-from attnaudit.analyses.common import collect, shared_scores
+from attnaudit.analyses.common import collect
+from attnaudit.importance.scores import shared_scores
 
 
 def test_collect_restores_the_split_order_with_the_parts_columns_only():

@@ -99,7 +99,7 @@ def test_faithfulness_ranks_by_attention_only_where_it_is_learned(attention, ran
     cfg = settings.Eraser.of({"rankings": ["attention", "grad_x_attention", "random"],
                               "n_random": 1})  # fmt: skip
     model = model_of(attention, dtype=torch.float32)
-    names = {r for r, _, _ in faithfulness.ranking_scores(model, small_rows(4), cfg)}
+    names = {r for r, _, _, _ in faithfulness.ranking_scores(model, small_rows(4), cfg)}
     assert names == ({"attention", "grad_x_attention", "random"} if ranked else {"random"})
 
 

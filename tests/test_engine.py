@@ -8,6 +8,7 @@ from attnaudit.data.batching import pad
 from attnaudit.data.tokens import SEP_ID
 from attnaudit.engine import Engine, jsd, per_instance
 from attnaudit.importance import input_level, leave_one_out
+from attnaudit.importance.scores import Options
 from attnaudit.models.activations import tanh
 from tests.model_fixtures import loo_by_rerun, small_model, small_rows
 
@@ -91,9 +92,11 @@ def test_leave_one_out_matches_one_run_per_deletion(setup):
 
 def test_gradient_importance_matches_a_single_instance_computation(setup):
     model, rows = setup
-    batched = input_level.gradient(model, rows, batch_size=8)
+    batched = input_level.gradient(model, rows, Options(batch_size=8))
     for i in range(0, len(rows), 7):
-        alone = input_level.gradient(model, rows.iloc[[i]].reset_index(drop=True), 1)[0]
+        alone = input_level.gradient(
+            model, rows.iloc[[i]].reset_index(drop=True), Options(batch_size=1)
+        )[0]
         np.testing.assert_allclose(batched[i], alone, rtol=1e-4, atol=1e-7)
         assert len(alone) == len(rows["token_ids"].iloc[i]) - 2 and np.all(alone >= 0)
 

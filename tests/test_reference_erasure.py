@@ -11,7 +11,8 @@ from scipy.spatial.distance import jensenshannon
 
 from attnaudit.analyses import jain_wallace, serrano_smith
 from attnaudit.data.tokens import SEP_ID
-from attnaudit.engine import Engine
+from attnaudit.importance import registry
+from attnaudit.importance.scores import Options
 from tests.model_fixtures import hand_model, hand_output, rows_of
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -83,28 +84,25 @@ def test_top_item_is_the_highest_real_one():
 TOKENS = {10: (2.0, 3.0), 11: (0.0, -2.0), 12: (1.0, 0.5), 13: (0.0, 4.0), 14: (0.0, -3.0)}
 
 
-def test_decoder_scores_are_the_predicted_class_gradient():
+def test_decoder_rankings_are_the_predicted_class_attention_gradient():
     """d p_pred / d alpha_t = p (1 - p) c_t for a positive prediction, its negative for a
     negative one; grad_x_attention multiplies by alpha_t."""
     model = hand_model(TOKENS)
     sequences = [[12, 13, 11], [14, 12, 11]]  # predicted 1, predicted 0
-    engine = Engine(model, batch_size=8)
-    batch = next(engine.batches(rows_of(*sequences)))
-    for j, i in enumerate(batch.index):
-        seq = sequences[i]
+    rows = rows_of(*sequences)
+    names = ("attention", "attention_gradient", "grad_x_attention")
+    got = {r: registry.score(r, model, rows, Options(batch_size=8)).values for r in names}
+    for i, seq in enumerate(sequences):
         alpha = softmax([TOKENS[k][0] for k in seq])
         p = hand_output(TOKENS, seq)[1]
         sign = 1.0 if p > 0.5 else -1.0
         assert (p > 0.5) == (i == 0)
         grad = sign * p * (1 - p) * np.array([TOKENS[k][1] for k in seq])
-        real = batch.mask[j]
-        got = {r: serrano_smith.decoder_scores(engine, batch, r)[j] for r in
-               ("attention", "gradient", "grad_x_attention")}  # fmt: skip
-        np.testing.assert_allclose(got["attention"][real].numpy(), alpha, rtol=1e-12)
-        np.testing.assert_allclose(got["gradient"][real].numpy(), grad, rtol=1e-9)
-        np.testing.assert_allclose(got["grad_x_attention"][real].numpy(), grad * alpha, rtol=1e-9)
-    with pytest.raises(ValueError, match="unknown"):
-        serrano_smith.decoder_scores(engine, batch, "random")
+        np.testing.assert_allclose(got["attention"][i], alpha, rtol=1e-12)
+        np.testing.assert_allclose(got["attention_gradient"][i], grad, rtol=1e-9)
+        np.testing.assert_allclose(got["grad_x_attention"][i], grad * alpha, rtol=1e-9)
+    with pytest.raises(ValueError, match="unknown ranking 'nope'"):
+        registry.score("nope", model, rows, Options())
 
 
 # -- single-weight erasure -----------------------------------------------------------------
@@ -123,9 +121,10 @@ def test_single_weight_erasure_by_hand():
     sequences = [[10, 11, 11, 11], [12, 13, 11], [13]]  # the last has one item: skipped
     out = serrano_smith.single_weight(model, rows_of(*sequences), {"seed": 1})
     assert sorted(out["id"].unique()) == ["hand-0", "hand-1"]
-    expected_top = {("hand-0", "attention"): 0, ("hand-0", "gradient"): 0,
+    expected_top = {("hand-0", "attention"): 0, ("hand-0", "attention_gradient"): 0,
                     ("hand-0", "grad_x_attention"): 0, ("hand-1", "attention"): 0,
-                    ("hand-1", "gradient"): 1, ("hand-1", "grad_x_attention"): 1}  # fmt: skip
+                    ("hand-1", "attention_gradient"): 1,
+                    ("hand-1", "grad_x_attention"): 1}  # fmt: skip
     flips = {"hand-0": [True, False, False, False], "hand-1": [False, True, False]}
     for row in out.itertuples(index=False):
         seq = sequences[int(row.id[-1])]
@@ -157,14 +156,14 @@ def test_multi_weight_flip_points_by_hand():
     assert hand_output(MULTI, [20, 21, 22, 22, 22])[1] > 0.5
     assert hand_output(MULTI, [21, 22, 22, 22], attention=softmax([1.5, 0, 0, 0]))[1] > 0.5
     assert hand_output(MULTI, G)[1] < 0.5
-    params = {"rankings": ["attention", "gradient", "grad_x_attention", "random"],
+    params = {"rankings": ["attention", "attention_gradient", "grad_x_attention", "random"],
               "n_random": 4, "seed": 1}  # fmt: skip
     out = serrano_smith.multi_weight(model, rows_of(D, E, G), params)
     expected = {  # (instance, ranking): items erased at the flip, None = never
-        ("hand-0", "attention"): 2, ("hand-0", "gradient"): 2,
+        ("hand-0", "attention"): 2, ("hand-0", "attention_gradient"): 2,
         ("hand-0", "grad_x_attention"): 2, ("hand-1", "attention"): None,
-        ("hand-1", "gradient"): None, ("hand-1", "grad_x_attention"): None,
-        ("hand-2", "attention"): 1, ("hand-2", "gradient"): 1,
+        ("hand-1", "attention_gradient"): None, ("hand-1", "grad_x_attention"): None,
+        ("hand-2", "attention"): 1, ("hand-2", "attention_gradient"): 1,
         ("hand-2", "grad_x_attention"): 1,
     }  # fmt: skip
     items = {"hand-0": 5, "hand-1": 2, "hand-2": 4}
@@ -217,12 +216,12 @@ def test_the_loo_ranking_is_leave_one_out_by_hand():
     Integrated Gradients gives other numbers."""
     model, seqs = hand_model(MULTI), [[20, 21, 22], [23, 22, 20, 22]]
     rows = rows_of(*seqs)
-    loo = serrano_smith.input_level_scores(model, rows, "loo", 5)
+    loo = registry.score("loo", model, rows, Options(ig_steps=5)).values
     for scores, seq in zip(loo, seqs, strict=True):
         y = hand_output(MULTI, seq)
         expected = [tvd(hand_output(MULTI, seq[:t] + seq[t + 1 :]), y) for t in range(len(seq))]
         np.testing.assert_allclose(scores, expected, atol=1e-9)
-    ig = serrano_smith.input_level_scores(model, rows, "integrated_gradients", 5)
+    ig = registry.score("integrated_gradients", model, rows, Options(ig_steps=5)).values
     assert not np.allclose(ig[0], loo[0], atol=1e-3)
     params = {"rankings": ["loo", "integrated_gradients"], "ig_steps": 5}
     out = serrano_smith.multi_weight(model, rows, params)
@@ -232,8 +231,9 @@ def test_the_loo_ranking_is_leave_one_out_by_hand():
 def test_each_random_ordering_erases_in_its_own_order(monkeypatch):
     """Random keys set by hand for [m, n, n, a] (predicted 0): ordering 0 erases m first
     (a flip after one item), ordering 1 erases m last (no flip: m alone keeps the class)."""
-    keys = torch.tensor([[[0.0, 0.9, 0.1, 0.2, 0.3, 0.0], [0.0, 0.0, 0.5, 0.6, 0.7, 0.0]]])
-    monkeypatch.setattr(serrano_smith, "per_instance", lambda *args: keys.double())
+    keys = np.array([[0.9, 0.1, 0.2, 0.3], [0.0, 0.5, 0.6, 0.7]])  # (orderings, items)
+    by_hand = registry.Ranking(lambda model, rows, opts: [keys], on_items=True)
+    monkeypatch.setitem(registry.RANKINGS, "random", by_hand)
     out = serrano_smith.multi_weight(hand_model(MULTI), rows_of(G),
                                      {"rankings": ["random"], "n_random": 2})  # fmt: skip
     assert out["ordering"].tolist() == [0, 1]

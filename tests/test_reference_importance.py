@@ -17,6 +17,7 @@ from attnaudit.analyses import jain_wallace
 from attnaudit.data.batching import pad
 from attnaudit.engine import Engine
 from attnaudit.importance import input_level
+from attnaudit.importance.scores import Options
 from tests.model_fixtures import hand_model, hand_output, rows_of, small_model, small_rows
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -66,7 +67,7 @@ def test_gradient_importance_equals_finite_differences_with_attention_fixed(
     encoder, n_classes, rows
 ):
     model = model64(encoder, n_classes)
-    got = input_level.gradient(model, rows, batch_size=5)
+    got = input_level.gradient(model, rows, Options(batch_size=5))
     for i, seq in enumerate(rows["token_ids"]):
         expected = finite_difference_importance(model, seq, predicted(model, seq))
         np.testing.assert_allclose(got[i], expected, rtol=1e-5, atol=1e-9)
@@ -74,7 +75,7 @@ def test_gradient_importance_equals_finite_differences_with_attention_fixed(
 
 def test_gradient_importance_is_for_the_predicted_class(rows):
     model = model64("lstm", n_classes=3)
-    got = input_level.gradient(model, rows, batch_size=64)
+    got = input_level.gradient(model, rows, Options(batch_size=64))
     checked = 0
     for i, seq in enumerate(rows["token_ids"]):
         if len(seq) < 4:
@@ -91,7 +92,7 @@ def test_gradient_importance_holds_attention_fixed(rows):
     """On a model whose attention depends on the input, letting attention move in the
     reference gives another answer: the library's must be the fixed-attention one."""
     model = model64("lstm")
-    got = input_level.gradient(model, rows, batch_size=64)
+    got = input_level.gradient(model, rows, Options(batch_size=64))
     differ = []
     for i, seq in enumerate(rows["token_ids"]):
         if len(seq) < 4:
@@ -243,7 +244,7 @@ def test_integrated_gradients_of_the_predicted_class_equal_a_riemann_sum(rows):
 
     model = model64("lstm", n_classes=3)
     few = rows.iloc[:5]
-    got = integrated_gradients(model, few, batch_size=3, n_steps=32)
+    got = integrated_gradients(model, few, Options(ig_batch_size=3, ig_steps=32)).values
     for i, seq in enumerate(few["token_ids"]):
         pred = predicted(model, seq)
         expected = riemann_integrated_gradients(model, seq)

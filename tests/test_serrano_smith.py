@@ -22,7 +22,7 @@ def rows():
 def test_single_weight_columns_and_consistency(rows):
     model = small_model("lstm")
     out = serrano_smith.single_weight(model, rows)
-    assert set(out["ranking"]) == {"attention", "gradient", "grad_x_attention"}
+    assert set(out["ranking"]) == {"attention", "attention_gradient", "grad_x_attention"}
     assert (out["length"] > 1).all()  # length-1 inputs are skipped
     assert (out["top_position"] != out["random_position"]).all()
     assert out[["jsd_top", "jsd_random"]].stack().between(0, np.log(2) + 1e-7).all()
@@ -79,7 +79,7 @@ def _single(batch, j):
 def test_multi_weight_fractions(rows):
     model = small_model("cnn")
     out = serrano_smith.multi_weight(model, rows, {"n_random": 3, "ig_steps": 20})
-    assert set(out["ranking"]) == {"attention", "gradient", "grad_x_attention", "random",
+    assert set(out["ranking"]) == {"attention", "attention_gradient", "grad_x_attention", "random",
                                    "loo", "integrated_gradients"}  # fmt: skip
     assert sorted(out.loc[out["ranking"] == "random", "ordering"].unique()) == [0, 1, 2]
     done = out[out["flipped"]]

@@ -82,7 +82,8 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
         ).stat().st_size > 10_000
     flips = pd.read_csv(tiny_run / "results/report/serrano_smith/flip_fractions.csv")
     assert set(flips["ranking"]) == {
-        "attention", "gradient", "grad_x_attention", "random", "loo", "integrated_gradients"
+        "attention", "attention_gradient", "grad_x_attention", "random", "loo",
+        "integrated_gradients",
     }  # fmt: skip
     assert flips["never_flipped"].between(0, 1).all()
     decisions = pd.read_csv(tiny_run / "results/report/serrano_smith/decision_flips.csv")
@@ -291,7 +292,9 @@ def test_hierarchical_and_multiclass_models_run_the_erasure_analyses(tmp_path):
     assert (preds["length"] == [len(a) for a in preds["attention"]]).all()
     assert preds["length"].max() == 4  # up to 24 tokens in sentences of 6
     multi = pd.read_parquet(run / "serrano_smith/multi_weight.parquet")
-    assert set(multi["ranking"]) == {"attention", "gradient", "grad_x_attention", "random"}
+    assert set(multi["ranking"]) == {
+        "attention", "attention_gradient", "grad_x_attention", "random"
+    }  # fmt: skip
     assert (multi["length"] > 1).all()
     assert not (run / "jain_wallace").exists()  # token-level importance: flat models only
     flat = pd.read_parquet(

@@ -18,6 +18,7 @@ import copy
 import difflib
 import math
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,10 +102,29 @@ def non_finite(value: Any) -> Iterator[tuple[tuple, float]]:
     )
 
 
+def rename_rankings(config: dict[str, Any]) -> None:
+    """Ranking names a config still writes in their old spelling (`settings.RENAMED_RANKINGS`)
+    replaced by the new ones, in place, each with a FutureWarning naming the key."""
+    for section, renamed in settings.RENAMED_RANKINGS.items():
+        blocks = config.get(section)
+        for block, options in blocks.items() if isinstance(blocks, dict) else ():
+            names = options.get("rankings") if isinstance(options, dict) else None
+            for i, name in enumerate(names if isinstance(names, list) else ()):
+                if isinstance(name, str) and name in renamed:
+                    warnings.warn(
+                        f"config key '{section}.{block}.rankings': {name!r} is deprecated, "
+                        f"read as its new name {renamed[name]!r}; write {renamed[name]!r}",
+                        FutureWarning,
+                        stacklevel=2,
+                    )
+                    names[i] = renamed[name]
+
+
 def check_schema(config: dict[str, Any]) -> None:
     """Check `config` against the schema its declarations give (`settings.config_schema`),
     then fill in its defaults (in place); the analysis sections come back in their
     settings' canonical form."""
+    rename_rankings(config)
     for path, value in non_finite(config):
         raise ConfigError(f"config key {key_path(path)!r}: {value!r} is not a finite number")
     schema = settings.config_schema()

@@ -98,15 +98,17 @@ class Engine:
         ids = list(rows["token_ids"])
         names = [str(i) for i in rows["id"]]
         for index in bucketed_batches([len(s) for s in ids], self.batch_size):
-            tokens = pad([ids[i] for i in index], self.device)
-            hidden, mask = self.model.encode(tokens)
-            attention = self.model.attend(hidden, mask)
-            probs = self.model.probabilities(self.model.decode(hidden, attention))
-            contributions = self.model.decoder_cache(hidden)
-            yield EncodedBatch(
-                index, [names[i] for i in index], tokens, hidden, contributions, mask,
-                attention, probs,
-            )  # fmt: skip
+            yield self.encode(index, [names[i] for i in index], pad([ids[i] for i in index]))
+
+    @torch.no_grad()
+    def encode(self, index: np.ndarray, ids: list[str], tokens: torch.Tensor) -> EncodedBatch:
+        """One batch: the padded `tokens` of the instances at `index` (named `ids`)."""
+        tokens = tokens.to(self.device)
+        hidden, mask = self.model.encode(tokens)
+        attention = self.model.attend(hidden, mask)
+        probs = self.model.probabilities(self.model.decode(hidden, attention))
+        contributions = self.model.decoder_cache(hidden)
+        return EncodedBatch(index, ids, tokens, hidden, contributions, mask, attention, probs)
 
     # -- evaluating alternative attention ---------------------------------------------------
     def logits(self, batch: EncodedBatch, weights: torch.Tensor) -> torch.Tensor:

@@ -72,9 +72,7 @@ class Plan:
         self.attentions = list(config["attentions"])
         self.models = [f"{e}-{a}" for e in self.encoders for a in self.attentions]
         self.seeds = sorted(config["seeds"])
-        self.training = {
-            k: v for k, v in canonical(config["training"]).items() if k not in RUNTIME
-        }
+        self.training = {k: v for k, v in canonical(config["training"]).items() if k not in RUNTIME}
         self.learned = [m for m in self.models if not catalog.is_uniform(split_model(m)[1])]
         self.wp = config["wiegreffe_pinter"]
         self.lambdas = [lambda_label(x) for x in self.wp["adversarial"]["lambdas"]]

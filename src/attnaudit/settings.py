@@ -29,16 +29,21 @@ from attnaudit.declare import SettingsError as SettingsError
 from attnaudit.training_settings import Training
 
 Split = Literal["train", "dev", "test"]
-SingleRanking = Literal["attention", "gradient", "grad_x_attention"]
+# The rankings each analysis may use: names of `attnaudit.importance.registry.RANKINGS`
+# (tests/test_rankings.py checks them against it; this module plans without torch).
+SingleRanking = Literal["attention", "attention_gradient", "grad_x_attention"]
 MultiRanking = Literal[
-    "attention", "gradient", "grad_x_attention", "random", "loo", "integrated_gradients"
-]
+    "attention", "attention_gradient", "grad_x_attention", "random", "loo",
+    "integrated_gradients"
+]  # fmt: skip
 GuideVariant = Literal["uniform", "own", "base", "adversary"]
 FaithRanking = Literal[
     "attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random"
 ]
 ALL_FAITH_RANKINGS = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
                       "random"]  # fmt: skip
+# Ranking names a config may still write, per section: old -> new (read with a warning).
+RENAMED_RANKINGS = {"serrano_smith": {"gradient": "attention_gradient"}}
 MODEL_PATTERN = "^[a-z0-9]+-[a-z0-9]+$"  # a run's model, <encoder>-<attention>
 NAME_PATTERN = "^[A-Za-z0-9_]+$"  # a dataset's or word vectors' name: a path component
 
@@ -135,8 +140,8 @@ class SingleWeight(OnSplit):
 
     key: ClassVar[str] = "serrano_smith.single_weight"
     rankings: tuple[SingleRanking, ...] = setting(
-        ["attention", "gradient", "grad_x_attention"], "rankings whose top item is erased",
-        minItems=1,
+        ["attention", "attention_gradient", "grad_x_attention"],
+        "rankings whose top item is erased", minItems=1,
     )  # fmt: skip
     seed: int = setting(0, "seed of the random item (with the instance id)", minimum=0)
     batch_size: int = setting(128, "instances encoded together", minimum=1)
@@ -146,16 +151,18 @@ class SingleWeight(OnSplit):
 class MultiWeight(OnSplit):
     """Erasing attended items until the decision flips.
 
-    Per instance of two or more items and ranking (attention; the signed gradient
-    d p_yhat / d alpha_i; gradient x attention; `n_random` random orders; leave-one-out;
-    Integrated Gradients), items are erased one by one in descending order, renormalising
-    alpha each time, until the predicted class changes; the fraction of items erased then.
+    Per instance of two or more items and ranking (attention; the signed attention
+    gradient d p_yhat / d alpha_i; gradient x attention; `n_random` random orders;
+    leave-one-out; Integrated Gradients), items are erased one by one in descending order,
+    renormalising alpha each time, until the predicted class changes; the fraction of items
+    erased then.
     Instances that never flip (the last item is never erased) are counted apart.
     """
 
     key: ClassVar[str] = "serrano_smith.multi_weight"
     rankings: tuple[MultiRanking, ...] = setting(
-        ["attention", "gradient", "grad_x_attention", "random", "loo", "integrated_gradients"],
+        ["attention", "attention_gradient", "grad_x_attention", "random", "loo",
+         "integrated_gradients"],
         "erasure orders", minItems=1,
     )  # fmt: skip
     n_random: int = setting(5, "random orderings per instance", minimum=1)

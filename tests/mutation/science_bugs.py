@@ -39,6 +39,8 @@ TR = "src/attnaudit/train.py"
 IL = "src/attnaudit/importance/input_level.py"
 IG = "src/attnaudit/importance/integrated_gradients.py"
 LO = "src/attnaudit/importance/leave_one_out.py"
+DEC = "src/attnaudit/importance/decoder.py"
+SC = "src/attnaudit/importance/scores.py"
 AT = "src/attnaudit/models/attention.py"
 CO = "src/attnaudit/models/conicity.py"
 CL = "src/attnaudit/models/classifier.py"
@@ -163,17 +165,17 @@ BUGS = [
     ),
     (
         "ss_gxa_abs",
-        SS,
-        "return grad * batch.attention",
-        "return grad.abs() * batch.attention",
+        DEC,
+        "predicted_gradient(engine, batch) * batch.attention",
+        "predicted_gradient(engine, batch).abs() * batch.attention",
         "grad x attention made unsigned (docs: signed)",
         T_SS + T_FA,
     ),
     (
         "ss_dec_grad_wrong_class",
-        SS,
-        "grad = engine.attention_gradient(batch, batch.probs.argmax(-1))",
-        "grad = engine.attention_gradient(batch, batch.probs.argmin(-1))",
+        DEC,
+        "return engine.attention_gradient(batch, batch.probs.argmax(-1))",
+        "return engine.attention_gradient(batch, batch.probs.argmin(-1))",
         "decoder-level gradient ranking of the non-predicted class (reverses the binary ranking)",
         T_SS + T_FA,
     ),
@@ -187,9 +189,9 @@ BUGS = [
     ),
     (
         "ss_random_same_order",
-        SS,
-        'orders += [("random", r, keys[:, r]) for r in range(keys.shape[1])]',
-        'orders += [("random", r, keys[:, 0]) for r in range(keys.shape[1])]',
+        SC,
+        "return [[v[k] for v in self.values] for k in range(len(self.values[0]))]",
+        "return [[v[0] for v in self.values] for k in range(len(self.values[0]))]",
         "all n_random orders are the same order",
         T_SS,
     ),
@@ -620,8 +622,8 @@ BUGS = [
     (
         "il_abs_before_sum",
         IL,
-        "scores = (grad * embedded).sum(-1).abs().detach()",
-        "scores = (grad * embedded).abs().sum(-1).detach()",
+        "return real_values((grad * embedded).sum(-1).abs(), mask)",
+        "return real_values((grad * embedded).abs().sum(-1), mask)",
         "abs of each dim before summing (not |sum|)",
         T_IMP,
     ),
@@ -887,8 +889,8 @@ BUGS = [
     (
         "ss_single_item_kept",
         SS,
-        '    rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)\n    parts = []\n    for batch in tqdm(engine.batches(rows), desc="single-weight',
-        '    rows = rows[rows["token_ids"].map(model.item_count) > 0].reset_index(drop=True)\n    parts = []\n    for batch in tqdm(engine.batches(rows), desc="single-weight',
+        '    rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)\n    opts = Options(batch_size=cfg.batch_size)',
+        '    rows = rows[rows["token_ids"].map(model.item_count) > 0].reset_index(drop=True)\n    opts = Options(batch_size=cfg.batch_size)',
         "single-item instances not skipped in single-weight erasure",
         T_SS,
     ),

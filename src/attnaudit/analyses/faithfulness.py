@@ -1,13 +1,10 @@
 """Faithfulness beyond the papers: ERASER's comprehensiveness, sufficiency and AOPC for
 every token ranking (DeYoung et al. 2020), and recovery of planted rationales.
 
-A ranking orders an instance's real tokens, most important first:
-- attention: alpha_t;
-- gradient: |d p_yhat / d e_t . e_t| with attention held fixed (Jain & Wallace's measure);
-- grad_x_attention: (d p_yhat / d alpha_t) alpha_t (Serrano & Smith's, signed);
-- loo: leave-one-out, TVD of outputs; integrated_gradients: captum, on the embeddings;
-- random: `n_random` uniformly random orders per instance (seeded per instance): the chance
-  control beside every statistic.
+A ranking orders an instance's real tokens, most important first; the rankings and their
+math are the entries of `attnaudit.importance.registry` (attention, gradient
+|d p_yhat / d e_t . e_t|, grad_x_attention, loo, integrated_gradients, and `n_random`
+random orders per instance: the chance control beside every statistic).
 Ties keep token order. ERASER removes tokens from the input (deletion, not masking): the
 reduced sequence keeps <SOS>, <EOS>, <SEP> and the remaining real tokens in their order and
 runs through the whole model. An input with no real token left has attention weights all
@@ -23,12 +20,10 @@ import pandas as pd
 import torch
 
 from attnaudit import settings
-from attnaudit.analyses.common import shared_scores
-from attnaudit.analyses.serrano_smith import decoder_scores, input_level_scores
-from attnaudit.data.batching import bucketed_batches, pad
+from attnaudit.data.batching import scored_batches
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
-from attnaudit.engine import Engine, instance_generators, real_values
-from attnaudit.importance import input_level
+from attnaudit.importance import registry
+from attnaudit.importance.scores import Options
 from attnaudit.models import catalog
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.settings import Params
@@ -43,46 +38,20 @@ def real_positions(token_ids) -> np.ndarray:
 
 def ranking_scores(
     model: AttentionClassifier, rows: pd.DataFrame, cfg: settings.Rankings
-) -> list[tuple[str, int, list[np.ndarray]]]:
-    """(ranking, ordering, per-instance scores over real tokens in row order) for every
-    configured ranking; random rankings once per ordering. A model with uniform attention
-    has no attention ranking (nor gradient x attention): its weights rank nothing."""
-    engine = Engine(model, batch_size=64)
+) -> list[tuple[str, int, list[np.ndarray], dict[str, list[float]]]]:
+    """(ranking, ordering, per-instance scores over real tokens in row order, per-instance
+    diagnostics by column) for every configured ranking; random rankings once per ordering.
+    A model with uniform attention has no ranking that needs attention (attention, gradient
+    x attention): its weights rank nothing."""
     rankings = list(cfg.rankings)
     if catalog.is_uniform(model.config.attention):  # nothing to rank by: every weight 1/T
-        rankings = [r for r in rankings if r not in ("attention", "grad_x_attention")]
-    decoder = [r for r in rankings if r in ("attention", "grad_x_attention")]
-    by_ranking: dict[str, list[np.ndarray]] = {r: [None] * len(rows) for r in decoder}
-    if decoder:
-        for batch in engine.batches(rows):
-            for ranking in decoder:
-                scores = real_values(decoder_scores(engine, batch, ranking), batch.mask)
-                for j, i in enumerate(batch.index):
-                    by_ranking[ranking][i] = scores[j]
+        rankings = [r for r in rankings if not registry.entry(r).needs_attention]
+    opts = Options(batch_size=64, ig_steps=cfg.ig_steps, seed=cfg.seed, n_random=cfg.n_random)
     out = []
     for ranking in rankings:
-        if ranking in decoder:
-            out.append((ranking, 0, by_ranking[ranking]))
-        elif ranking == "gradient":
-            grads = shared_scores(
-                model, rows, "gradient", lambda r: input_level.gradient(model, r, 64)
-            )
-            out.append((ranking, 0, grads))
-        elif ranking == "random":
-            out += random_orders(rows, cfg.seed, cfg.n_random)
-        else:
-            out.append((ranking, 0, input_level_scores(model, rows, ranking, cfg.ig_steps)))
+        result = registry.score(ranking, model, rows, opts)
+        out += [(ranking, k, scores, result.columns) for k, scores in enumerate(result.orderings())]
     return out
-
-
-def random_orders(rows: pd.DataFrame, seed: int, n: int) -> list[tuple[str, int, list]]:
-    """`n` random score vectors per instance, from one generator per instance."""
-    lengths = [len(real_positions(ids)) for ids in rows["token_ids"]]
-    draws = [
-        torch.rand((n, length), generator=g).double().numpy()
-        for g, length in zip(instance_generators(seed, rows["id"]), lengths, strict=True)
-    ]
-    return [("random", k, [d[k] for d in draws]) for k in range(n)]
 
 
 def top_order(scores: np.ndarray) -> np.ndarray:
@@ -114,7 +83,7 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
     # (short inputs give the same top tokens for several bins and rankings)
     distinct: dict[tuple[int, tuple[int, ...]], int] = {}
     sequences, where = [], []
-    for _, _, scores in rankings:
+    for _, _, scores, _ in rankings:
         for i, (tokens, real) in enumerate(zip(ids, positions, strict=True)):
             order = top_order(np.asarray(scores[i], dtype=np.float64))
             for percent in cfg.percents:
@@ -130,7 +99,7 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
     reduced = reduced.reshape(len(rankings), len(ids), len(cfg.percents), 2, probs.shape[1])
     parts = []
     labels = [format(p, "g") for p in cfg.percents]
-    for (ranking, ordering, scores), dists in zip(rankings, reduced, strict=True):
+    for (ranking, ordering, scores, columns), dists in zip(rankings, reduced, strict=True):
         drop = np.take_along_axis(dists, pred[:, None, None, None], axis=-1)[..., 0]
         comp = p_full[:, None] - drop[..., 0]
         suff = p_full[:, None] - drop[..., 1]
@@ -148,6 +117,7 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
                 "aopc_comprehensiveness": comp.mean(axis=1),
                 "aopc_sufficiency": suff.mean(axis=1),
                 "scores": [np.asarray(s, dtype=np.float64) for s in scores],
+                **columns,
                 "probs": list(probs),
                 **{f"probs_without_{k}": list(dists[:, j, 0]) for j, k in enumerate(labels)},
                 **{f"probs_alone_{k}": list(dists[:, j, 1]) for j, k in enumerate(labels)},
@@ -160,12 +130,11 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
 @torch.no_grad()
 def all_probabilities(model: AttentionClassifier, sequences: list, batch_size: int) -> np.ndarray:
     """Output distributions (N, K) of the whole model, in length-bucketed batches."""
-    out = [None] * len(sequences)
-    for index in bucketed_batches([len(s) for s in sequences], batch_size):
-        logits, _ = model(pad([sequences[i] for i in index]))
-        for j, p in zip(index, model.probabilities(logits).numpy(), strict=True):
-            out[j] = p
-    return np.stack(out).astype(np.float64)
+
+    def score(index: np.ndarray, tokens: torch.Tensor) -> np.ndarray:
+        return model.probabilities(model(tokens)[0]).numpy()
+
+    return np.stack(scored_batches(sequences, batch_size, score)).astype(np.float64)
 
 
 def average_precision(order: np.ndarray, relevant: set[int]) -> float:
@@ -212,7 +181,7 @@ def planted(model: AttentionClassifier, rows: pd.DataFrame, params: Params = Non
     distractors = [kept_positions(d, lengths[i]) for d, i in zip(given, keep, strict=True)]
     flipped = rows["label_flipped"] if "label_flipped" in rows else [False] * len(rows)
     records = []
-    for ranking, ordering, scores in ranking_scores(model, rows, cfg):
+    for ranking, ordering, scores, _ in ranking_scores(model, rows, cfg):
         for i, row in enumerate(rows.itertuples(index=False)):
             relevant = {int(p) for p in row.rationale}
             evidence = relevant | distractors[i]

@@ -15,7 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from attnaudit import metrics, settings
-from attnaudit.analyses.common import base_columns, collect, shared_scores
+from attnaudit.analyses.common import base_columns, collect
 from attnaudit.engine import (
     EncodedBatch,
     Engine,
@@ -24,7 +24,8 @@ from attnaudit.engine import (
     real_values,
     tvd,
 )
-from attnaudit.importance import input_level, leave_one_out
+from attnaudit.importance import registry
+from attnaudit.importance.scores import Options
 from attnaudit.models.attention import masked_softmax
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.optim import Adam
@@ -49,12 +50,9 @@ def importance_agreement(
             )
         )
     out = collect(parts, rows)
-    out["gradient"] = shared_scores(
-        model, rows, "gradient", lambda r: input_level.gradient(model, r, cfg.batch_size)
-    )
-    out["loo"] = shared_scores(
-        model, rows, "loo", lambda r: leave_one_out.leave_one_out(model, r, cfg.deletions_per_pass)
-    )
+    opts = Options(batch_size=cfg.batch_size, deletions_per_pass=cfg.deletions_per_pass)
+    for ranking in ("gradient", "loo"):
+        out[ranking] = registry.score(ranking, model, rows, opts).values
     pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
              "grad_loo": ("gradient", "loo")}  # fmt: skip
     for name, (a, b) in pairs.items():

@@ -3,14 +3,11 @@
 Decoder-level: the hidden states stay fixed; erasing item i sets alpha_i = 0 and
 renormalises. Output change is the JSD between output distributions; a flip is a change of
 the predicted class. Items are those of the topmost attention layer: tokens, or sentences
-for hierarchical models (where the input-level rankings, which score tokens, are left out).
+for hierarchical models (where the rankings that score tokens are left out).
 
-Rankings (descending, "most important first"):
-- attention: alpha_i;
-- gradient: d p(predicted class) / d alpha_i, signed;
-- grad_x_attention: that gradient times alpha_i;
-- random: uniformly random orders (`n_random` of them, per-instance seeded);
-- loo, integrated_gradients (multi-weight only): input-level measures, ranked the same way.
+Rankings (descending, "most important first") come from `attnaudit.importance.registry`:
+attention, attention_gradient (d p(predicted class) / d alpha_i, signed), grad_x_attention,
+random (`n_random` orders), and for multi-weight erasure loo and integrated_gradients too.
 """
 
 from __future__ import annotations
@@ -21,36 +18,11 @@ import torch
 from tqdm.auto import tqdm
 
 from attnaudit import settings
-from attnaudit.analyses.common import base_columns, collect, shared_scores
+from attnaudit.analyses.common import base_columns, collect
 from attnaudit.engine import EncodedBatch, Engine, jsd, per_instance
-from attnaudit.importance import leave_one_out
-from attnaudit.importance.integrated_gradients import integrated_gradients
+from attnaudit.importance import registry
+from attnaudit.importance.scores import Options
 from attnaudit.settings import Params
-
-DECODER_RANKINGS = ("attention", "gradient", "grad_x_attention")
-INPUT_RANKINGS = ("loo", "integrated_gradients")
-
-
-def input_level_scores(model, rows: pd.DataFrame, name: str, ig_steps: int) -> list[np.ndarray]:
-    """Leave-one-out or Integrated Gradients scores of each instance's real tokens, computed
-    once per model and instance in a job (`analyses.common.shared_scores`)."""
-    if name == "loo":
-        return shared_scores(model, rows, "loo", lambda r: leave_one_out.leave_one_out(model, r))
-    return shared_scores(
-        model, rows, name, lambda r: integrated_gradients(model, r, n_steps=ig_steps), ig_steps
-    )
-
-
-def decoder_scores(engine: Engine, batch: EncodedBatch, ranking: str) -> torch.Tensor:
-    """Item scores (B, T) for a decoder-level ranking; higher = erased earlier."""
-    if ranking == "attention":
-        return batch.attention
-    grad = engine.attention_gradient(batch, batch.probs.argmax(-1))
-    if ranking == "gradient":
-        return grad
-    if ranking == "grad_x_attention":
-        return grad * batch.attention
-    raise ValueError(f"unknown decoder-level ranking {ranking!r}")
 
 
 def top_items(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -63,13 +35,15 @@ def single_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFr
     cfg = settings.SingleWeight.of(params)
     engine = Engine(model, batch_size=cfg.batch_size)
     rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)
+    opts = Options(batch_size=cfg.batch_size)
+    ranked = {r: registry.score(r, model, rows, opts).values for r in cfg.rankings}
     parts = []
     for batch in tqdm(engine.batches(rows), desc="single-weight erasure", mininterval=2):
         pred = batch.probs.argmax(-1)
         # A random other item: random keys at real positions, the top item excluded.
         keys = per_instance(torch.rand, cfg.seed, batch, ())
         for ranking in cfg.rankings:
-            top = top_items(decoder_scores(engine, batch, ranking), batch.mask)
+            top = top_items(at_items(batch, ranked[ranking]), batch.mask)
             other = top_items(keys.scatter(1, top.view(-1, 1), -1.0), batch.mask)
             erased = torch.zeros(batch.mask.shape[0], 2, batch.mask.shape[1], dtype=torch.bool)
             erased[torch.arange(len(top)), 0, top] = True
@@ -140,8 +114,8 @@ def flip_fraction(engine: Engine, batch: EncodedBatch, places: torch.Tensor):
 
 
 def at_items(batch: EncodedBatch, scores: list[np.ndarray]) -> torch.Tensor:
-    """Per-instance scores of the real tokens (in order) placed at their positions in the
-    batch, (B, T); <SOS>, <EOS>, <SEP> and padding get 0."""
+    """Per-instance scores of the items (real tokens or sentences, in order) placed at their
+    positions in the batch, (B, T); <SOS>, <EOS>, <SEP> and padding get 0."""
     out = torch.zeros_like(batch.attention)
     for j, i in enumerate(batch.index):
         out[j, batch.mask[j]] = torch.as_tensor(scores[i], dtype=out.dtype)
@@ -159,24 +133,18 @@ def multi_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFra
     engine = Engine(model, batch_size=cfg.batch_size)
     rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)
     rankings = list(cfg.rankings)
-    if model.hierarchical:  # input-level measures score tokens, but the items are sentences
-        rankings = [r for r in rankings if r in (*DECODER_RANKINGS, "random")]
-    input_scores = {
-        name: input_level_scores(model, rows, name, cfg.ig_steps)
-        for name in rankings
-        if name in INPUT_RANKINGS
-    }
+    if model.hierarchical:  # rankings of tokens do not order sentences
+        rankings = [r for r in rankings if registry.entry(r).on_items]
+    opts = Options(batch_size=cfg.batch_size, ig_steps=cfg.ig_steps, seed=cfg.seed,
+                   n_random=cfg.n_random)  # fmt: skip
+    ranked = {r: registry.score(r, model, rows, opts).orderings() for r in rankings}
     parts = []
     for batch in tqdm(engine.batches(rows), desc="multi-weight erasure", mininterval=2):
-        orders: list[tuple[str, int, torch.Tensor]] = []
-        for ranking in rankings:
-            if ranking in DECODER_RANKINGS:
-                orders.append((ranking, 0, decoder_scores(engine, batch, ranking)))
-            elif ranking == "random":
-                keys = per_instance(torch.rand, cfg.seed, batch, (cfg.n_random,))
-                orders += [("random", r, keys[:, r]) for r in range(keys.shape[1])]
-            else:
-                orders.append((ranking, 0, at_items(batch, input_scores[ranking])))
+        orders = [
+            (ranking, ordering, at_items(batch, values))
+            for ranking in rankings
+            for ordering, values in enumerate(ranked[ranking])
+        ]
         for ranking, ordering, scores in orders:
             first, flipped, exhausted = flip_fraction(
                 engine, batch, ranks_from_scores(scores, batch.mask)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,3 +33,19 @@ def pad(sequences: Sequence[Sequence[int]], device: torch.device | str = "cpu") 
     for i, seq in enumerate(sequences):
         out[i, : len(seq)] = seq
     return torch.from_numpy(out).to(device)
+
+
+def scored_batches(
+    sequences: Sequence[Sequence[int]],
+    batch_size: int,
+    score: Callable[[np.ndarray, torch.Tensor], Sequence[Any]],
+) -> list[Any]:
+    """The batching loop of every per-instance measure: `sequences` bucketed by length,
+    each batch padded and scored (`score(index, tokens)` gives one result per row of the
+    batch), the results put back in the order of `sequences`."""
+    out: list[Any] = [None] * len(sequences)
+    for index in bucketed_batches([len(s) for s in sequences], batch_size):
+        results = score(index, pad([sequences[i] for i in index]))
+        for i, result in zip(index, results, strict=True):
+            out[i] = result
+    return out

@@ -1,4 +1,2 @@
-"""Per-token importance measures over real tokens, one signature for all:
-`measure(model, rows, batch_size) -> list[np.ndarray]`, one array per row of `rows`
-(a DataFrame with a `token_ids` column), in row order.
-"""
+"""Token rankings and explanations: one entry per ranking in `registry.RANKINGS`, each a
+function `(model, rows, opts) -> scores` over each instance's items, in row order."""

@@ -1,10 +1,5 @@
 """Input-level importance: measures that run the whole model (Jain & Wallace 2019).
-
-- gradient: g_t = |dy/de_t . e_t|, the gradient of the predicted-class probability with
-  respect to token t's embedding, dotted with the embedding, with attention treated as a
-  constant (detached) as in their code.
-(Leave-one-out, the other input-level measure, is in `leave_one_out`.)
-"""
+(Leave-one-out, the other input-level measure, is in `leave_one_out`.)"""
 
 from __future__ import annotations
 
@@ -12,16 +7,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from attnaudit.data.batching import bucketed_batches, pad
+from attnaudit.data.batching import scored_batches
+from attnaudit.engine import real_values
+from attnaudit.importance.scores import Options
 from attnaudit.models.classifier import AttentionClassifier
 
 
-def gradient(model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 64):
+def gradient(model: AttentionClassifier, rows: pd.DataFrame, opts: Options) -> list[np.ndarray]:
+    """g_t = |d p_yhat / d e_t . e_t|: the gradient of the predicted-class probability with
+    respect to token t's embedding, dotted with the embedding, with attention treated as a
+    constant (detached) as in Jain & Wallace's code."""
     model.eval()
-    ids = list(rows["token_ids"])
-    out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
-    for index in bucketed_batches([len(s) for s in ids], batch_size):
-        tokens = pad([ids[i] for i in index])
+
+    def score(index: np.ndarray, tokens: torch.Tensor) -> list[np.ndarray]:
         embedded = model.embedding(tokens).detach().requires_grad_(True)
         with torch.enable_grad():
             hidden = model.encode_embedded(embedded, tokens)
@@ -30,7 +28,6 @@ def gradient(model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 6
             probs = model.probabilities(model.decode(hidden, weights))
             chosen = probs.max(dim=-1).values.sum()  # rows are independent: one backward
             (grad,) = torch.autograd.grad(chosen, embedded)
-        scores = (grad * embedded).sum(-1).abs().detach()
-        for j, i in enumerate(index):
-            out[i] = scores[j][mask[j]].numpy().astype(np.float64)
-    return out
+        return real_values((grad * embedded).sum(-1).abs(), mask)
+
+    return scored_batches(list(rows["token_ids"]), opts.batch_size, score)

@@ -1,10 +1,4 @@
-"""Integrated Gradients on the token embeddings, with captum.
-
-Attribution of the predicted-class probability to each token, relative to an all-zero
-embedding baseline, summed over embedding dimensions (signed: positive = evidence for the
-predicted class). Completeness holds: the attributions over all positions sum to
-p(x) - p(baseline) up to the integral's approximation error.
-"""
+"""Integrated Gradients on the token embeddings, with captum."""
 
 from __future__ import annotations
 
@@ -12,7 +6,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from attnaudit.data.batching import bucketed_batches, pad
+from attnaudit.data.batching import scored_batches
+from attnaudit.engine import real_values
+from attnaudit.importance.scores import Options, Scores
 from attnaudit.models.classifier import AttentionClassifier
 
 
@@ -47,16 +43,19 @@ def attribute(
     return attributions.sum(-1).detach(), target, delta.detach()
 
 
-def integrated_gradients(
-    model: AttentionClassifier, rows: pd.DataFrame, batch_size: int = 32, n_steps: int = 50
-) -> list[np.ndarray]:
+def integrated_gradients(model: AttentionClassifier, rows: pd.DataFrame, opts: Options) -> Scores:
+    """IG_t = sum_d (e_td - 0) int_0^1 d p_yhat(a e) / d e_td da: the attribution of the
+    predicted-class probability to token t relative to an all-zero embedding baseline,
+    summed over embedding dimensions d (signed: positive = evidence for the predicted
+    class), the integral by captum's `ig_steps`-node Gauss-Legendre rule. Completeness: the
+    attributions over all positions sum to p_yhat(x) - p_yhat(baseline); their gap, captum's
+    convergence delta, is each instance's `convergence_delta`."""
     model.eval()
-    ids = list(rows["token_ids"])
-    out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
-    for index in bucketed_batches([len(s) for s in ids], batch_size):
-        tokens = pad([ids[i] for i in index])
-        scores, _, _ = attribute(model, tokens, n_steps)
-        real = model.masks(tokens)[1]
-        for j, i in enumerate(index):
-            out[i] = scores[j][real[j]].numpy().astype(np.float64)
-    return out
+
+    def score(index: np.ndarray, tokens: torch.Tensor) -> list[tuple[np.ndarray, float]]:
+        scores, _, delta = attribute(model, tokens, opts.ig_steps)
+        real = real_values(scores, model.masks(tokens)[1])
+        return list(zip(real, delta.double().tolist(), strict=True))
+
+    pairs = scored_batches(list(rows["token_ids"]), opts.ig_batch_size, score)
+    return Scores([s for s, _ in pairs], {"convergence_delta": [d for _, d in pairs]})

@@ -28,6 +28,7 @@ from torch import nn
 
 from attnaudit.data.batching import pad
 from attnaudit.data.tokens import PAD_ID
+from attnaudit.importance.scores import Options
 from attnaudit.models.activations import tanh
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.models.encoders import AverageEncoder, BiLSTMEncoder, CNNEncoder
@@ -273,3 +274,10 @@ def leave_one_out(model: AttentionClassifier, rows: pd.DataFrame, per_pass: int 
         for i, part, n in zip(index, change.split(counts), counts, strict=True):
             out[i] = part.numpy().astype(np.float64) if n > 1 else np.full(n, np.nan)
     return out
+
+
+def loo(model: AttentionClassifier, rows: pd.DataFrame, opts: Options) -> list[np.ndarray]:
+    """l_t = TVD(y(x), y(x without token t)) = sum_c |y_c(x) - y_c(x without t)| / 2 for
+    each real token t, the whole model run on the shortened input (NaN for one-token
+    inputs): `leave_one_out` with the analysis's `deletions_per_pass`."""
+    return leave_one_out(model, rows, opts.deletions_per_pass)

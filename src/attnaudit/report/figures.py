@@ -269,10 +269,10 @@ def histograms(table: pd.DataFrame, value: str, xlabel: str, title: str, path: s
     save(fig, path)
 
 
-RANKING_ORDER = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
-                 "random"]  # fmt: skip
-RANKING_LABELS = {"grad_x_attention": "grad × attn", "loo": "LOO",
-                  "integrated_gradients": "int. grad."}  # fmt: skip
+RANKING_ORDER = ["attention", "attention_gradient", "grad_x_attention", "loo",
+                 "integrated_gradients", "random"]  # fmt: skip
+RANKING_LABELS = {"attention_gradient": "attn. grad.", "grad_x_attention": "grad × attn",
+                  "loo": "LOO", "integrated_gradients": "int. grad."}  # fmt: skip
 
 
 def two_and_five(value: float, _=None) -> str:

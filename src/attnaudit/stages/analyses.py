@@ -47,7 +47,7 @@ def run_analyses(
     blocks) that `outputs` names (`<family>_<name>` -> table path) on one model, loaded
     once.
     Analyses of one job share the input-level scores they both need
-    (`analyses.common.shared_scores`)."""
+    (`importance.scores.shared_scores`)."""
     torch.set_num_threads(threads)
     model, state = load_model(checkpoint)
     table = io.read_table(tokens)
