@@ -16,13 +16,12 @@ from attnaudit.config import validate
 from attnaudit.plan import Plan, expand, guide_key
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def load(name: str, **overrides) -> dict:
     config = yaml.safe_load((REPO / name).read_text())
     config.update(overrides)
-    validate(config, SCHEMA)  # fills in the defaults, as common.smk does
+    validate(config)  # fills in the defaults, as common.smk does
     return config
 
 
