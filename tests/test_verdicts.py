@@ -276,6 +276,11 @@ def test_faithful_corrects_the_no_claims_for_multiplicity():
     assert all(0.0125 < c.p_no < 0.025 for c in vs), [c.p_no for c in vs]
     assert all(c.answer == "no" for c in vs)  # each alone says no
     assert verdict.answer == "undecided"  # together, corrected, they do not
+    # and the page says why: six comparisons, Holm's first step at 0.05 / 2 / 6
+    assert "Holm's correction over the 6 comparisons asks for a one-sided p below 0.0042" in (
+        verdict.evidence
+    )
+    assert f"(it is {verdict.deciding.p_no:.4f})" in verdict.evidence
 
 
 def test_faithful_without_attention_or_random_is_undecided():

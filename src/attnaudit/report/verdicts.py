@@ -212,6 +212,24 @@ def question_seeds_needed(comparisons: Sequence[Comparison], level: float) -> fl
     return math.nan if math.isinf(best) else float(best)
 
 
+def deciding_text(
+    answer: str, deciding: Comparison | None, comparisons: Sequence[Comparison], level: float
+) -> str:
+    """The comparison a question of `combine` rests on, in words; where that comparison alone
+    says no but the question is undecided, why: Holm's first step over the k comparisons
+    with an interval asks for a one-sided p below level / 2k, not level / 2."""
+    if deciding is None:
+        return ""
+    text = f"{deciding.label} {interval_text(deciding)}"
+    k = sum(c.n_seeds >= 2 for c in comparisons)
+    if answer == "undecided" and deciding.answer == "no" and k > 1:
+        text += (
+            f"; alone this comparison says no, but Holm's correction over the {k} comparisons "
+            f"asks for a one-sided p below {level / 2 / k:.4f} (it is {deciding.p_no:.4f})"
+        )
+    return text
+
+
 def needs(seeds: float) -> str:
     """The question's seeds needed, as words (empty where decided or unknown)."""
     return "" if math.isnan(seeds) else f"; all comparisons together would need {seeds:.0f} seeds"
@@ -300,7 +318,7 @@ def faithful(per_seed: pd.DataFrame, cfg: settings.Params = None) -> Verdict:
         "no": "not faithful",
         "undecided": "undecided",
     }[answer]
-    detail = f"{deciding.label} {interval_text(deciding)}" if deciding else ""
+    detail = deciding_text(answer, deciding, comparisons, cfg.level)
     return Verdict("faithful", answer, FAITHFUL_RULE, f"{lead}; {detail}{needs(more)}",
                    tuple(comparisons), deciding, more)  # fmt: skip
 
@@ -388,7 +406,7 @@ def unique(evidence: pd.DataFrame | None, cfg: settings.Params = None) -> Verdic
         "other seeds",
         "undecided": "undecided",
     }[answer]
-    detail = f"{deciding.label} {interval_text(deciding)}" if deciding else ""
+    detail = deciding_text(answer, deciding, decisive, cfg.level)
     shown = evidence.groupby("source", sort=False)[["adversary_jsd", "seed_jsd", "coverage"]]
     means = "; ".join(
         f"{s}: JSD {r.adversary_jsd:.3f} vs seeds {r.seed_jsd:.3f} on {100 * r.coverage:.0f} % "
