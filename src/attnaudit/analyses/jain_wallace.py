@@ -16,16 +16,10 @@ from tqdm.auto import tqdm
 
 from attnaudit import metrics, settings
 from attnaudit.analyses.common import base_columns, collect
-from attnaudit.engine import (
-    EncodedBatch,
-    Engine,
-    jsd,
-    per_instance,
-    real_values,
-    tvd,
-)
+from attnaudit.engine import EncodedBatch, Engine, per_instance, real_values
 from attnaudit.importance import registry
 from attnaudit.importance.scores import Options
+from attnaudit.metrics import jsd, tvd
 from attnaudit.models.attention import masked_softmax
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.optim import Adam
