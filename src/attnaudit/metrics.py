@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_EPS = 1e-12  # inside the logs: finite values and gradients where a softmax underflows to 0
+# inside the logs: finite values and gradients where a softmax underflows to 0 (the Jain &
+# Wallace adversary's hand-written JSD gradient takes its logs with the same)
+LOG_EPS = 1e-10
 _LN2 = float(np.log(2.0))
 
 
@@ -40,10 +42,10 @@ def tvd(p: Any, q: Any) -> Any:
 
 def kl(p: Any, q: Any) -> Any:
     """KL(p || q) over the last axis, natural log; entries with p_k = 0 contribute 0 (0 times
-    a finite log: `_EPS` keeps the logs, and the gradients, finite)."""
+    a finite log: `LOG_EPS` keeps the logs, and the gradients, finite)."""
     xp = _namespace(p)
     p, q = _floats(p, xp), _floats(q, xp)
-    return (p * (xp.log(p + _EPS) - xp.log(q + _EPS))).sum(-1)
+    return (p * (xp.log(p + LOG_EPS) - xp.log(q + LOG_EPS))).sum(-1)
 
 
 def jsd(p: Any, q: Any) -> Any:
