@@ -28,9 +28,10 @@ from attnaudit import settings
 from attnaudit.analyses import jain_wallace
 from attnaudit.data.batching import bucketed_batches, pad
 from attnaudit.data.prepare import load_documents, tokenize_documents
-from attnaudit.engine import Engine, tvd
+from attnaudit.engine import Engine
 from attnaudit.importance import input_level, leave_one_out
 from attnaudit.importance.scores import Options
+from attnaudit.metrics import tvd
 from attnaudit.models.classifier import ModelConfig
 from attnaudit.train import fit
 

@@ -7,7 +7,8 @@ import torch
 
 from attnaudit import settings
 from attnaudit.analyses import jain_wallace
-from attnaudit.engine import Engine, jsd, tvd
+from attnaudit.engine import Engine
+from attnaudit.metrics import jsd, tvd
 from attnaudit.models.attention import masked_softmax
 from attnaudit.report import tables
 from tests.model_fixtures import small_model, small_rows

@@ -5,6 +5,9 @@ Integrated Gradients' convergence delta is the completeness gap."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 import yaml
 
 from attnaudit import config, settings
-from attnaudit.importance import registry
+from attnaudit.importance import presentation, registry
 from attnaudit.importance.integrated_gradients import integrated_gradients
 from attnaudit.importance.scores import Options
 from tests.model_fixtures import hand_model, hand_output, rows_of, small_model, small_rows
@@ -30,6 +33,23 @@ def test_the_settings_name_exactly_the_registrys_rankings():
     assert all(registry.RANKINGS[r].on_items for r in single)
     for renamed in settings.RENAMED_RANKINGS.values():
         assert set(renamed.values()) <= set(registry.RANKINGS)
+
+
+def test_each_ranking_has_one_look_in_the_registrys_order_and_the_report_reads_it_torch_free():
+    assert list(presentation.LOOKS) == list(registry.RANKINGS)
+    colors = [look.color for look in presentation.LOOKS.values()]
+    assert len(set(colors)) == len(colors)  # rankings sharing an axis stay apart
+    # the report's order: the registry's, a ranking without a look after, sorted
+    got = presentation.ordered(["zeta", "random", "loo", "alpha", "attention", "loo"])
+    assert got == ["attention", "loo", "random", "alpha", "zeta"]
+    assert (presentation.label("loo"), presentation.label("zeta")) == ("LOO", "zeta")
+    assert (presentation.color("random"), presentation.color("zeta")) == ("#7f7f7f", None)
+    code = ("import sys, attnaudit.report.faithfulness, attnaudit.report.figures; "
+            "print('torch' in sys.modules)")  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO, env=env)  # fmt: skip
+    assert out.stdout.strip() == "False"
 
 
 def test_every_entry_scores_each_item_of_each_instance_in_row_order():

@@ -4,6 +4,7 @@ found the first tests let through)."""
 
 import numpy as np
 import pytest
+import torch
 from scipy import stats
 
 from attnaudit import metrics
@@ -46,14 +47,15 @@ def test_jsd_of_tiny_weights_stays_finite_and_exact():
 
 
 def test_jsd_is_never_negative_where_rounding_would_make_it_so():
-    # near-identical distributions whose unclipped sum rounds to about -2e-16
-    p = np.array([0.04506958703388729, 0.3018821515422117, 0.29527189159330663,
-                  0.06616815350555662, 0.24022001471174606, 0.05138820161329175])  # fmt: skip
-    q = np.array([0.04506958567895634, 0.30188215151797426, 0.2952718918934051,
-                  0.06616815309725778, 0.24022001594590678, 0.05138820186649981])  # fmt: skip
+    # near-identical distributions whose unclipped sum rounds to about -1.3e-16
+    p = np.array([0.07863185272617876, 0.33624775956570085, 0.3018571545052563,
+                  0.11791789821431589, 0.058010978475263535, 0.10733435651328478])  # fmt: skip
+    q = np.array([0.07863185308832828, 0.3362477594939553, 0.3018571553190328,
+                  0.11791789875713353, 0.05801097784248724, 0.10733435549906283])  # fmt: skip
     m = 0.5 * (p + q)
     assert 0.5 * metrics.kl(p, m) + 0.5 * metrics.kl(q, m) < 0  # what the clip is for
     assert metrics.jsd(p, q) == 0.0
+    assert float(metrics.jsd(torch.tensor(p), torch.tensor(q))) == 0.0  # the same on tensors
 
 
 def test_kl_ignores_zero_entries_of_p():

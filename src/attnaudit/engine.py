@@ -173,20 +173,3 @@ def real_values(values: torch.Tensor, mask: torch.Tensor) -> list[np.ndarray]:
     values = values.detach().cpu().numpy().astype(np.float64)
     mask = mask.cpu().numpy()
     return [row[m] for row, m in zip(values, mask, strict=True)]
-
-
-def jsd(p: torch.Tensor, q: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
-    """Differentiable Jensen-Shannon divergence over the last axis (natural log).
-
-    Zero entries (masked positions) contribute nothing; `eps` keeps gradients finite where
-    a softmax underflows to 0.
-    """
-    m = 0.5 * (p + q)
-    log_m = torch.log(m + eps)
-    kl_p = (p * (torch.log(p + eps) - log_m)).sum(-1)
-    kl_q = (q * (torch.log(q + eps) - log_m)).sum(-1)
-    return (0.5 * (kl_p + kl_q)).clamp(min=0.0)
-
-
-def tvd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    return 0.5 * (p - q).abs().sum(-1)

@@ -1,35 +1,60 @@
-"""Distances and scores used across the analyses: pure numpy/pandas/scipy, no torch state.
+"""Distances and scores used across the analyses: pure functions, no torch state.
 
-Natural logarithms everywhere, so JSD lies in [0, ln 2]. scipy.stats is imported where
-Kendall's tau needs it, not at module import: it takes a second to load, and training jobs,
-which import this module for their scores, never need it.
+Natural logarithms everywhere, so JSD lies in [0, ln 2]. TVD, KL and JSD are written once for
+numpy arrays and torch tensors alike (the engine's analyses pass tensors, the tables arrays):
+this module never imports torch, it uses torch's functions only when handed a tensor.
+scipy.stats is imported where Kendall's tau needs it, not at module import: it takes a second
+to load, and training jobs, which import this module for their scores, never need it.
 """
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-_EPS = 1e-12
+# inside the logs: finite values and gradients where a softmax underflows to 0 (the Jain &
+# Wallace adversary's hand-written JSD gradient takes its logs with the same)
+LOG_EPS = 1e-10
+_LN2 = float(np.log(2.0))
 
 
-def tvd(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Total variation distance 1/2 sum_k |p_k - q_k| over the last axis."""
-    return 0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum(axis=-1)
+def _namespace(x: Any) -> Any:
+    """torch for a torch tensor (torch is already loaded then), numpy for anything else: the
+    distances below are one definition for the analyses' tensors and the tables' arrays."""
+    torch = sys.modules.get("torch")
+    return torch if torch is not None and isinstance(x, torch.Tensor) else np
 
 
-def kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    return np.where(p > 0, p * (np.log(p + _EPS) - np.log(q + _EPS)), 0.0).sum(axis=-1)
+def _floats(x: Any, xp: Any) -> Any:
+    """Arrays (and lists) as float64; tensors as they are, so autograd and dtype are kept."""
+    return np.asarray(x, dtype=np.float64) if xp is np else x
 
 
-def jsd(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Jensen-Shannon divergence over the last axis, clipped to [0, ln 2]."""
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
+def tvd(p: Any, q: Any) -> Any:
+    """Total variation distance 1/2 sum_k |p_k - q_k| over the last axis (numpy or torch)."""
+    if _namespace(p) is np:
+        p, q = np.asarray(p), np.asarray(q)
+    return 0.5 * abs(p - q).sum(-1)
+
+
+def kl(p: Any, q: Any) -> Any:
+    """KL(p || q) over the last axis, natural log; entries with p_k = 0 contribute 0 (0 times
+    a finite log: `LOG_EPS` keeps the logs, and the gradients, finite)."""
+    xp = _namespace(p)
+    p, q = _floats(p, xp), _floats(q, xp)
+    return (p * (xp.log(p + LOG_EPS) - xp.log(q + LOG_EPS))).sum(-1)
+
+
+def jsd(p: Any, q: Any) -> Any:
+    """Jensen-Shannon divergence over the last axis, clipped to [0, ln 2] (rounding can leave
+    it a hair outside). numpy or torch; on tensors differentiable, in their own dtype."""
+    xp = _namespace(p)
+    p, q = _floats(p, xp), _floats(q, xp)
     m = 0.5 * (p + q)
-    return np.clip(0.5 * kl(p, m) + 0.5 * kl(q, m), 0.0, np.log(2.0))
+    return xp.clip(0.5 * kl(p, m) + 0.5 * kl(q, m), 0.0, _LN2)
 
 
 def kendall_tau(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

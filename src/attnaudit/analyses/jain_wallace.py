@@ -16,16 +16,10 @@ from tqdm.auto import tqdm
 
 from attnaudit import metrics, settings
 from attnaudit.analyses.common import base_columns, collect
-from attnaudit.engine import (
-    EncodedBatch,
-    Engine,
-    jsd,
-    per_instance,
-    real_values,
-    tvd,
-)
+from attnaudit.engine import EncodedBatch, Engine, per_instance, real_values
 from attnaudit.importance import registry
 from attnaudit.importance.scores import Options
+from attnaudit.metrics import LOG_EPS, jsd, tvd
 from attnaudit.models.attention import masked_softmax
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.optim import Adam
@@ -104,7 +98,8 @@ def adversary_gradient(
     where y_k is the output for a_k and a, y the model's own attention and output. Written
     out by hand rather than by autograd: each of the 500 steps is then about twenty tensor
     operations instead of seventy (tests compare it with autograd).
-    dJSD(p, q)/dp = (log p - log m) / 2 with m = (p + q) / 2; logs are taken of p + 1e-10.
+    dJSD(p, q)/dp = (log p - log m) / 2 with m = (p + q) / 2; logs are taken of p + 1e-10
+    (`metrics.LOG_EPS`: this is the derivative of `metrics.jsd`).
     A decoder that is not affine in the attention (the [CLS] classifier) takes the hinge
     term's gradient from autograd instead.
     """
@@ -115,8 +110,9 @@ def adversary_gradient(
         grad = hinge_gradient_autograd(engine, batch, weights, cfg)
     first, second, pair_weight = unordered_pairs(k)
     dists = torch.cat([batch.attention.unsqueeze(1), weights], dim=1)
-    log_d = torch.log(dists + 1e-10)
-    log_m = torch.log(0.5 * (dists.index_select(1, first) + dists.index_select(1, second)) + 1e-10)
+    log_d = torch.log(dists + LOG_EPS)
+    pair_mean = 0.5 * (dists.index_select(1, first) + dists.index_select(1, second))
+    log_m = torch.log(pair_mean + LOG_EPS)
     d_dists = torch.zeros_like(dists)
     d_dists.index_add_(1, first, pair_weight * (log_d.index_select(1, first) - log_m))
     d_dists.index_add_(1, second, pair_weight * (log_d.index_select(1, second) - log_m))

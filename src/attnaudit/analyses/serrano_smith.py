@@ -19,9 +19,10 @@ from tqdm.auto import tqdm
 
 from attnaudit import settings
 from attnaudit.analyses.common import base_columns, collect
-from attnaudit.engine import EncodedBatch, Engine, jsd, per_instance
+from attnaudit.engine import EncodedBatch, Engine, per_instance
 from attnaudit.importance import registry
 from attnaudit.importance.scores import Options
+from attnaudit.metrics import jsd
 from attnaudit.settings import Params
 
 

@@ -22,7 +22,7 @@ import torch
 
 from attnaudit.analyses.seed_variance import divergence_to
 from attnaudit.data.batching import pad
-from attnaudit.engine import tvd
+from attnaudit.metrics import tvd
 from attnaudit.models.attention import FixedAttention
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.train import Against, predict

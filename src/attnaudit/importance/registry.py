@@ -5,6 +5,7 @@ with `id` and `token_ids`, `opts` the `Options` of the analysis that asks; per i
 in row order, a float64 array over its items (or (orderings, items)), either as a list or
 as `Scores` with per-instance diagnostics. Its docstring states the math. The analyses
 (Jain & Wallace, Serrano & Smith, faithfulness) ask for rankings by name through `score`.
+Each ranking's label and colour in the report: `presentation.LOOKS` (torch-free, same order).
 """
 
 from __future__ import annotations

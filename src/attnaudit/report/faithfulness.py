@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import io
+from attnaudit.importance import presentation
 from attnaudit.report.figures import save
 from attnaudit.report.tables import mean_interval
 
@@ -48,9 +49,6 @@ COLUMNS = {
     "evidence_average_precision_random": "the random ranking's (chance)",
     "n_seeds": "seeds",
 }
-ORDER = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random"]
-COLORS = {"attention": "#1f77b4", "gradient": "#ff7f0e", "grad_x_attention": "#2ca02c",
-          "loo": "#d62728", "integrated_gradients": "#9467bd", "random": "#7f7f7f"}  # fmt: skip
 
 
 def over_seeds(table: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
@@ -72,7 +70,7 @@ def over_seeds(table: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
         )
     out = pd.concat(parts, axis=1)
     out = out.loc[:, ~out.columns.duplicated()].reset_index()
-    rank = out["ranking"].map({r: i for i, r in enumerate(ORDER)})
+    rank = out["ranking"].map({r: i for i, r in enumerate(presentation.ordered(out["ranking"]))})
     return out.assign(rank=rank).sort_values(["dataset", "model", "rank"]).drop(columns="rank")
 
 
@@ -155,8 +153,8 @@ def aopc_figure(summary: pd.DataFrame, path: str) -> None:
                         xerr=values.loc[rankings, f"{measure}_ci95"].fillna(0.0), fmt="o",
                         color="black", ecolor="gray", capsize=3)  # fmt: skip
             if "random" in values.index:
-                ax.axvline(values.loc["random", measure], color=COLORS["random"], ls="--",
-                           label="random (chance)")  # fmt: skip
+                ax.axvline(values.loc["random", measure], color=presentation.color("random"),
+                           ls="--", label="random (chance)")  # fmt: skip
             ax.set_yticks(y, [r.replace("_", " ") for r in rankings], fontsize=9)
             ax.set_xlabel(measure.replace("aopc_", "AOPC ").replace("_", " "), fontsize=9)
             ax.grid(axis="x", alpha=0.3)
@@ -206,7 +204,7 @@ def planted_figure(planted: pd.DataFrame, path: str) -> None:
             row = r._asdict()
             style = "--" if r.ranking == "random" else "-"
             ax.plot(x, [row[c] for c in depth], marker="o", ms=3, label=r.ranking,
-                    color=COLORS.get(r.ranking), ls=style)  # fmt: skip
+                    color=presentation.color(r.ranking), ls=style)  # fmt: skip
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("top j tokens of the ranking", fontsize=9)
         ax.set_ylim(0, 1.02)

@@ -25,6 +25,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from attnaudit.importance import presentation  # noqa: E402
 from attnaudit.io import atomic_path  # noqa: E402
 from attnaudit.report.tables import binned, mean_interval  # noqa: E402
 
@@ -269,12 +270,6 @@ def histograms(table: pd.DataFrame, value: str, xlabel: str, title: str, path: s
     save(fig, path)
 
 
-RANKING_ORDER = ["attention", "attention_gradient", "grad_x_attention", "loo",
-                 "integrated_gradients", "random"]  # fmt: skip
-RANKING_LABELS = {"attention_gradient": "attn. grad.", "grad_x_attention": "grad × attn",
-                  "loo": "LOO", "integrated_gradients": "int. grad."}  # fmt: skip
-
-
 def two_and_five(value: float, _=None) -> str:
     """Minor tick labels of a log colour bar: 2, 5, 20, 50, ... (the others blank)."""
     if value <= 0:
@@ -318,8 +313,7 @@ def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) 
     """Per panel, a box per ranking of the fraction of items erased before the decision
     flips (flipped instances, seeds pooled), the never-flipped share written under it, and
     a diamond at the median over all instances with a never-flipped one counted as 1."""
-    rankings = [r for r in RANKING_ORDER if r in set(multi["ranking"])]
-    rankings += sorted(set(multi["ranking"]) - set(rankings))
+    rankings = presentation.ordered(multi["ranking"])
     fig, panels = panel_grid(multi, width=max(3.8, 0.75 * len(rankings) + 0.6), height=3.2)
     for ax, sub in panels:
         data = [sub.loc[sub["ranking"] == r, "fraction"].dropna().to_numpy() for r in rankings]
@@ -328,7 +322,7 @@ def flip_fraction_boxplots(multi: pd.DataFrame, never: pd.DataFrame, path: str) 
             ax.boxplot([data[i] for i in keep], positions=keep, widths=0.6, showfliers=False,
                        patch_artist=True, boxprops={"facecolor": "#9ecae1"},
                        medianprops={"color": "black"})  # fmt: skip
-        names = [RANKING_LABELS.get(r, r) for r in rankings]
+        names = [presentation.label(r) for r in rankings]
         labels = names
         if len(sub):
             dataset, model = sub["dataset"].iloc[0], sub["model"].iloc[0]
