@@ -36,15 +36,19 @@ _SCANNED = (range(0x20000), range(0xE0000, 0xE1000))  # every mark and symbol li
 
 
 def _char_class(keep: Callable[[int], bool]) -> str:
-    """A regular-expression character class of the scanned code points that `keep` accepts."""
+    """A regular expression for one of the scanned code points that `keep` accepts. The
+    Basic Multilingual Plane and the planes above get a class each, the second tried only
+    for a character there: re matches the first by a bitmap but the second range by range."""
     points = [cp for block in _SCANNED for cp in block if keep(cp)]
-    runs, start = [], 0
+    runs: dict[bool, list[str]] = {False: [], True: []}
+    start = 0
     for i in range(1, len(points) + 1):
         if i == len(points) or points[i] != points[i - 1] + 1:
             first, last = re.escape(chr(points[start])), re.escape(chr(points[i - 1]))
-            runs.append(first if start == i - 1 else f"{first}-{last}")
+            runs[points[start] > 0xFFFF].append(first if start == i - 1 else f"{first}-{last}")
             start = i
-    return f"[{''.join(runs)}]"
+    bmp, astral = ("".join(runs[above]) for above in (False, True))
+    return f"(?:[{bmp}]|(?=[\U00010000-\U0010ffff])[{astral}])"
 
 
 def _is_emoji(cp: int) -> bool:
@@ -88,9 +92,11 @@ def symbol_counts(texts: Iterable[str]) -> tuple[int, int]:
     pattern = _patterns()
     n_emoji = n_other = 0
     for text in texts:
-        rest, n = pattern["emoji"].subn(" ", text)
-        n_emoji += n
-        n_other += len(pattern["symbol"].findall(rest))
+        found = pattern["symbol"].findall(text)
+        if any(ch >= "\u231a" for ch in found):  # the first emoji; below it: symbols only
+            rest, n = pattern["emoji"].subn(" ", text)
+            n_emoji, found = n_emoji + n, pattern["symbol"].findall(rest)
+        n_other += len(found)
     return n_emoji, n_other
 
 
