@@ -78,6 +78,10 @@ def test_emoji_dropped_by_default_or_kept_as_tokens():
     ]  # fmt: skip
     assert tok.tokenize("🄁 ❶", keep_emoji=True) == ["qqq", "qqq"]  # enclosed digits: words
     assert tok.tokenize("हिन्दी😀भाषा", keep_emoji=True) == [HINDI, "😀", "भाषा"]
+    assert tok.tokenize("Rating: ★★", keep_emoji=True) == ["rating", "★", "★"]  # as in IMDB
+    assert tok.tokenize_sentences("Great 😀. Bad.", keep_emoji=True) == [
+        "great", "😀", tok.SEP, "bad",
+    ]  # fmt: skip
 
 
 def test_symbol_counts_emoji_sequences_and_other_symbols():
