@@ -77,6 +77,7 @@ COMMON: dict[str, Option] = {
         None, "cut every instance to this many tokens in preprocessing; null: no cut", 1, True
     ),
     "sentences": boolean(False, "keep sentence boundaries as <SEP> (han* encoders)"),
+    "emoji": choice(["drop", "keep"], "drop", "emoji: dropped, or kept as tokens of their own"),
 }
 
 SPLIT_SEED = integer(0, "seed of the random splits", 0)

@@ -49,13 +49,16 @@ def tokenize_documents(
     min_count: int,
     max_length: int | None = None,
     sentences: bool = False,
+    keep_emoji: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Tokenise, build the train-only vocabulary, and encode every instance.
 
-    With `sentences`, sentence boundaries are kept as <SEP> tokens (hierarchical models).
+    With `sentences`, sentence boundaries are kept as <SEP> tokens (hierarchical models);
+    with `keep_emoji`, emoji are tokens. The emoji and other symbols of the texts are
+    counted (`attrs["n_emoji"]`, `attrs["n_symbols"]`) so the summary says what was dropped.
     """
     split = tok.tokenize_sentences if sentences else tok.tokenize
-    tokens = [split(t) for t in docs["text"]]
+    tokens = [split(t, keep_emoji) for t in docs["text"]]
     empty = [i for i, t in zip(docs["id"], tokens, strict=True) if not t]
     if empty:
         shown = ", ".join(map(str, empty[:5]))
@@ -88,4 +91,5 @@ def tokenize_documents(
         if column in docs.columns:
             table[column] = docs[column].to_numpy()
     table.attrs["n_cut"] = n_cut  # instances that max_length cut
+    table.attrs["n_emoji"], table.attrs["n_symbols"] = tok.symbol_counts(docs["text"])
     return table, vocab

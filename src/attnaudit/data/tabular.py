@@ -301,7 +301,8 @@ def parse(paths: Sequence[Path], options: dict[str, Any]) -> pd.DataFrame:
         )
 
     text = raw[text_col]
-    counts = text.map(lambda t: len(tokenize(t)) if isinstance(t, str) else 0)
+    keep_emoji = options.get("emoji") == "keep"  # an emoji-only text has tokens then
+    counts = text.map(lambda t: len(tokenize(t, keep_emoji)) if isinstance(t, str) else 0)
     empty = counts == 0
     if empty.any():
         raise DatasetError(

@@ -42,14 +42,17 @@ def preprocess(
     dataset: str, options: dict[str, Any], inputs: Sequence[str], tokens: str, vocab: str, summary
 ):
     spec = get_spec(options.get("type", dataset))
+    common = with_defaults(COMMON, options)
     docs = load_documents(dataset, options, [Path(p) for p in inputs])
     table, words = tokenize_documents(
         dataset,
         docs,
         min_count=int(options.get("min_count", spec.min_count)),
         max_length=options.get("max_length"),
-        sentences=bool(with_defaults(COMMON, options)["sentences"]),
+        sentences=bool(common["sentences"]),
+        keep_emoji=common["emoji"] == "keep",
     )
+    n_emoji = int(table.attrs["n_emoji"])
     n_classes = n_classes_for(spec, options) or int(table["label"].max()) + 1
     lengths = table["tokens"].map(len)
     names = {}
@@ -62,6 +65,11 @@ def preprocess(
         "label_names": [str(names.get(i, i)) for i in range(n_classes)],
         "max_length": options.get("max_length"),
         "n_cut_by_max_length": int(table.attrs.get("n_cut", 0)),
+        # what the tokenizer left out (docs/datasets.md#tokens): emoji by choice, symbols always
+        "emoji": common["emoji"],
+        "n_emoji_kept": n_emoji if common["emoji"] == "keep" else 0,
+        "n_emoji_dropped": 0 if common["emoji"] == "keep" else n_emoji,
+        "n_symbols_dropped": int(table.attrs["n_symbols"]),
         "vocab_size": len(words),
         "splits": {
             split: {
