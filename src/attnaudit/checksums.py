@@ -1,0 +1,69 @@
+"""Checksum records of written artifacts, so a corrupted file is found before a job trusts it.
+
+Every file written through `attnaudit.io.atomic_path` gets a record, `.checksums/<name>.sha256`
+in its own directory (its SHA-256 and size, one line), written atomically after the file is
+in place. The record sits beside the file, so a moved or copied project keeps it, and is no
+output Snakemake knows of, so it never triggers a rerun. `attnaudit.verify` reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+FOLDER = ".checksums"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Record:
+    sha256: str
+    size: int
+
+
+def digest(path: str | os.PathLike) -> Record:
+    """The SHA-256 and size of a file, read in chunks (a checkpoint need not fit twice)."""
+    sha, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+    return Record(sha.hexdigest(), size)
+
+
+def record_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    return path.parent / FOLDER / f"{path.name}.sha256"
+
+
+def forget(path: str | os.PathLike) -> None:
+    """Remove the record of `path` before it is replaced: a kill between the rename and the
+    new record then leaves the file unknown, never checked against the old file's record."""
+    record_path(path).unlink(missing_ok=True)
+
+
+def write(path: str | os.PathLike, record: Record, mode: int) -> None:
+    """Record `path`'s checksum, atomically (a temporary renamed into place), with `mode`
+    (that of the file: a colleague who can read it can check it)."""
+    target = record_path(path)
+    target.parent.mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(f"{record.sha256} {record.size}\n")
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def read(path: str | os.PathLike) -> Record | None:
+    """The record of `path`, or None where there is none (or it is not a record)."""
+    try:
+        sha256, size = record_path(path).read_text(encoding="ascii").split()
+        return Record(sha256, int(size))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
