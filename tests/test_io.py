@@ -9,6 +9,7 @@ import hashlib
 import os
 import pathlib
 import pickle
+import shutil
 import stat
 import subprocess
 import sys
@@ -309,3 +310,37 @@ def test_each_write_records_the_sha256_and_size_of_what_it_wrote(tmp_path):
         data = path.read_bytes()
         record = (tmp_path / ".checksums" / "summary.json.sha256").read_text()
         assert record == f"{hashlib.sha256(data).hexdigest()} {len(data)}\n"
+
+
+def imdb_archive(path) -> None:
+    """A small aclImdb archive, written (and recorded) as the download job writes it."""
+    import io as bytes_io
+    import tarfile
+
+    with io.atomic_path(path) as tmp, tarfile.open(tmp, "w:gz") as tf:
+        for i, name in enumerate(["train/pos/1_9", "train/neg/2_1", "test/pos/3_8"]):
+            data = f"review number {i} ".encode() * 200
+            info = tarfile.TarInfo(f"aclImdb/{name}.txt")
+            info.size = len(data)
+            tf.addfile(info, bytes_io.BytesIO(data))
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_truncated_download_is_named_by_its_checksum_record(tmp_path, recorded):
+    from attnaudit.data.prepare import load_documents
+
+    archive, other = tmp_path / "aclImdb_v1.tar.gz", tmp_path / "other.txt"
+    imdb_archive(archive)
+    io.write_text(other, "untouched")
+    truncate(archive, os.path.getsize(archive) // 2)
+    if not recorded:
+        shutil.rmtree(tmp_path / ".checksums")
+    with pytest.raises(io.CorruptFileError) as info:
+        load_documents("imdb", {"type": "imdb"}, [archive, other])
+    message = str(info.value)
+    assert "delete it and rerun: snakemake will rebuild it" in message
+    if recorded:  # the record tells which of the inputs changed
+        assert message.startswith(f"{archive} is not a readable file of dataset 'imdb' (")
+        assert str(other) not in message
+    else:
+        assert message.startswith(f"one of {archive}, {other} is not a readable file set")

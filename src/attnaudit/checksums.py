@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +68,18 @@ def read(path: str | os.PathLike) -> Record | None:
         return Record(sha256, int(size))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
+
+
+def mismatch(path: str | os.PathLike, record: Record) -> str | None:
+    """Why `path` is not the file `record` describes (size first: no read), or None."""
+    size = Path(path).stat().st_size
+    if size != record.size:
+        return f"{size} bytes, {record.size} when written"
+    if digest(path).sha256 != record.sha256:
+        return "its content changed since it was written"
+    return None
+
+
+def changed(paths: Sequence[str | os.PathLike]) -> list[Path]:
+    """Those of `paths` that differ from their records (files without one are left out)."""
+    return [Path(p) for p in paths if (r := read(p)) is not None and mismatch(p, r) is not None]

@@ -42,13 +42,11 @@ def check(root: str | os.PathLike) -> Findings:
         if record is None:
             findings.unknown.append(path)
             continue
-        size = path.stat().st_size
-        if size != record.size:
-            findings.corrupt.append((path, f"{size} bytes, {record.size} when written"))
-        elif checksums.digest(path).sha256 != record.sha256:
-            findings.corrupt.append((path, "its content changed since it was written"))
-        else:
+        why = checksums.mismatch(path, record)
+        if why is None:
             findings.intact.append(path)
+        else:
+            findings.corrupt.append((path, why))
     return findings
 
 
