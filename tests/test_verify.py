@@ -118,3 +118,14 @@ def test_a_default_run_corrupted_in_one_file_is_found_and_plans_nothing_else(tmp
     assert proc.returncode == 1
     listed = [line for line in proc.stdout.splitlines() if line.startswith("  ")]
     assert listed == [f"  {checkpoint}  (100 bytes, {size} when written)"]
+
+
+def test_a_kill_between_the_rename_and_the_new_record_leaves_the_file_unknown(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "metrics.json"
+    io.write_json(path, {"accuracy": 0.5})
+    monkeypatch.setattr(io.checksums, "write", lambda *args: None)  # killed before it
+    io.write_json(path, {"accuracy": 0.75, "loss": 0.5})
+    found = verify.check(tmp_path)
+    assert found.unknown == [path] and not found.corrupt  # never the old file's record
