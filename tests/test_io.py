@@ -303,13 +303,14 @@ def test_a_file_size_limit_names_the_file_and_says_file_too_large(tmp_path):
 
 
 # -- checksum records -----------------------------------------------------------------------
-def test_each_write_records_the_sha256_and_size_of_what_it_wrote(tmp_path):
+def test_each_write_records_the_sha256_size_and_mtime_of_what_it_wrote(tmp_path):
     path = tmp_path / "summary.json"
     for value in (1, 22):  # the record follows a rewrite
         io.write_json(path, {"n": value})
         data = path.read_bytes()
         record = (tmp_path / ".checksums" / "summary.json.sha256").read_text()
-        assert record == f"{hashlib.sha256(data).hexdigest()} {len(data)}\n"
+        mtime = os.stat(path).st_mtime_ns
+        assert record == f"{hashlib.sha256(data).hexdigest()} {len(data)} {mtime}\n"
 
 
 def imdb_archive(path) -> None:

@@ -129,3 +129,13 @@ def test_a_kill_between_the_rename_and_the_new_record_leaves_the_file_unknown(
     io.write_json(path, {"accuracy": 0.75, "loss": 0.5})
     found = verify.check(tmp_path)
     assert found.unknown == [path] and not found.corrupt  # never the old file's record
+
+
+def test_a_file_written_since_by_something_else_is_unknown_not_corrupt(tmp_path):
+    """A restore from Snakemake's cache or a hand edit gives a new mtime, which Snakemake
+    sees itself: the old record no longer applies."""
+    files = results_tree(tmp_path)
+    files["page"].write_text("| a |\n|---|\n| 2 |\n| 3 |\n")
+    os.utime(files["page"], ns=(0, os.stat(files["page"]).st_mtime_ns + 1))  # coarse clocks
+    found = verify.check(tmp_path)
+    assert found.unknown == [files["page"]] and not found.corrupt

@@ -2,8 +2,9 @@
 `results`) against the checksum recorded when it was written, and list what to delete.
 
 A truncated or overwritten file whose mtime was kept looks up to date to Snakemake, which
-would feed it to the next job; this finds it first. Files without a record (logs,
-benchmarks, files written before checksums or by another tool) are unknown, not corrupt.
+would feed it to the next job; this finds it first. Files without a record that applies
+(logs, benchmarks, files written before checksums, or since by another tool: a new mtime,
+which Snakemake sees) are unknown, not corrupt.
 Exit status: 0 when nothing is corrupt, 1 otherwise.
 """
 
