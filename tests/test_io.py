@@ -17,7 +17,7 @@ import sys
 import pandas as pd
 import pytest
 
-from attnaudit import io
+from attnaudit import checksums, io
 
 
 @pytest.fixture
@@ -164,6 +164,7 @@ def test_a_truncated_json_file_is_named(tmp_path):
     path = tmp_path / "seed1" / "metrics.json"
     io.write_json(path, {"accuracy": 0.75, "dataset": "synthetic"})
     truncate(path, 27)  # inside the string "dataset"
+    checksums.forget(path)  # as one written before checksums: the parser's error
     with pytest.raises(io.CorruptFileError) as info:
         io.read_json(path)
     assert_names(info, path, "not a readable JSON file (JSONDecodeError: Unterminated string")
@@ -183,8 +184,9 @@ def test_a_truncated_or_garbled_table_is_named(tmp_path, name):
     io.write_table(path, pd.DataFrame({"a": range(50), "b": ["x"] * 50}))
     if name.endswith(".parquet"):
         truncate(path, os.path.getsize(path) // 2)
-    else:  # a truncated CSV still parses: only a checksum finds it (attnaudit.verify)
+    else:  # a truncated CSV still parses: only its record finds that (below)
         path.write_bytes(b"a,b\n1,\xff\xfe\n")
+    checksums.forget(path)
     with pytest.raises(io.CorruptFileError) as info:
         io.read_table(path)
     assert_names(info, path, "PARQUET table" if name.endswith(".parquet") else "CSV table")
@@ -197,6 +199,7 @@ def test_a_truncated_npy_array_is_named_and_an_intact_one_reads_back(tmp_path):
     io.write_array(path, np.arange(12.0).reshape(3, 4))
     assert io.read_array(path).tolist() == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
     truncate(path, 100)
+    checksums.forget(path)
     with pytest.raises(io.CorruptFileError) as info:
         io.read_array(path)
     assert_names(info, path, "not a readable .npy array")
@@ -208,15 +211,50 @@ def test_a_truncated_checkpoint_is_a_corrupt_file_with_the_way_out(tmp_path):
     path = tmp_path / "model.pt"
     io.save_checkpoint(path, {"state_dict": {"w": torch.ones(3)}, "config": {}})
     truncate(path, os.path.getsize(path) - 30)
+    checksums.forget(path)
     with pytest.raises(io.CheckpointError) as info:
         io.load_checkpoint(path)
     assert_names(info, path, "not a readable torch file")
 
 
+def write_kind(path) -> None:
+    """Write `path` through io, as the job that makes it would."""
+    import numpy as np
+    import torch
+
+    if path.suffix == ".json":
+        io.write_json(path, {"accuracy": 0.75, "words": ["a"] * 40})
+    elif path.suffix == ".npy":
+        io.write_array(path, np.zeros((20, 4)))
+    elif path.suffix == ".pt":
+        io.save_checkpoint(path, {"state_dict": {"w": torch.ones(40)}, "config": {}})
+    else:
+        io.write_table(path, pd.DataFrame({"a": range(40)}))
+
+
+READERS = {".json": io.read_json, ".npy": io.read_array, ".pt": io.load_checkpoint}
+
+
+@pytest.mark.parametrize("name", ["m.json", "t.parquet", "e.csv", "x.npy", "model.pt"])
+def test_a_file_truncated_with_its_mtime_kept_is_refused_by_its_record(tmp_path, name):
+    """What Snakemake cannot see: the job reading it stops, naming it (a truncated CSV
+    would otherwise parse)."""
+    path = tmp_path / name
+    write_kind(path)
+    size = os.path.getsize(path)
+    truncate(path, size - 7)
+    read = READERS.get(path.suffix, io.read_table)
+    with pytest.raises(io.CorruptFileError) as info:
+        read(path)
+    assert_names(info, path, f"that was written there ({size - 7} bytes, {size} when written)")
+    os.utime(path)  # rewritten since by something else: its record no longer applies
+    if name == "e.csv":
+        assert io.read_table(path)["a"].tolist() == list(range(38))  # what it would trust
+
+
 @pytest.mark.parametrize("name", ["gone.json", "gone.parquet", "gone.csv", "gone.npy"])
 def test_a_missing_file_is_missing_not_corrupt(tmp_path, name):
-    read = {".json": io.read_json, ".npy": io.read_array}.get(pathlib.Path(name).suffix)
-    read = read or io.read_table
+    read = READERS.get(pathlib.Path(name).suffix, io.read_table)
     with pytest.raises(FileNotFoundError):
         read(tmp_path / name)
 
@@ -274,7 +312,7 @@ def test_a_directory_without_write_permission_is_named(tmp_path, monkeypatch):
 
 FILE_SIZE_LIMIT = """
 import resource, sys, torch, pandas as pd
-from attnaudit import io
+from attnaudit import checksums, io
 resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
 writes = {
     "table.parquet": lambda p: io.write_table(p, pd.DataFrame({"a": range(100000)})),

@@ -6,9 +6,10 @@ gets the mode an ordinary `open()` would give it (0666 less the umask: 0644 unde
 022), not the 0600 of the temporary file, so shared results stay readable, and a checksum
 record (`attnaudit.checksums`) that `python -m attnaudit.verify` checks it against.
 
-Readers raise `CorruptFileError` naming the file and the way out (delete it, rerun); a write
-that fails raises `WriteError` naming the file and the cause in words (disk full, file too
-large, permission).
+Readers raise `CorruptFileError` naming the file and the way out (delete it, rerun), for a
+file they cannot parse and for one its checksum record says changed since it was written; a
+write that fails raises `WriteError` naming the file and the cause in words (disk full, file
+too large, permission).
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def corrupt(path: str | os.PathLike, expected: str, exc: BaseException) -> Corru
     return CorruptFileError(
         f"{path} is not a readable {expected} ({type(exc).__name__}: {detail}); {REBUILD}"
     )
+
+
+def checked(path: str | os.PathLike, expected: str) -> Path:
+    """`path`, refused where its checksum record says it changed since it was written with
+    its mtime kept (a truncation Snakemake cannot see, and a CSV would still parse)."""
+    record = checksums.read(path)
+    if record is not None and (why := checksums.mismatch(path, record)) is not None:
+        raise CorruptFileError(
+            f"{path} is not the {expected} that was written there ({why}); {REBUILD}"
+        )
+    return Path(path)
 
 
 class WriteError(OSError):
@@ -149,7 +161,7 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 
 def read_json(path: str | os.PathLike) -> Any:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(checked(path, "JSON file").read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise corrupt(path, "JSON file", exc) from None
 
@@ -172,6 +184,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     suffix = Path(path).suffix
     if suffix not in (".parquet", ".csv"):
         raise ValueError(f"unsupported table format {suffix!r} for {path}")
+    checked(path, suffix[1:].upper() + " table")
     try:
         return pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
     except FileNotFoundError:
@@ -193,7 +206,7 @@ def read_array(path: str | os.PathLike) -> Any:
     import numpy as np
 
     try:
-        return np.load(path, allow_pickle=False)
+        return np.load(checked(path, ".npy array"), allow_pickle=False)
     except (ValueError, EOFError) as exc:
         raise corrupt(path, ".npy array", exc) from None
 
@@ -222,7 +235,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(checked(path, "checkpoint"), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         found = str(exc).split("Unsupported global: GLOBAL ", 1)[-1].split(" ", 1)[0]
         what = f" (it refers to {found})" if found != str(exc) else ""
