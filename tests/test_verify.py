@@ -135,7 +135,20 @@ def test_a_file_written_since_by_something_else_is_unknown_not_corrupt(tmp_path)
     """A restore from Snakemake's cache or a hand edit gives a new mtime, which Snakemake
     sees itself: the old record no longer applies."""
     files = results_tree(tmp_path)
-    files["page"].write_text("| a |\n|---|\n| 2 |\n| 3 |\n")
-    os.utime(files["page"], ns=(0, os.stat(files["page"]).st_mtime_ns + 1))  # coarse clocks
+    saved = tmp_path / "report" / "saved.md"  # an editor's save: a new file renamed over it
+    saved.write_text("| a |\n|---|\n| 2 |\n| 3 |\n")
+    os.utime(saved, ns=(0, os.stat(files["page"]).st_mtime_ns + 1))  # coarse clocks
+    os.replace(saved, files["page"])
     found = verify.check(tmp_path)
     assert found.unknown == [files["page"]] and not found.corrupt
+
+
+def test_snakemake_s_touch_after_the_job_keeps_the_record(tmp_path):
+    """Snakemake sets every output's mtime when its job ends: the same file (inode), still
+    checked."""
+    files = results_tree(tmp_path)
+    for path in files.values():
+        os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
+    assert len(verify.check(tmp_path).intact) == 3
+    keep_mtime(files["table"], files["table"].read_bytes()[:-1])
+    assert [p for p, _ in verify.check(tmp_path).corrupt] == [files["table"]]

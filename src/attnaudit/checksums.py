@@ -1,13 +1,14 @@
 """Checksum records of written artifacts, so a corrupted file is found before a job trusts it.
 
 Every file written through `attnaudit.io.atomic_path` gets a record, `.checksums/<name>.sha256`
-in its own directory: its SHA-256, size and mtime, one line, written atomically after the
-file is in place. The record sits beside the file, so a moved or copied project keeps it,
-and is no output Snakemake knows of, so it never triggers a rerun. A record applies only to
-a file with its mtime: a file written since by anything else (a restore from Snakemake's
-cache, a hand edit, `cp` without `-a`) is unknown, not corrupt, and Snakemake sees its new
-mtime itself; a change that kept the mtime is what only the record can find.
-`attnaudit.verify` reads them.
+in its own directory: its SHA-256, size, mtime and inode, one line, written atomically after
+the file is in place. The record sits beside the file, so a moved or copied project keeps
+it, and is no output Snakemake knows of, so it never triggers a rerun. A record applies to
+the file while it keeps its inode (Snakemake touches every output after its job: a new
+mtime) or its mtime (`cp -a`, `rsync -a`: a new inode). A file that has neither was written
+since by something else (a restore from Snakemake's cache, an editor's save, plain `cp`):
+it is unknown, not corrupt, and Snakemake sees its new mtime itself. `attnaudit.verify`
+reads them.
 """
 
 from __future__ import annotations
@@ -28,17 +29,18 @@ class Record:
     sha256: str
     size: int
     mtime_ns: int
+    inode: int
 
 
 def digest(path: str | os.PathLike) -> Record:
-    """The SHA-256, size and mtime of a file, read in chunks (a checkpoint need not fit
-    twice in memory)."""
+    """The SHA-256, size, mtime and inode of a file, read in chunks (a checkpoint need not
+    fit twice in memory)."""
     sha = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             sha.update(chunk)
         stat = os.fstat(fh.fileno())
-    return Record(sha.hexdigest(), stat.st_size, stat.st_mtime_ns)
+    return Record(sha.hexdigest(), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 def record_path(path: str | os.PathLike) -> Path:
@@ -60,7 +62,7 @@ def write(path: str | os.PathLike, record: Record, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(f"{record.sha256} {record.size} {record.mtime_ns}\n")
+            fh.write(f"{record.sha256} {record.size} {record.mtime_ns} {record.inode}\n")
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
@@ -68,14 +70,15 @@ def write(path: str | os.PathLike, record: Record, mode: int) -> None:
 
 
 def read(path: str | os.PathLike) -> Record | None:
-    """The record that applies to `path` as it is now (same mtime), or None where there is
-    none, it is not a record, or the file was written since by something else."""
+    """The record that applies to `path` as it is now (same inode or same mtime), or None
+    where there is none, it is not a record, or the file was written since by another."""
     try:
-        sha256, size, mtime_ns = record_path(path).read_text(encoding="ascii").split()
-        record = Record(sha256, int(size), int(mtime_ns))
-        if os.stat(path).st_mtime_ns != record.mtime_ns:
+        sha256, *numbers = record_path(path).read_text(encoding="ascii").split()
+        record = Record(sha256, *map(int, numbers))
+        stat = os.stat(path)
+        if stat.st_ino != record.inode and stat.st_mtime_ns != record.mtime_ns:
             return None
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
         return None
     return record
 

@@ -47,8 +47,8 @@ def corrupt(path: str | os.PathLike, expected: str, exc: BaseException) -> Corru
 
 
 def checked(path: str | os.PathLike, expected: str) -> Path:
-    """`path`, refused where its checksum record says it changed since it was written with
-    its mtime kept (a truncation Snakemake cannot see, and a CSV would still parse)."""
+    """`path`, refused where its checksum record says it changed since it was written, in
+    place or with its mtime kept (a truncation Snakemake cannot see; a CSV would parse)."""
     record = checksums.read(path)
     if record is not None and (why := checksums.mismatch(path, record)) is not None:
         raise CorruptFileError(
