@@ -3,16 +3,24 @@
 Every artifact is written to a temporary file in the target directory and renamed into
 place, so a killed job never leaves a half-written file that a rerun would trust. The file
 gets the mode an ordinary `open()` would give it (0666 less the umask: 0644 under umask
-022), not the 0600 of the temporary file, so shared results stay readable.
+022), not the 0600 of the temporary file, so shared results stay readable, and a checksum
+record (`attnaudit.checksums`) that `python -m attnaudit.verify` checks it against.
+
+Readers raise `CorruptFileError` naming the file and the way out (delete it, rerun), for a
+file they cannot parse and for one its checksum record says changed since it was written; a
+write that fails raises `WriteError` naming the file and the cause in words (disk full, file
+too large, permission).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import os
 import pickle
+import resource
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -20,6 +28,75 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from attnaudit import checksums
+
+REBUILD = "delete it and rerun: snakemake will rebuild it"
+
+
+class CorruptFileError(ValueError):
+    """An intermediate that cannot be read as what it should be (truncated, overwritten)."""
+
+
+def corrupt(path: str | os.PathLike, expected: str, exc: BaseException) -> CorruptFileError:
+    """The error for `path` that is not a readable `expected`, with the reader's first line."""
+    detail = str(exc).splitlines()[0] if str(exc) else "empty"
+    return CorruptFileError(
+        f"{path} is not a readable {expected} ({type(exc).__name__}: {detail}); {REBUILD}"
+    )
+
+
+def checked(path: str | os.PathLike, expected: str) -> Path:
+    """`path`, refused where its checksum record says it changed since it was written, in
+    place or with its mtime kept (a truncation Snakemake cannot see; a CSV would parse)."""
+    record = checksums.read(path)
+    if record is not None and (why := checksums.mismatch(path, record)) is not None:
+        raise CorruptFileError(
+            f"{path} is not the {expected} that was written there ({why}); {REBUILD}"
+        )
+    return Path(path)
+
+
+class WriteError(OSError):
+    """A write that failed, naming the file and the cause in words (its errno kept)."""
+
+
+CAUSES = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large (a file size limit, such as `ulimit -f`)",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+}
+# Messages of writers that report a failed write without an errno: torch's zip writer, and
+# numpy's short write to a file object.
+SHORT_WRITES = ("iostream error", "PytorchStreamWriter failed", "inline_container", "requested and")
+
+
+def write_cause(exc: BaseException, tmp: Path) -> int | None:
+    """The errno of a failed write: its own, or for a writer that reports none (torch, numpy)
+    the limit the partial file ran into (a full disk, the file size limit)."""
+    if isinstance(exc, OSError) and exc.errno in CAUSES:
+        return exc.errno
+    if not isinstance(exc, (OSError, RuntimeError)) or not any(s in str(exc) for s in SHORT_WRITES):
+        return None
+    with contextlib.suppress(OSError):
+        if os.statvfs(tmp.parent).f_bavail == 0:
+            return errno.ENOSPC
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    with contextlib.suppress(OSError):
+        if limit != resource.RLIM_INFINITY and tmp.stat().st_size >= limit - 4096:
+            return errno.EFBIG
+    return None
+
+
+def write_failure(path: Path, code: int, exc: BaseException) -> WriteError:
+    return WriteError(
+        code,
+        f"cannot write {path}: {CAUSES[code]} ({type(exc).__name__}: {exc}); nothing was "
+        "written under its name",
+    )
 
 
 def current_umask() -> int:
@@ -37,19 +114,36 @@ def current_umask() -> int:
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only on success, with
-    the mode a new file gets under the umask (mkstemp's own is 0600). Then remove the
-    temporaries that killed writes of `path` left."""
+    the mode a new file gets under the umask (mkstemp's own is 0600), then record its
+    checksum. A failed write raises `WriteError` naming `path` and the cause. Then remove
+    the temporaries that killed writes of `path` left."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        if exc.errno not in CAUSES:
+            raise
+        raise write_failure(path, exc.errno, exc) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~current_umask())
-        os.replace(tmp_path, path)
+        try:
+            yield tmp_path
+            mode = 0o666 & ~current_umask()
+            os.chmod(tmp_path, mode)
+            record = checksums.digest(tmp_path)
+            checksums.forget(path)
+            os.replace(tmp_path, path)
+        except (OSError, RuntimeError) as exc:
+            code = None if isinstance(exc, WriteError) else write_cause(exc, tmp_path)
+            if code is None:
+                raise
+            raise write_failure(path, code, exc) from exc
     finally:
         tmp_path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # without its record the file is unknown, not corrupt
+        checksums.write(path, record, mode)
     # Temporaries of earlier writes that were killed (SIGKILL runs no cleanup). One still
     # being written by a stray process then fails to rename: it never replaces this file.
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
@@ -66,7 +160,10 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        return json.loads(checked(path, "JSON file").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise corrupt(path, "JSON file", exc) from None
 
 
 def write_table(path: str | os.PathLike, df: pd.DataFrame) -> None:
@@ -82,23 +179,49 @@ def write_table(path: str | os.PathLike, df: pd.DataFrame) -> None:
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """A table written by `write_table`; one that cannot be parsed is named (pyarrow's and
+    pandas' own errors do not say which file)."""
     suffix = Path(path).suffix
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    raise ValueError(f"unsupported table format {suffix!r} for {path}")
+    if suffix not in (".parquet", ".csv"):
+        raise ValueError(f"unsupported table format {suffix!r} for {path}")
+    checked(path, suffix[1:].upper() + " table")
+    try:
+        return pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise corrupt(path, suffix[1:].upper() + " table", exc) from None
+
+
+def write_array(path: str | os.PathLike, values: Any) -> None:
+    """Write a numpy array as .npy, atomically."""
+    import numpy as np
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, values)
+
+
+def read_array(path: str | os.PathLike) -> Any:
+    """A .npy array written by `write_array` (no pickled objects)."""
+    import numpy as np
+
+    try:
+        return np.load(checked(path, ".npy array"), allow_pickle=False)
+    except (ValueError, EOFError) as exc:
+        raise corrupt(path, ".npy array", exc) from None
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
     """Save tensors and plain data (no pickled classes) so loading can use weights_only."""
     import torch
 
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    # Through a file object: Python's write reports a full disk by errno, and the archive's
+    # inner folder is "archive" rather than the temporary's random name.
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(state, fh)
 
 
-class CheckpointError(ValueError):
+class CheckpointError(CorruptFileError):
     """A checkpoint that is not a plain state dict, or not a readable torch file."""
 
 
@@ -112,7 +235,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(checked(path, "checkpoint"), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         found = str(exc).split("Unsupported global: GLOBAL ", 1)[-1].split(" ", 1)[0]
         what = f" (it refers to {found})" if found != str(exc) else ""
@@ -124,6 +247,5 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     except (RuntimeError, EOFError, zipfile.BadZipFile) as exc:
         raise CheckpointError(
             f"checkpoint {path} is not a readable torch file ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'empty'}); delete it and rerun "
-            "the job that trains it"
+            f"{str(exc).splitlines()[0] if str(exc) else 'empty'}); {REBUILD}"
         ) from None

@@ -7,13 +7,18 @@ The token table has one row per instance: `id`, `split`, `label`, `tokens` (real
 
 from __future__ import annotations
 
+import gzip
 import logging
+import tarfile
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from attnaudit import checksums, io
 from attnaudit.data import tokens as tok
 from attnaudit.data.errors import DatasetError
 from attnaudit.data.registry import get_spec
@@ -24,12 +29,17 @@ REQUIRED_COLUMNS = ("id", "text", "label", "split")
 # and whether label noise replaced the label.
 ANNOTATIONS = ("rationale", "distractors", "label_flipped")
 log = logging.getLogger("attnaudit")
+# What a parser raises on a truncated or overwritten archive or compressed file.
+UNREADABLE = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, gzip.BadGzipFile)
 
 
 def load_documents(dataset: str, options: dict[str, Any], paths: Sequence[Path]) -> pd.DataFrame:
     """Run the registered parser of the dataset's type and check its output."""
     spec = get_spec(options.get("type", dataset))
-    df = spec.parser([Path(p) for p in paths], options)
+    try:
+        df = spec.parser([Path(p) for p in paths], options)
+    except UNREADABLE as exc:
+        raise unreadable(dataset, paths, exc) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise DatasetError(f"dataset {dataset!r}: parser output lacks columns {missing}")
@@ -41,6 +51,17 @@ def load_documents(dataset: str, options: dict[str, Any], paths: Sequence[Path])
     if df["id"].duplicated().any():
         raise DatasetError(f"dataset {dataset!r}: instance ids are not unique")
     return df
+
+
+def unreadable(dataset: str, paths: Sequence[Path], exc: BaseException) -> io.CorruptFileError:
+    """The error for a parser that could not read its files: the one whose checksum record
+    says it changed since its download, else all of them (the parser's error names none)."""
+    changed = checksums.changed(paths)
+    if len(changed) == 1:
+        why = checksums.mismatch(changed[0], checksums.read(changed[0]))
+        return io.corrupt(changed[0], f"file of dataset {dataset!r} ({why})", exc)
+    names = ", ".join(map(str, changed or paths))
+    return io.corrupt(f"one of {names}", f"file set of dataset {dataset!r}", exc)
 
 
 def tokenize_documents(

@@ -6,8 +6,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from attnaudit import io
 from attnaudit.data import download
 from attnaudit.data.remote import RemoteFile
@@ -45,8 +43,7 @@ def embedding_matrix(
         sentences = [list(t) for t in table.loc[table["split"] == "train", "tokens"]]
     values, record = build_matrix(name, options, words, sources, sentences)
     record = {"dataset": dataset, **record}
-    with io.atomic_path(matrix) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, values)
+    io.write_array(matrix, values)
     io.write_json(info, record)
     log.info(
         "embeddings %s for %s: %d x %d, %d of %d words found (%.1f%%), oov %s",

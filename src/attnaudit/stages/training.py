@@ -92,7 +92,7 @@ def read_embeddings(
     if not embeddings:
         return None, {"embeddings": "random", "embeddings_type": "random", "embeddings_found": 0}
     if Path(embeddings).suffix == ".npy":
-        vectors = np.load(embeddings)
+        vectors = io.read_array(embeddings)
         record = io.read_json(info) if info else {}
         if vectors.shape[0] != len(words):
             raise ValueError(
