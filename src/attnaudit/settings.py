@@ -330,7 +330,7 @@ class GuidedMlp(Settings):
         1.0, "the adversarial model of variant `adversary`: its lambda", minimum=0
     )
     batch_size: int = setting(256, "instances per pass when a guide's attention is computed",
-                              minimum=1)  # fmt: skip
+                              minimum=1, maximum=bounds.MAX_BATCH)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -567,7 +567,7 @@ class TopLevel(Settings):
     )
     encoders: tuple[str, ...] = setting(
         REQUIRED, "encoder names (attnaudit.models.catalog.ENCODERS)",
-        pattern="^[a-z0-9]+$", minItems=1,
+        pattern="^[a-z0-9]+$", minItems=1, maxItems=bounds.MAX_RUNS,
     )  # fmt: skip
     analyses: tuple[str, ...] = setting(
         list(FAMILIES), "the per-run analysis families each trained model's analysis job runs "
@@ -576,7 +576,7 @@ class TopLevel(Settings):
     )  # fmt: skip
     attentions: tuple[str, ...] = setting(
         REQUIRED, "attention names (attnaudit.models.catalog.ATTENTIONS)",
-        pattern="^[a-z0-9]+$", minItems=1,
+        pattern="^[a-z0-9]+$", minItems=1, maxItems=bounds.MAX_RUNS,
     )  # fmt: skip
     embeddings: dict[str, Any] = setting(
         {}, "name -> word vectors (attnaudit.data.vectors); training.embeddings picks "
