@@ -2,14 +2,16 @@
 
 The workflow validates its config before any job runs (`validate`, called at the top of
 `workflow/rules/common.smk`): its config files read strictly (`attnaudit.configfiles`:
-duplicate keys, octal-looking numbers, parse errors with their line), every number finite,
-the schema derived from the declarations of `attnaudit.settings` (`config_schema`: the
-top-level keys, `training:` with the encoder options `models.catalog` declares, and every
-analysis section), the names of encoders and attentions, each dataset's options against its
-type's declaration (`data.registry.check_options`), the word vectors, and the cross-checks of
-`wiegreffe_pinter:` and `pruthi:`, each once. Then it fills in the defaults. jsonschema's own
-report dumps the whole schema; here the best-matching error is reduced to one line: the key's
-dotted path, the bad value and what was expected.
+duplicate keys, octal-looking numbers, aliases, files over 1 MiB, parse errors with their
+line), no control character in a name, every number finite, the schema derived from the
+declarations of `attnaudit.settings` (`config_schema`: the top-level keys, `training:` with
+the encoder options `models.catalog` declares, and every analysis section; every count and
+size bounded by `attnaudit.bounds`), the names of encoders and attentions, each dataset's
+options against its type's declaration (`data.registry.check_options`), the word vectors,
+and the cross-checks of `wiegreffe_pinter:` and `pruthi:`, each once. Then it fills in the
+defaults. jsonschema's own report dumps the whole schema; here the best-matching error is
+reduced to one line: the key's (or every misspelt key's) dotted path, the bad value and
+what was expected.
 """
 
 from __future__ import annotations
