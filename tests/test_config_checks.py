@@ -294,3 +294,29 @@ def test_the_catalog_declares_each_encoder_class_arguments():
             assert declared[option]["default"] == (list(default) if isinstance(default, tuple)
                                                    else default), (name, option)  # fmt: skip
     assert HIERARCHICAL == catalog.HIERARCHICAL_BASE
+
+
+def _unbounded(schema, path=()):
+    """The paths of every integer and list in a schema without an upper bound."""
+    if isinstance(schema, dict):
+        kinds = schema.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        counts = "integer" in kinds and "string" not in kinds  # not a label's value
+        if counts and "maximum" not in schema and "enum" not in schema:
+            yield ".".join(map(str, path))
+        if "array" in kinds and "maxItems" not in schema and "enum" not in schema.get("items", {}):
+            yield ".".join(map(str, path))
+        for key, sub in schema.items():
+            yield from _unbounded(sub, (*path, key))
+
+
+def test_every_count_and_size_has_an_upper_bound():
+    """A new integer or list setting without a bound fails here (lists of names from a
+    fixed set are bounded by uniqueness and are left out)."""
+    from attnaudit import settings
+    from attnaudit.data.registry import REGISTRY, option_schema
+
+    found = list(_unbounded(settings.config_schema()))
+    for name, spec in REGISTRY.items():
+        found += [f"datasets.{name}: {p}" for p in _unbounded(option_schema(spec))]
+    assert found == []

@@ -21,7 +21,7 @@ import yaml
 from snakemake.common.configfile import load_configfile
 from snakemake.exceptions import WorkflowError
 
-from attnaudit import configfiles
+from attnaudit import bounds, configfiles
 from attnaudit.config import ConfigError, validate, walk
 from tests.workflow_runner import REPO, snakemake
 
@@ -210,6 +210,95 @@ def separator_name(rng: random.Random, config: dict) -> tuple[str, str]:
     return dump(put(config, ("datasets", "sst"), sst)), dotted(path)
 
 
+# The probe's sizes: each one over its bound (attnaudit.bounds), refused naming the key.
+OVER_THE_BOUND = [
+    (("datasets", "synthetic", "n_train"), 10**12), (("datasets", "synthetic", "n_dev"), 10**7),
+    (("datasets", "synthetic", "max_length"), 10**6),
+    (("datasets", "synthetic", "vocab_size"), 10**8), (("datasets", "synthetic", "seed"), 2**32),
+    (("jain_wallace", "permutation", "n_permutations"), 10**6),
+    (("jain_wallace", "permutation", "n_permutations"), 10**9),
+    (("jain_wallace", "adversary", "k"), 1000), (("jain_wallace", "adversary", "steps"), 10**9),
+    (("jain_wallace", "importance", "deletions_per_pass"), 10**6),
+    (("serrano_smith", "multi_weight", "n_random"), 10**5),
+    (("serrano_smith", "multi_weight", "ig_steps"), 10**4),
+    (("faithfulness", "eraser", "n_random"), 10**5),
+    (("vashishth", "replacement", "n_draws"), 10**5),
+    (("training", "epochs"), 10**5), (("training", "batch_size"), 10**6),
+    (("training", "embedding_dim"), 10**5), (("training", "threads"), 10**4),
+    (("training", "encoder_options", "lstm", "hidden_size"), 10**5),
+    (("training", "encoder_options", "cnn", "filters"), 10**5),
+    (("seeds", 0), 2**32), (("seeds", 1), 2**63),
+    (("jain_wallace", "adversary", "seed"), 2**32),
+    (("jain_wallace", "permutation", "max_instances"), 10**12),
+]  # fmt: skip
+
+
+def over_the_bound(rng: random.Random, config: dict) -> tuple[str, str]:
+    if rng.random() < 0.2:  # a list of seeds longer than the bound: 'seeds' named
+        return dump(put(config, ("seeds",), list(range(bounds.MAX_RUNS + 1)))), "seeds"
+    path, value = rng.choice(OVER_THE_BOUND)
+    return dump(put(config, path, value)), dotted(path)
+
+
+def control_character(rng: random.Random, config: dict) -> tuple[str, str]:
+    """A name ending in a newline or holding another control character (a name's pattern
+    `^...$` lets a trailing newline through)."""
+    char = rng.choice(["\n", "\r", "\t", "\x00", "\x1b", "\u2028", "\x7f"])
+    choice = rng.randrange(4)
+    if choice == 0:
+        datasets = {"synthetic" + char: config["datasets"]["synthetic"]}
+        return dump({**config, "datasets": datasets}), "datasets"
+    if choice == 1:
+        return dump(put(config, ("encoders", 0), "lstm" + char)), "encoders.0"
+    if choice == 2:
+        path = ("wiegreffe_pinter", "guided_mlp", "own")
+        return dump(put(config, path, "average-additive" + char)), dotted(path)
+    return dump({**config, "embeddings": {"glove" + char: {"type": "word2vec"}}}), "embeddings"
+
+
+def two_typos(rng: random.Random, config: dict) -> tuple[str, str]:
+    """Two (or three) misspelt keys in one block: every one named (once: `config key '?'`)."""
+    path = rng.choice([("training",), ("datasets", "synthetic"), ("jain_wallace", "adversary"),
+                       ()])  # fmt: skip
+    node = get(config, path) if path else config
+    known = set(node)
+    new: list[str] = []
+    while len(new) < rng.choice([2, 3]):  # a letter doubled or an s added: close to its key
+        key = rng.choice(sorted(k for k in known if len(k) >= 4))
+        i = rng.randrange(len(key))
+        word = rng.choice([key[:i] + key[i] + key[i:], key + "s"])
+        if word not in known and word not in new and word != "type":
+            new.append(word)
+    mutant = copy.deepcopy(config)
+    target = get(mutant, path) if path else mutant
+    for word in new:
+        target[word] = 1
+    return dump(mutant), "|".join(dotted((*path, word)) for word in new)
+
+
+def bomb() -> str:
+    """Billion laughs: 9 levels, each a list of 9 aliases of the level above."""
+    levels = ["a: &a [" + ", ".join(["lol"] * 9) + "]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(levels) + "\n"
+
+
+def alias(rng: random.Random, config: dict) -> tuple[str, str]:
+    """An anchor and alias, or a billion-laughs bomb of 9 levels (9**9 values expanded):
+    refused while parsing, before anything is expanded."""
+    if rng.random() < 0.5:
+        text = dump(config).replace("training:\n", "training: &t\n", 1) + "more: *t\n"
+        return text, "anchors and aliases"
+    return dump(config) + bomb(), "anchors and aliases"
+
+
+def huge_file(rng: random.Random, config: dict) -> tuple[str, str]:
+    """A config file past the cap (here padded with comments): refused before it is read."""
+    padding = "# " + "x" * 98 + "\n"
+    return dump(config) + padding * (bounds.MAX_CONFIG_BYTES // 100 + 1), "larger than 1048576"
+
+
 INVALID: dict[str, Callable[[random.Random, dict], tuple[str, str]]] = {
     "wrong type": wrong_type,
     "unknown key": unknown_key,
@@ -225,6 +314,11 @@ INVALID: dict[str, Callable[[random.Random, dict], tuple[str, str]]] = {
     "yaml: tab indent": tab_indent,
     "yaml: unclosed": unclosed,
     "separator in a name": separator_name,
+    "over the bound": over_the_bound,
+    "control character in a name": control_character,
+    "two misspelt keys": two_typos,
+    "yaml: alias": alias,
+    "file: too large": huge_file,
 }
 
 
@@ -245,6 +339,8 @@ def valid(rng: random.Random, config: dict) -> str:
         lambda c: put(c, ("mirror",), "/nowhere/yet"),  # checked when a download needs it
         lambda c: {k: c[k] for k in sorted(c, key=lambda _: rng.random())},  # key order
         lambda c: put(c, ("jain_wallace",), {}),  # a block left out takes its defaults
+        lambda c: put(c, ("seeds",), [0, 2**32 - 1]),  # numpy's whole seed range
+        lambda c: put(c, ("training", "epochs"), bounds.MAX_EPOCHS),  # at the bound
     ]
     for edit in rng.sample(edits, rng.randint(1, 3)):
         config = edit(config)
@@ -297,6 +393,12 @@ def test_fuzzed_configs_stop_with_one_message_naming_the_key_or_plan(tmp_path, c
         if mutant.kind.startswith("yaml:") and mutant.kind != "yaml: 1e-3 string":
             assert message.startswith(f"config file {path}, line "), where
             assert mutant.key in message, where
+        elif mutant.kind.startswith("file:"):
+            assert message.startswith(f"config file {path}: {mutant.key}"), where
+        elif mutant.kind == "two misspelt keys":
+            keys = mutant.key.split("|")
+            assert message.startswith("config keys "), where
+            assert all(f"'{key}' (did you mean" in message for key in keys), where
         else:
             assert f"config key '{mutant.key}" in message, where
         counts[f"invalid ({mutant.kind}): refused"] += 1
@@ -308,6 +410,27 @@ def test_fuzzed_configs_stop_with_one_message_naming_the_key_or_plan(tmp_path, c
               f"naming the key, {counts['valid: plans']} valid all accepted")  # fmt: skip
         for kind, n in sorted(counts.items()):
             print(f"  {n:3d} {kind}")
+
+
+@pytest.mark.parametrize(("path", "value"), OVER_THE_BOUND, ids=lambda v: str(v)[:40])
+def test_each_bound_stops_validation_naming_its_key(tmp_path, path, value):
+    """Every probed size, one at a time, refused at validation with its key and its bound."""
+    file = tmp_path / "config.yaml"
+    file.write_text(dump(put(BASE, path, value)))
+    message = outcome(file)
+    assert message is not None and message.startswith(f"config key '{dotted(path)}': "), message
+    assert str(value) in message and "maximum" in message, message
+
+
+def test_a_nine_level_alias_bomb_is_refused_before_any_expansion(tmp_path):
+    """Refused by construction: the first anchor stops the reading, so no walk expands the
+    9**9 values (the strict reader used to walk them for minutes)."""
+    file = tmp_path / "bomb.yaml"
+    file.write_text(bomb())
+    assert configfiles.problems(file) == [
+        f"config file {file}, line 1: anchors and aliases (&name, *name) are not allowed in a "
+        "config file; write each value out"
+    ]
 
 
 # -- a sample through the real workflow -------------------------------------------------------

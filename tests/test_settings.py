@@ -63,7 +63,7 @@ def test_every_shipped_config_block_parses(path):
 @pytest.mark.parametrize(
     ("cls", "given", "message"),
     [
-        (settings.Adversary, {"lamda": 1.0}, "is not allowed here; allowed keys: ['batch_size'"),
+        (settings.Adversary, {"lamda": 1.0}, "not allowed here (did you mean 'lambda'?)"),
         (settings.Adversary, {"lambda": math.inf}, "is not a finite number"),
         (settings.Adversary, {"lambda": math.nan}, "is not a finite number"),
         (settings.Adversary, {"k": 0}, "is less than 1"),

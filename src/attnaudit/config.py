@@ -2,22 +2,24 @@
 
 The workflow validates its config before any job runs (`validate`, called at the top of
 `workflow/rules/common.smk`): its config files read strictly (`attnaudit.configfiles`:
-duplicate keys, octal-looking numbers, parse errors with their line), every number finite,
-the schema derived from the declarations of `attnaudit.settings` (`config_schema`: the
-top-level keys, `training:` with the encoder options `models.catalog` declares, and every
-analysis section), the names of encoders and attentions, each dataset's options against its
-type's declaration (`data.registry.check_options`), the word vectors, and the cross-checks of
-`wiegreffe_pinter:` and `pruthi:`, each once. Then it fills in the defaults. jsonschema's own
-report dumps the whole schema; here the best-matching error is reduced to one line: the key's
-dotted path, the bad value and what was expected.
+duplicate keys, octal-looking numbers, aliases, files over 1 MiB, parse errors with their
+line), no control character in a name, every number finite, the schema derived from the
+declarations of `attnaudit.settings` (`config_schema`: the top-level keys, `training:` with
+the encoder options `models.catalog` declares, and every analysis section; every count and
+size bounded by `attnaudit.bounds`), the names of encoders and attentions, each dataset's
+options against its type's declaration (`data.registry.check_options`), the word vectors,
+and the cross-checks of `wiegreffe_pinter:` and `pruthi:`, each once. Then it fills in the
+defaults. jsonschema's own report dumps the whole schema; here the best-matching error is
+reduced to one line: the key's (or every misspelt key's) dotted path, the bad value and
+what was expected.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import re
+import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,6 +28,7 @@ from typing import Any
 import jsonschema
 
 from attnaudit import configfiles, settings
+from attnaudit.declare import unknown_keys
 from attnaudit.errors import ConfigError
 from attnaudit.models import catalog
 
@@ -39,6 +42,11 @@ __all__ = [
 ]
 
 _FLOATISH = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+# Size limits whose jsonschema message would quote the whole oversized value.
+_SIZES = {"maxItems": "items", "maxProperties": "entries", "maxLength": "characters"}
+# Characters no name may hold: controls (a trailing newline slips past a pattern's `$`),
+# line and paragraph separators.
+_CONTROL = ("Cc", "Zl", "Zp")
 
 
 def key_path(parts: Iterable[Any]) -> str:
@@ -48,12 +56,15 @@ def key_path(parts: Iterable[Any]) -> str:
 def schema_error_message(error: jsonschema.ValidationError) -> str:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
-        extra = re.findall(r"'([^']+)' was unexpected", error.message) or ["?"]
         allowed = sorted(error.schema.get("properties", {}))
-        where = key_path([*path, extra[0]])
-        close = difflib.get_close_matches(extra[0], allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"config key {where!r} is not allowed here{hint}; allowed keys: {allowed}"
+        extra = [key for key in error.instance if key not in allowed]
+        return unknown_keys(key_path(path) if path else "", extra, allowed)
+    if error.validator in _SIZES:
+        noun, most = _SIZES[error.validator], error.validator_value
+        return (
+            f"config key {key_path(path)!r}: {len(error.instance)} {noun}, more than the "
+            f"{most} allowed (attnaudit.bounds)"
+        )
     if error.validator == "not" and "description" in error.schema:
         return (
             f"config key {key_path(path)!r}: {error.instance!r} is not "
@@ -102,6 +113,32 @@ def non_finite(value: Any) -> Iterator[tuple[tuple, float]]:
     )
 
 
+def control_character(text: str) -> str | None:
+    """The first control character of `text` as U+XXXX, None where it has none."""
+    for char in text:
+        if unicodedata.category(char) in _CONTROL:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def check_control_characters(config: dict[str, Any]) -> None:
+    """No control character in any key of the config (dataset and vectors names included)
+    nor in any string outside the dataset entries (encoders, attentions, models, paths; a
+    dataset's options may hold a separator such as a tab): `sst\n` would pass a name's
+    pattern and fail later as a missing file."""
+    for path, node in walk(config):
+        named = [(path, key) for key in node] if isinstance(node, dict) else []
+        if isinstance(node, str) and path[:1] != ("datasets",):
+            named.append((path, node))
+        for where, text in named:
+            char = control_character(str(text))
+            if char:
+                raise ConfigError(
+                    f"config key {key_path(where)!r}: {text!r} holds the control character "
+                    f"{char}; names and values are plain text"
+                )
+
+
 def rename_rankings(config: dict[str, Any]) -> None:
     """Ranking names a config still writes in their old spelling (`settings.RENAMED_RANKINGS`)
     replaced by the new ones, in place, each with a FutureWarning naming the key."""
@@ -125,6 +162,7 @@ def check_schema(config: dict[str, Any]) -> None:
     then fill in its defaults (in place); the analysis sections come back in their
     settings' canonical form."""
     rename_rankings(config)
+    check_control_characters(config)
     for path, value in non_finite(config):
         raise ConfigError(f"config key {key_path(path)!r}: {value!r} is not a finite number")
     schema = settings.config_schema()

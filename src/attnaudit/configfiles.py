@@ -11,7 +11,12 @@ with `check_file` before any job runs and refuses:
 - an unquoted base-60 number (`1:30` is 90);
 - a mapping key that YAML reads as something other than a string (`yes:`, `1:`, `null:`);
 - a file that YAML cannot parse (a tab in the indentation, an unclosed bracket), with the
-  line and column where the parser stopped.
+  line and column where the parser stopped;
+- an anchor or alias (`&name`, `*name`, merge keys `<<: *name` included): nine levels of
+  aliases each naming the one above nine times ("billion laughs") expand to 9**9 values,
+  so aliases are refused while the file is parsed, before anything is expanded;
+- a file over 1 MiB (`bounds.MAX_CONFIG_BYTES`; the shipped ones are under 10 KiB), refused
+  before it is read.
 
 Snakemake parses a `--configfile` before the workflow's own code runs, so it reports a file
 that does not parse at all with a message that names neither the file nor the line:
@@ -29,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from attnaudit.bounds import MAX_CONFIG_BYTES
 from attnaudit.errors import ConfigError
 
 __all__ = ["check_file", "check_files", "config_file", "problems"]
@@ -103,14 +109,41 @@ def _json_duplicates(text: str) -> list[str]:
     return repeated
 
 
+def _anchor(text: str) -> yaml.Mark | None:
+    """Where the first anchor or alias of a YAML text is, None without one: found from
+    the parser's events, which never expand an alias (composing a node graph does not
+    either, but every walk over it would)."""
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return event.start_mark
+    return None
+
+
+def _read(path: Path) -> str:
+    """The text of a config file of at most MAX_CONFIG_BYTES; ConfigError otherwise."""
+    with path.open("rb") as file:
+        data = file.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"config file {path}: larger than {MAX_CONFIG_BYTES} bytes (1 MiB), the most a "
+            "config file may be"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"config file {path}, line {line}: not UTF-8 text ({exc.reason})"
+        ) from None
+
+
 def problems(path: str | Path) -> list[str]:
     """Every problem of one config file, each naming the file, the line and the key."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return [f"config file {path}, line {line}: not UTF-8 text ({exc.reason})"]
+        text = _read(path)
+    except ConfigError as exc:
+        return [str(exc)]
     except OSError as exc:
         return [f"config file {path}: cannot be read ({exc.strerror})"]
     try:
@@ -124,6 +157,12 @@ def problems(path: str | Path) -> list[str]:
             for k in duplicates
         ]
     try:
+        anchor = _anchor(text)
+        if anchor is not None:
+            return [
+                f"config file {path}, line {anchor.line + 1}: anchors and aliases (&name, "
+                "*name) are not allowed in a config file; write each value out"
+            ]
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -10,6 +10,7 @@ blocks: editing an analysis's settings retrains nothing.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import re
 import types
@@ -26,7 +27,8 @@ def setting(
 ) -> Any:
     """A settings field: its default (`REQUIRED`: none, the key must be given), one line of
     meaning, its config key where that is not a Python name (`lambda`), JSON-schema limits
-    (`minimum`, `exclusiveMinimum`, `minItems`, `pattern`, `minLength`) and, for what a
+    (`minimum`, `maximum`, `exclusiveMinimum`, `minItems`, `maxItems`, `pattern`,
+    `minLength`; upper bounds from `attnaudit.bounds`) and, for what a
     type cannot say (a mapping's entries, a list's allowed names), a `schema` fragment
     merged over the one the type gives."""
     metadata = {"doc": doc, "name": name, "schema": schema or {}, **limits}
@@ -56,6 +58,29 @@ class SettingsError(ValueError):
     """A settings block has an unknown key or a value of the wrong type or range."""
 
 
+def unknown_keys(
+    where: str,
+    unknown: list[str],
+    allowed: list[str],
+    problem: str = "not allowed here",
+    listing: str = "allowed keys",
+) -> str:
+    """One line naming every unknown key under `where` (the dotted block, '' at the top),
+    each with the closest allowed key where one is close, then the allowed ones: a config
+    with two misspelt keys in one block hears of both at once."""
+    named = []
+    for key in sorted(map(str, unknown)):
+        close = difflib.get_close_matches(key, allowed, n=1)
+        dotted = f"{where}.{key}" if where else key
+        named.append((repr(dotted), f" (did you mean {close[0]!r}?)" if close else ""))
+    tail = f"; {listing}: {sorted(allowed)}"
+    if len(named) == 1:
+        ((key, hint),) = named
+        return f"config key {key} is {problem}{hint}{tail}"
+    keys = ", ".join(key + hint for key, hint in named)
+    return f"config keys {keys} are {problem}{tail}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Base of every settings block. `key` is the block's dotted config key."""
@@ -71,10 +96,7 @@ class Settings:
         keys = {config_key(f): f for f in dataclasses.fields(cls)}
         unknown = sorted(set(given) - set(keys))
         if unknown:
-            raise SettingsError(
-                f"config key '{cls.key}.{unknown[0]}' is not allowed here; allowed keys: "
-                f"{sorted(keys)}"
-            )
+            raise SettingsError(unknown_keys(cls.key, unknown, sorted(keys)))
         hints = typing.get_type_hints(cls)
         values = {}
         for key, f in keys.items():
@@ -103,6 +125,10 @@ def _check_limits(key: str, value: Any, f: dataclasses.Field) -> Any:
     items = value if isinstance(value, tuple) else (value,)
     if isinstance(value, tuple) and len(value) < f.metadata.get("minItems", 0):
         raise SettingsError(f"config key {key!r}: needs at least {f.metadata['minItems']} item(s)")
+    if isinstance(value, tuple) and len(value) > f.metadata.get("maxItems", math.inf):
+        raise SettingsError(
+            f"config key {key!r}: {len(value)} items, more than {f.metadata['maxItems']}"
+        )
     if isinstance(value, tuple) and len(set(value)) < len(value):
         raise SettingsError(f"config key {key!r}: {list(value)} repeats an item")
     for item in items:
@@ -175,8 +201,9 @@ def _schema_of_type(kind: Any, limits: dict[str, Any]) -> dict[str, Any]:
     if origin is Literal:
         return {"enum": list(args)}
     if origin is tuple:
-        size = {k: limits[k] for k in ("minItems",) if k in limits}
-        items = _schema_of_type(args[0], {k: v for k, v in limits.items() if k != "minItems"})
+        sizes = ("minItems", "maxItems")
+        size = {k: limits[k] for k in sizes if k in limits}
+        items = _schema_of_type(args[0], {k: v for k, v in limits.items() if k not in sizes})
         return {"type": "array", "uniqueItems": True, **size, "items": items}
     if isinstance(kind, type) and issubclass(kind, Settings):  # a required block: no default
         return {k: v for k, v in block_schema(kind).items() if k != "default"}

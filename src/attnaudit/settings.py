@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from attnaudit import bounds
 from attnaudit.declare import REQUIRED, Settings, block_schema, config_key, field_default, setting
 from attnaudit.declare import Params as Params  # what an analysis accepts as its settings
 from attnaudit.declare import SettingsError as SettingsError
@@ -55,8 +56,9 @@ class OnSplit(Settings):
 
     split: Split = setting("test", "the split analysed")
     max_instances: int | None = setting(
-        None, "analyse a seeded random subset of this many instances; null: all", minimum=1
-    )
+        None, "analyse a seeded random subset of this many instances; null: all",
+        minimum=1, maximum=bounds.MAX_INSTANCES,
+    )  # fmt: skip
 
 
 # -- Jain & Wallace (2019) ----------------------------------------------------------------
@@ -71,10 +73,13 @@ class Importance(OnSplit):
     """
 
     key: ClassVar[str] = "jain_wallace.importance"
-    batch_size: int = setting(64, "instances per gradient pass", minimum=1)
-    deletions_per_pass: int = setting(
-        4096, "leave-one-out: deletions (real tokens) evaluated together", minimum=1
+    batch_size: int = setting(
+        64, "instances per gradient pass", minimum=1, maximum=bounds.MAX_BATCH
     )
+    deletions_per_pass: int = setting(
+        4096, "leave-one-out: deletions (real tokens) evaluated together",
+        minimum=1, maximum=bounds.MAX_BATCH,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,9 +92,15 @@ class Permutation(OnSplit):
     """
 
     key: ClassVar[str] = "jain_wallace.permutation"
-    n_permutations: int = setting(100, "shuffles per instance", minimum=1)
-    seed: int = setting(0, "seed of the shuffles (with the instance id)", minimum=0)
-    batch_size: int = setting(256, "instances encoded together", minimum=1)
+    n_permutations: int = setting(
+        100, "shuffles per instance", minimum=1, maximum=bounds.MAX_REPEATS
+    )
+    seed: int = setting(
+        0, "seed of the shuffles (with the instance id)", minimum=0, maximum=bounds.MAX_SEED
+    )
+    batch_size: int = setting(
+        256, "instances encoded together", minimum=1, maximum=bounds.MAX_BATCH
+    )
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,12 @@ class Adversary(OnSplit):
     """
 
     key: ClassVar[str] = "jain_wallace.adversary"
-    k: int = setting(5, "adversarial attention distributions per instance", minimum=1)
+    k: int = setting(
+        5,
+        "adversarial attention distributions per instance",
+        minimum=1,
+        maximum=bounds.MAX_ADVERSARIES,
+    )
     lam: float = setting(
         500.0, "hinge weight lambda of the output constraint", name="lambda", minimum=0
     )
@@ -121,10 +137,14 @@ class Adversary(OnSplit):
         exclusiveMinimum=0,
     )
     lr: float = setting(0.01, "Adam learning rate", exclusiveMinimum=0)
-    steps: int = setting(500, "optimisation steps", minimum=1)
+    steps: int = setting(500, "optimisation steps", minimum=1, maximum=bounds.MAX_STEPS)
     init_noise: float = setting(3.0, "standard deviation of the initial logits' noise", minimum=0)
-    seed: int = setting(0, "seed of the initial noise (with the instance id)", minimum=0)
-    batch_size: int = setting(512, "instances optimised together", minimum=1)
+    seed: int = setting(
+        0, "seed of the initial noise (with the instance id)", minimum=0, maximum=bounds.MAX_SEED
+    )
+    batch_size: int = setting(
+        512, "instances optimised together", minimum=1, maximum=bounds.MAX_BATCH
+    )
 
 
 # -- Serrano & Smith (2019) ---------------------------------------------------------------
@@ -143,8 +163,12 @@ class SingleWeight(OnSplit):
         ["attention", "attention_gradient", "grad_x_attention"],
         "rankings whose top item is erased", minItems=1,
     )  # fmt: skip
-    seed: int = setting(0, "seed of the random item (with the instance id)", minimum=0)
-    batch_size: int = setting(128, "instances encoded together", minimum=1)
+    seed: int = setting(
+        0, "seed of the random item (with the instance id)", minimum=0, maximum=bounds.MAX_SEED
+    )
+    batch_size: int = setting(
+        128, "instances encoded together", minimum=1, maximum=bounds.MAX_BATCH
+    )
 
 
 @dataclass(frozen=True)
@@ -165,12 +189,17 @@ class MultiWeight(OnSplit):
          "integrated_gradients"],
         "erasure orders", minItems=1,
     )  # fmt: skip
-    n_random: int = setting(5, "random orderings per instance", minimum=1)
-    ig_steps: int = setting(
-        20, "Integrated Gradients integration steps (captum's Gauss-Legendre nodes)", minimum=1
+    n_random: int = setting(
+        5, "random orderings per instance", minimum=1, maximum=bounds.MAX_REPEATS
     )
-    seed: int = setting(0, "seed of the random orders (with the instance id)", minimum=0)
-    batch_size: int = setting(64, "instances encoded together", minimum=1)
+    ig_steps: int = setting(
+        20, "Integrated Gradients integration steps (captum's Gauss-Legendre nodes)",
+        minimum=1, maximum=bounds.MAX_IG_STEPS,
+    )  # fmt: skip
+    seed: int = setting(
+        0, "seed of the random orders (with the instance id)", minimum=0, maximum=bounds.MAX_SEED
+    )
+    batch_size: int = setting(64, "instances encoded together", minimum=1, maximum=bounds.MAX_BATCH)
 
 
 # -- faithfulness beyond the papers --------------------------------------------------------
@@ -181,11 +210,19 @@ class Rankings(OnSplit):
     rankings: tuple[FaithRanking, ...] = setting(
         ALL_FAITH_RANKINGS, "token rankings compared (random: `n_random` orders)", minItems=1
     )
-    n_random: int = setting(3, "random orderings per instance, the chance control", minimum=1)
-    ig_steps: int = setting(
-        20, "Integrated Gradients integration steps (captum's Gauss-Legendre nodes)", minimum=1
+    n_random: int = setting(
+        3,
+        "random orderings per instance, the chance control",
+        minimum=1,
+        maximum=bounds.MAX_REPEATS,
     )
-    seed: int = setting(0, "seed of the random orders (with the instance id)", minimum=0)
+    ig_steps: int = setting(
+        20, "Integrated Gradients integration steps (captum's Gauss-Legendre nodes)",
+        minimum=1, maximum=bounds.MAX_IG_STEPS,
+    )  # fmt: skip
+    seed: int = setting(
+        0, "seed of the random orders (with the instance id)", minimum=0, maximum=bounds.MAX_SEED
+    )
 
 
 @dataclass(frozen=True)
@@ -204,9 +241,11 @@ class Eraser(Rankings):
     key: ClassVar[str] = "faithfulness.eraser"
     percents: tuple[float, ...] = setting(
         [1.0, 5.0, 10.0, 20.0, 50.0], "the bins B: percent of real tokens in r_k",
-        exclusiveMinimum=0, maximum=100, minItems=1,
+        exclusiveMinimum=0, maximum=100, minItems=1, maxItems=bounds.MAX_BINS,
     )  # fmt: skip
-    batch_size: int = setting(256, "reduced inputs per forward pass", minimum=1)
+    batch_size: int = setting(
+        256, "reduced inputs per forward pass", minimum=1, maximum=bounds.MAX_BATCH
+    )
 
 
 @dataclass(frozen=True)
@@ -239,9 +278,18 @@ class Replacement(OnSplit):
     """
 
     key: ClassVar[str] = "vashishth.replacement"
-    n_draws: int = setting(5, "draws of random and of permuted weights per instance", minimum=1)
-    seed: int = setting(0, "seed of the draws (with the instance id)", minimum=0)
-    batch_size: int = setting(256, "instances encoded together", minimum=1)
+    n_draws: int = setting(
+        5,
+        "draws of random and of permuted weights per instance",
+        minimum=1,
+        maximum=bounds.MAX_REPEATS,
+    )
+    seed: int = setting(
+        0, "seed of the draws (with the instance id)", minimum=0, maximum=bounds.MAX_SEED
+    )
+    batch_size: int = setting(
+        256, "instances encoded together", minimum=1, maximum=bounds.MAX_BATCH
+    )
 
 
 # -- Wiegreffe & Pinter (2019) ------------------------------------------------------------
@@ -257,7 +305,7 @@ class SeedVariance(Settings):
     key: ClassVar[str] = "wiegreffe_pinter.seed_variance"
     base_seed: int | None = setting(
         None, "the seed the others are compared with (one of seeds); null: the smallest",
-        minimum=0,
+        minimum=0, maximum=bounds.MAX_SEED,
     )  # fmt: skip
 
 
@@ -282,7 +330,7 @@ class GuidedMlp(Settings):
         1.0, "the adversarial model of variant `adversary`: its lambda", minimum=0
     )
     batch_size: int = setting(256, "instances per pass when a guide's attention is computed",
-                              minimum=1)  # fmt: skip
+                              minimum=1, maximum=bounds.MAX_BATCH)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -297,9 +345,13 @@ class Adversarial(Settings):
 
     key: ClassVar[str] = "wiegreffe_pinter.adversarial"
     base: str = setting("lstm-additive", "the base run M_b", pattern=MODEL_PATTERN)
-    lambdas: tuple[float, ...] = setting([0.0, 0.1, 1.0], "one adversarial model per lambda",
-                                         minimum=0, minItems=1)  # fmt: skip
-    epochs: int | None = setting(None, "training epochs; null: training.epochs", minimum=1)
+    lambdas: tuple[float, ...] = setting(
+        [0.0, 0.1, 1.0], "one adversarial model per lambda",
+        minimum=0, minItems=1, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    epochs: int | None = setting(
+        None, "training epochs; null: training.epochs", minimum=1, maximum=bounds.MAX_EPOCHS
+    )
 
 
 # -- Pruthi et al. (2020) ----------------------------------------------------------------
@@ -320,12 +372,15 @@ class Deception(Settings):
     models: tuple[str, ...] = setting(
         ["lstm-additive", "average-additive"],
         "the runs trained deceptively, each <encoder>-<attention>",
-        pattern=MODEL_PATTERN, minItems=1,
+        pattern=MODEL_PATTERN, minItems=1, maxItems=bounds.MAX_RUNS,
     )  # fmt: skip
     weights: tuple[float, ...] = setting(
-        [], "one deceptive run per model and penalty weight lambda (empty: none)", minimum=0
+        [], "one deceptive run per model and penalty weight lambda (empty: none)",
+        minimum=0, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    epochs: int | None = setting(
+        None, "training epochs; null: training.epochs", minimum=1, maximum=bounds.MAX_EPOCHS
     )
-    epochs: int | None = setting(None, "training epochs; null: training.epochs", minimum=1)
 
 
 # -- the verdicts ------------------------------------------------------------------------------
@@ -442,6 +497,7 @@ FAMILIES: dict[str, Applies] = {
 # jobs' params as written, so writing a default's value out reruns them (docs/reruns.md).
 DATASETS_SCHEMA: dict[str, Any] = {
     "minProperties": 1,
+    "maxProperties": bounds.MAX_RUNS,
     "propertyNames": {"pattern": NAME_PATTERN},
     "additionalProperties": {
         "description": "a dataset's options; checked against its type's declared options "
@@ -450,6 +506,7 @@ DATASETS_SCHEMA: dict[str, Any] = {
     },
 }
 EMBEDDINGS_SCHEMA: dict[str, Any] = {
+    "maxProperties": bounds.MAX_RUNS,
     "propertyNames": {"pattern": NAME_PATTERN},
     "additionalProperties": {
         "type": "object",
@@ -465,7 +522,7 @@ EMBEDDINGS_SCHEMA: dict[str, Any] = {
                 "zero)",
                 "enum": ["zero", "random"],
             },
-            "seed": {"type": "integer", "minimum": 0},
+            "seed": {"type": "integer", "minimum": 0, "maximum": bounds.MAX_SEED},
             "path": {
                 "description": "type file, a GloVe/fastText text file (plain or gzipped)",
                 "type": "string",
@@ -482,10 +539,10 @@ EMBEDDINGS_SCHEMA: dict[str, Any] = {
                     },
                 },
             },
-            "dim": {"type": "integer", "minimum": 1},
-            "window": {"type": "integer", "minimum": 1},
-            "epochs": {"type": "integer", "minimum": 1},
-            "min_count": {"type": "integer", "minimum": 1},
+            "dim": {"type": "integer", "minimum": 1, "maximum": bounds.MAX_WIDTH},
+            "window": {"type": "integer", "minimum": 1, "maximum": bounds.MAX_TOKENS},
+            "epochs": {"type": "integer", "minimum": 1, "maximum": bounds.MAX_EPOCHS},
+            "min_count": {"type": "integer", "minimum": 1, "maximum": bounds.MAX_COUNT},
             "sg": {"enum": [0, 1]},
         },
     },
@@ -510,7 +567,7 @@ class TopLevel(Settings):
     )
     encoders: tuple[str, ...] = setting(
         REQUIRED, "encoder names (attnaudit.models.catalog.ENCODERS)",
-        pattern="^[a-z0-9]+$", minItems=1,
+        pattern="^[a-z0-9]+$", minItems=1, maxItems=bounds.MAX_RUNS,
     )  # fmt: skip
     analyses: tuple[str, ...] = setting(
         list(FAMILIES), "the per-run analysis families each trained model's analysis job runs "
@@ -519,13 +576,16 @@ class TopLevel(Settings):
     )  # fmt: skip
     attentions: tuple[str, ...] = setting(
         REQUIRED, "attention names (attnaudit.models.catalog.ATTENTIONS)",
-        pattern="^[a-z0-9]+$", minItems=1,
+        pattern="^[a-z0-9]+$", minItems=1, maxItems=bounds.MAX_RUNS,
     )  # fmt: skip
     embeddings: dict[str, Any] = setting(
         {}, "name -> word vectors (attnaudit.data.vectors); training.embeddings picks "
         "one by name", schema=EMBEDDINGS_SCHEMA,
     )  # fmt: skip
-    seeds: tuple[int, ...] = setting(REQUIRED, "the runs' seeds", minimum=0, minItems=1)
+    seeds: tuple[int, ...] = setting(
+        REQUIRED, "the runs' seeds, within numpy's seed range", minimum=0, maximum=bounds.MAX_SEED,
+        minItems=1, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
     training: Training = setting(REQUIRED, "training of every run")
 
 
@@ -570,15 +630,18 @@ def _block_markdown(title: str, cls: type[Settings]) -> list[str]:
     lines += ["", "| key | default | meaning |", "|---|---|---|"]
     for key, spec in block_schema(cls)["properties"].items():
         default = "required" if "default" not in spec else f"`{_markdown_value(spec['default'])}`"
+        bounded = spec.get("items", spec)  # a list's items carry the range
         limits = [
-            f"{word} {spec[k]}"
+            f"{word} {bounded[k]}"
             for k, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
-            if k in spec
+            if k in bounded
         ]
         if spec.get("minItems") == 1:
             limits.append("not empty")
         elif "minItems" in spec:
             limits.append(f"at least {spec['minItems']} items")
+        if "maxItems" in spec:
+            limits.append(f"at most {spec['maxItems']} items")
         meaning = spec["description"] + (f" ({', '.join(limits)})" if limits else "")
         lines.append(f"| `{key}` | {default} | {meaning} |")
     return lines

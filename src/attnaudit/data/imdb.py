@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from attnaudit import bounds
 from attnaudit.data.errors import DatasetError
 from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer, with_defaults
 from attnaudit.data.parsing import holdout, seeded_rng
@@ -40,8 +41,12 @@ _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 OPTIONS = {
     "task": choice(list(N_CLASSES), "binary", "binary: neg 0, pos 1; rating: 8 classes"),
     "max_tokens": integer(
-        400, "keep documents with fewer tokens than this; null keeps all", 1, nullable=True
-    ),
+        400,
+        "keep documents with fewer tokens than this; null keeps all",
+        1,
+        nullable=True,
+        maximum=bounds.MAX_TOKENS,
+    ),  # fmt: skip
     "dev_fraction": fraction(0.2, "stratified share of train held out as dev"),
     "split_seed": SPLIT_SEED,
 }

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from attnaudit import bounds
+
 Option = dict[str, Any]
 
 
@@ -22,9 +24,14 @@ def with_defaults(declared: Mapping[str, Option], given: Mapping[str, Any]) -> d
     return {key: given.get(key, spec["default"]) for key, spec in declared.items()}
 
 
-def integer(default: int | None, doc: str, minimum: int = 0, nullable: bool = False) -> Option:
+def integer(
+    default: int | None, doc: str, minimum: int = 0, nullable: bool = False, *, maximum: int
+) -> Option:
+    """A count or size: its upper bound is required (one of `attnaudit.bounds`), so that no
+    option can ask for more than a machine holds."""
     kind: Any = ["integer", "null"] if nullable else "integer"
-    return {"type": kind, "minimum": minimum, "default": default, "description": doc}
+    limits = {"minimum": minimum, "maximum": maximum}
+    return {"type": kind, **limits, "default": default, "description": doc}
 
 
 def fraction(default: float | None, doc: str) -> Option:
@@ -72,12 +79,21 @@ FILES: Option = {
 # that download files (attnaudit.data.registry.option_schema).
 COMMON: dict[str, Option] = {
     "type": string(None, "the registry entry; default: the dataset's name"),
-    "min_count": integer(None, "minimum train count of a vocabulary word (type default)", 1),
+    "min_count": integer(
+        None,
+        "minimum train count of a vocabulary word (type default)",
+        1,
+        maximum=bounds.MAX_COUNT,
+    ),
     "max_length": integer(
-        None, "cut every instance to this many tokens in preprocessing; null: no cut", 1, True
+        None,
+        "cut every instance to this many tokens in preprocessing; null: no cut",
+        1,
+        True,
+        maximum=bounds.MAX_TOKENS,
     ),
     "sentences": boolean(False, "keep sentence boundaries as <SEP> (han* encoders)"),
     "emoji": choice(["drop", "keep"], "drop", "emoji: dropped, or kept as tokens of their own"),
 }
 
-SPLIT_SEED = integer(0, "seed of the random splits", 0)
+SPLIT_SEED = integer(0, "seed of the random splits", 0, maximum=bounds.MAX_SEED)

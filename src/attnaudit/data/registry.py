@@ -23,7 +23,6 @@ Per-option behaviour, when a spec has it:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from attnaudit.data import agnews, imdb, newsgroups, sst, sst2, synthetic, tabul
 from attnaudit.data.errors import DatasetError
 from attnaudit.data.options import COMMON, FILES, with_defaults
 from attnaudit.data.remote import UNKNOWN, RemoteFile, override_files
+from attnaudit.declare import unknown_keys
 
 __all__ = [
     "UNKNOWN",
@@ -298,11 +298,9 @@ def check_options(dataset: str, spec: DatasetSpec, options: Mapping[str, Any]) -
     where = f"datasets.{dataset}"
     unknown = sorted(set(options) - set(schema["properties"]))
     if unknown:
-        close = difflib.get_close_matches(unknown[0], schema["properties"], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problem = f"not an option of dataset type {spec.name!r}"
         raise DatasetError(
-            f"config key '{where}.{unknown[0]}' is not an option of dataset type "
-            f"{spec.name!r}{hint}; its options: {sorted(schema['properties'])}"
+            unknown_keys(where, unknown, sorted(schema["properties"]), problem, "its options")
         )
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(schema).iter_errors(dict(options))

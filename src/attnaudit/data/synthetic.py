@@ -20,20 +20,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attnaudit.bounds import MAX_CLASSES, MAX_INSTANCES, MAX_SEED, MAX_TOKENS, MAX_VOCAB
 from attnaudit.data.errors import DatasetError
 from attnaudit.data.options import integer, with_defaults
 
 OPTIONS = {
-    "seed": integer(0, "seed of the generator", 0),
-    "n_classes": integer(2, "classes", 2),
-    "vocab_size": integer(500, "words, signal words included", 1),
-    "signal_tokens_per_class": integer(10, "signal words of each class", 1),
-    "max_signals": integer(3, "most signal words of its class planted in a document", 1),
-    "min_length": integer(8, "shortest document, in tokens", 1),
-    "max_length": integer(30, "longest document (also the preprocessing cut)", 1),
-    "n_train": integer(2000, "train instances", 1),
-    "n_dev": integer(400, "dev instances", 1),
-    "n_test": integer(400, "test instances", 1),
+    "seed": integer(0, "seed of the generator", 0, maximum=MAX_SEED),
+    "n_classes": integer(2, "classes", 2, maximum=MAX_CLASSES),
+    "vocab_size": integer(500, "words, signal words included", 1, maximum=MAX_VOCAB),
+    "signal_tokens_per_class": integer(10, "signal words of each class", 1, maximum=MAX_VOCAB),
+    "max_signals": integer(
+        3, "most signal words of its class planted in a document", 1, maximum=MAX_TOKENS
+    ),
+    "min_length": integer(8, "shortest document, in tokens", 1, maximum=MAX_TOKENS),
+    "max_length": integer(
+        30, "longest document (also the preprocessing cut)", 1, maximum=MAX_TOKENS
+    ),
+    "n_train": integer(2000, "train instances", 1, maximum=MAX_INSTANCES),
+    "n_dev": integer(400, "dev instances", 1, maximum=MAX_INSTANCES),
+    "n_test": integer(400, "test instances", 1, maximum=MAX_INSTANCES),
     "label_noise": {
         "type": "number",
         "minimum": 0,
@@ -43,7 +48,7 @@ OPTIONS = {
     },
     "sentence_length": integer(
         None, "tokens per sentence ('.' between them), for han* encoders; null: one sentence",
-        1, nullable=True,
+        1, nullable=True, maximum=MAX_TOKENS,
     ),
 }  # fmt: skip
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from attnaudit import bounds
 from attnaudit.data.errors import DatasetError
 from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer, string, with_defaults
 from attnaudit.data.parsing import seeded_rng, three_way
@@ -61,18 +62,23 @@ OPTIONS = {
     "test_fraction": fraction(0.1, "without a split column: share of the rows as test"),
     "split_seed": SPLIT_SEED,
     "max_tokens": integer(
-        MAX_TOKENS, "a document with more tokens is an error; null: no limit", 1, nullable=True
+        MAX_TOKENS, "a document with more tokens is an error; null: no limit", 1, nullable=True,
+        maximum=bounds.MAX_TOKENS,
     ),
-    "n_classes": integer(None, "the expected number of distinct labels", 2, nullable=True),
+    "n_classes": integer(
+        None, "the expected number of distinct labels", 2, nullable=True,
+        maximum=bounds.MAX_CLASSES,
+    ),
     "labels": {
         "type": ["array", "null"],
         "minItems": 2,
+        "maxItems": bounds.MAX_CLASSES,
         "uniqueItems": True,
         "items": {"type": ["string", "integer"]},
         "default": None,
         "description": "the expected label values, in class-id order; others are an error",
     },
-}
+}  # fmt: skip
 REQUIRED = ("path",)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from attnaudit.bounds import MAX_HEADS, MAX_KERNEL, MAX_KERNELS, MAX_LAYERS, MAX_TOKENS, MAX_WIDTH
 from attnaudit.data.options import boolean, integer
 
 # ortholstm, diversitylstm: Mohankumar et al. (ACL 2020), models/orthogonal.py, encoders.py;
@@ -50,31 +51,47 @@ HIERARCHICAL_BASE = {"hangru": "gru", "hancnn": "cnn", "hanaverage": "average"}
 # Flat encoder -> its keyword arguments as JSON-schema fragments (a han* encoder takes its
 # base encoder's, set under the han* name).
 FLAT_ENCODER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "lstm": {"hidden_size": integer(128, "units per direction (H = 2 x hidden_size)", 1)},
-    "gru": {"hidden_size": integer(50, "units per direction (H = 2 x hidden_size)", 1)},
+    "lstm": {
+        "hidden_size": integer(
+            128, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
+        )
+    },
+    "gru": {
+        "hidden_size": integer(
+            50, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
+        )
+    },
     "cnn": {
         "kernel_sizes": {
             "type": "array",
             "minItems": 1,
+            "maxItems": MAX_KERNELS,
             # odd widths: same-padding (k // 2 each side) keeps the length only for odd k
             "items": {
                 "type": "integer",
                 "minimum": 1,
+                "maximum": MAX_KERNEL,
                 "not": {"multipleOf": 2},
                 "description": "an odd width",
             },
             "default": [1, 3, 5, 7],
             "description": "odd convolution widths, one set of filters each",
         },
-        "filters": integer(32, "filters per width (H = filters x widths)", 1),
+        "filters": integer(32, "filters per width (H = filters x widths)", 1, maximum=MAX_WIDTH),
     },
-    "average": {"hidden_size": integer(128, "size of the per-token projection (H)", 1)},
+    "average": {
+        "hidden_size": integer(128, "size of the per-token projection (H)", 1, maximum=MAX_WIDTH)
+    },
     "ortholstm": {
-        "hidden_size": integer(128, "units per direction (H = 2 x hidden_size)", 1),
+        "hidden_size": integer(
+            128, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
+        ),
         "bidirectional": boolean(True, "both directions"),
     },
     "diversitylstm": {
-        "hidden_size": integer(128, "units per direction (H = 2 x hidden_size)", 1),
+        "hidden_size": integer(
+            128, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
+        ),
         "diversity_weight": {
             "type": "number",
             "minimum": 0,
@@ -83,11 +100,11 @@ FLAT_ENCODER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "transformer": {
-        "hidden_size": integer(128, "model width (H); a multiple of heads", 1),
-        "heads": integer(4, "attention heads per layer", 1),
-        "layers": integer(2, "self-attention layers", 1),
-        "ff_size": integer(256, "feed-forward width", 1),
-        "max_positions": integer(512, "longest input (learned positions)", 1),
+        "hidden_size": integer(128, "model width (H); a multiple of heads", 1, maximum=MAX_WIDTH),
+        "heads": integer(4, "attention heads per layer", 1, maximum=MAX_HEADS),
+        "layers": integer(2, "self-attention layers", 1, maximum=MAX_LAYERS),
+        "ff_size": integer(256, "feed-forward width", 1, maximum=MAX_WIDTH),
+        "max_positions": integer(512, "longest input (learned positions)", 1, maximum=MAX_TOKENS),
     },
 }
 ENCODER_OPTIONS = {
