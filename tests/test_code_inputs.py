@@ -41,6 +41,30 @@ def test_closure_follows_imports_anywhere_in_a_file_and_includes_parent_packages
     }  # fmt: skip
 
 
+def test_modules_imported_by_name_count_as_imports_of_the_module_that_imports_them(tmp_path):
+    write(tmp_path, {
+        "attnaudit/__init__.py": "", "attnaudit/a.py": "", "attnaudit/b.py": "",
+        "attnaudit/c.py": "import attnaudit.b\n", "attnaudit/d.py": "",
+    })  # fmt: skip
+    script = tmp_path.parent / f"{tmp_path.name}-byname.py"
+    script.write_text("from attnaudit import a\n")
+    found = closure(tmp_path, [script], {"attnaudit.a": ["attnaudit.c"], "attnaudit.d": ["x"]})
+    assert {p.relative_to(tmp_path).as_posix() for p in found} == {
+        "attnaudit/__init__.py", "attnaudit/a.py", "attnaudit/c.py", "attnaudit/b.py"
+    }  # fmt: skip
+
+
+def test_code_that_builds_models_has_the_catalogued_encoder_modules_as_inputs():
+    """Encoder classes are imported by name (models.catalog): editing one reruns training,
+    and reruns no table of the report."""
+
+    def files(script):
+        return {Path(p).name for p in script_code(REPO / "workflow/scripts" / script, SRC)}
+
+    assert {"orthogonal.py", "transformer.py", "encoders.py"} <= files("train.py")
+    assert not {"orthogonal.py", "transformer.py", "encoders.py"} & files("aggregate.py")
+
+
 def test_relative_imports_resolve_against_the_package(tmp_path):
     write(tmp_path, {"attnaudit/__init__.py": "", "attnaudit/e.py": "from .d import thing\n"})
     assert imported_names(tmp_path / "attnaudit/e.py", "attnaudit") == {

@@ -282,18 +282,16 @@ def test_each_type_declares_exactly_the_options_its_parser_reads():
 def test_the_catalog_declares_each_encoder_class_arguments():
     import inspect
 
-    from attnaudit.models.encoders import ENCODERS
-    from attnaudit.models.hierarchical import HIERARCHICAL
-
-    for name, cls in ENCODERS.items():
-        params = inspect.signature(cls.__init__).parameters
+    for name in catalog.flat_encoders():
+        params = inspect.signature(catalog.encoder_class(name).__init__).parameters
         arguments = {p: v.default for p, v in params.items() if p not in ("self", "input_dim")}
-        declared = catalog.ENCODER_OPTIONS[name]
+        declared = catalog.ENCODERS[name].options
         assert set(arguments) == set(declared), name
         for option, default in arguments.items():
             assert declared[option]["default"] == (list(default) if isinstance(default, tuple)
                                                    else default), (name, option)  # fmt: skip
-    assert HIERARCHICAL == catalog.HIERARCHICAL_BASE
+    options = catalog.encoder_options_schema()["properties"]
+    assert options["hangru"]["properties"] == catalog.ENCODERS["gru"].options
 
 
 def _unbounded(schema, path=()):

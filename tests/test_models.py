@@ -99,9 +99,15 @@ def test_the_catalog_names_exactly_the_model_classes():
     """The workflow checks names against the torch-free catalog; each is a real class."""
     from attnaudit.models import catalog
     from attnaudit.models.attention import ATTENTIONS as ATTENTION_CLASSES
-    from attnaudit.models.encoders import ENCODERS as ENCODER_CLASSES
-    from attnaudit.models.hierarchical import HIERARCHICAL
+    from attnaudit.models.encoders import BiGRUEncoder
+    from attnaudit.models.transformer import TransformerEncoder
 
-    assert set(catalog.FLAT_ENCODERS) == set(ENCODER_CLASSES)
-    assert set(catalog.HIERARCHICAL_ENCODERS) == set(HIERARCHICAL)
+    assert catalog.encoder_class("gru") is BiGRUEncoder
+    assert catalog.encoder_class("transformer") is TransformerEncoder
+    for name in catalog.flat_encoders():
+        assert issubclass(catalog.encoder_class(name), torch.nn.Module), name
+    assert catalog.hierarchical_encoders() == ["hangru", "hancnn", "hanaverage"]
+    assert [catalog.base_encoder(n) for n in ("hancnn", "cnn")] == ["cnn", "cnn"]
+    with pytest.raises(ValueError, match="unknown encoder 'hangru'"):
+        catalog.encoder_class("hangru")  # built by HierarchicalClassifier from its base
     assert set(catalog.ATTENTIONS) == set(ATTENTION_CLASSES)

@@ -5,16 +5,26 @@ script imports changes. The rules therefore list, as inputs, every module of thi
 that the script can import, directly or through other modules: found by reading the import
 statements of the source files (anywhere in a file, so imports inside functions count),
 without importing anything. Importing `a.b.c` runs the `__init__.py` of `a` and `a.b` too,
-so those are included.
+so those are included. The modules a file imports by name (`BY_NAME`: the encoder classes
+the torch-free model catalogue names, imported when `models.classifier` builds a model)
+count as its imports.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from attnaudit.models import catalog
+
 PACKAGE = "attnaudit"
+
+
+def by_name() -> dict[str, list[str]]:
+    """Module -> the modules it imports by name, which its import statements do not show."""
+    return {"attnaudit.models.classifier": catalog.class_modules()}
 
 
 def module_path(src: Path, name: str) -> Path | None:
@@ -48,18 +58,21 @@ def imported_names(path: Path, package: str | None = None) -> set[str]:
     return names
 
 
-def closure(src: Path, files: list[Path]) -> list[Path]:
+def closure(
+    src: Path, files: list[Path], by_name: Mapping[str, Iterable[str]] | None = None
+) -> list[Path]:
     """Every file of the package under `src` that `files` import, transitively, and those
-    of `files` that are in it (sorted)."""
+    of `files` that are in it (sorted); `by_name`: module -> modules it imports by name."""
     seen: set[Path] = {f for f in files if f.is_relative_to(src)}
     todo = list(files)
     while todo:
         path = todo.pop()
-        package = None
+        package, extra = None, set()
         if path.is_relative_to(src):
             name = module_name(src, path)
             package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for name in imported_names(path, package):
+            extra = set((by_name or {}).get(name, ()))
+        for name in imported_names(path, package) | extra:
             if name.split(".")[0] != PACKAGE:
                 continue
             parts = name.split(".")
@@ -79,4 +92,4 @@ def script_code(script: Path, src: Path, *modules: str) -> tuple[str, ...]:
     missing = [m for m, p in zip(modules, extra, strict=True) if p is None]
     if missing:
         raise ValueError(f"no module {missing} under {src}")
-    return tuple(str(p) for p in closure(src, [script, *extra]))
+    return tuple(str(p) for p in closure(src, [script, *extra], by_name()))

@@ -228,14 +228,14 @@ def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
             f"config key '{key}.adversarial.lambdas': {labels} name the same path twice"
         )
     guided, adversarial = section["guided_mlp"], section["adversarial"]
-    check_names(f"{key}.guided_mlp.encoder", [guided["encoder"]], catalog.FLAT_ENCODERS)
+    check_names(f"{key}.guided_mlp.encoder", [guided["encoder"]], catalog.flat_encoders())
     for name, model in [
         ("guided_mlp.own", guided["own"]),
         ("guided_mlp.base", guided["base"]),
         ("adversarial.base", adversarial["base"]),
     ]:
         encoder, attention = model.split("-")
-        check_names(f"{key}.{name}", [encoder], catalog.FLAT_ENCODERS)
+        check_names(f"{key}.{name}", [encoder], catalog.flat_encoders())
         check_names(f"{key}.{name}", [attention], catalog.ATTENTIONS)
     base_seed = section["seed_variance"]["base_seed"]
     if base_seed is not None and base_seed not in config["seeds"]:
@@ -250,7 +250,7 @@ def check_deception(config: dict[str, Any]) -> None:
     key, section = "pruthi.deception", config["pruthi"]["deception"]
     for model in section["models"]:
         encoder, attention = model.split("-")
-        check_names(f"{key}.models", [encoder], catalog.FLAT_ENCODERS)
+        check_names(f"{key}.models", [encoder], catalog.flat_encoders())
         check_names(f"{key}.models", [attention], catalog.ATTENTIONS)
     labels = [lambda_label(w) for w in section["weights"]]
     if len(set(labels)) != len(labels):

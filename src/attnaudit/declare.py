@@ -15,7 +15,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -23,14 +23,19 @@ REQUIRED: Any = dataclasses.MISSING  # a setting without a default: the config m
 
 
 def setting(
-    default: Any, doc: str, name: str | None = None, schema: dict | None = None, **limits: Any
+    default: Any,
+    doc: str,
+    name: str | None = None,
+    schema: dict | Callable[[], dict] | None = None,
+    **limits: Any,
 ) -> Any:
     """A settings field: its default (`REQUIRED`: none, the key must be given), one line of
     meaning, its config key where that is not a Python name (`lambda`), JSON-schema limits
     (`minimum`, `maximum`, `exclusiveMinimum`, `minItems`, `maxItems`, `pattern`,
     `minLength`; upper bounds from `attnaudit.bounds`) and, for what a
     type cannot say (a mapping's entries, a list's allowed names), a `schema` fragment
-    merged over the one the type gives."""
+    merged over the one the type gives (or a function that returns it, for a fragment read
+    from a catalogue each time the schema is made)."""
     metadata = {"doc": doc, "name": name, "schema": schema or {}, **limits}
     if default is REQUIRED:
         return field(metadata=metadata)
@@ -218,9 +223,10 @@ def block_schema(cls: type[Settings]) -> dict[str, Any]:
     for f in dataclasses.fields(cls):
         limits = {k: v for k, v in f.metadata.items() if k not in ("doc", "name", "schema")}
         default = field_default(f)
+        fragment = f.metadata["schema"]
         properties[config_key(f)] = {
             **_schema_of_type(hints[f.name], limits),
-            **f.metadata["schema"],
+            **(fragment() if callable(fragment) else fragment),
             "description": f.metadata["doc"],
             **({} if default is REQUIRED else {"default": default}),
         }

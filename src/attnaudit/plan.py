@@ -142,9 +142,7 @@ class Plan:
             for a in self.attentions
             if (applies.uniform if catalog.is_uniform(a) else applies.learned)
         ]
-        encoders = [
-            e for e in self.encoders if applies.sentences or e not in catalog.HIERARCHICAL_ENCODERS
-        ]
+        encoders = [e for e in self.encoders if applies.sentences or not catalog.is_hierarchical(e)]
         return expand(pattern, dataset=self.datasets, encoder=encoders,
                       attention=attentions, seed=self.seeds)  # fmt: skip
 

@@ -36,7 +36,7 @@ class Training(Settings):
     )
     encoder_options: dict[str, Any] = setting(
         {}, "encoder name -> keyword arguments of its class (attnaudit.models.catalog)",
-        schema=catalog.encoder_options_schema(),
+        schema=catalog.encoder_options_schema,
     )  # fmt: skip
     threads: int = setting(
         1, "torch threads of a training job (its Snakemake threads)",

@@ -78,8 +78,8 @@ wildcard_constraints:
 
 
 # Wildcard patterns of the kinds of model: flat or hierarchical encoders, learned attention.
-FLAT = "|".join(catalog.FLAT_ENCODERS)
-HIERARCHICAL = "|".join(catalog.HIERARCHICAL_ENCODERS)
+FLAT = "|".join(catalog.flat_encoders())
+HIERARCHICAL = "|".join(catalog.hierarchical_encoders())
 UNIFORM_ATTENTION = "|".join(catalog.UNIFORM_ATTENTIONS)
 # any name but the uniform ones (catalog.is_uniform)
 LEARNED_ATTENTION = f"(?!(?:{UNIFORM_ATTENTION})(?![a-z0-9]))[a-z0-9]+"

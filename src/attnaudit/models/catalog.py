@@ -1,26 +1,23 @@
-"""The encoder and attention names a config may use, and each encoder's options, known
-without importing torch.
+"""The model catalogue: every encoder and attention name a config may use, and each
+encoder's class and options, known without importing torch.
 
-The workflow checks `encoders:`, `attentions:` and `training.encoder_options` against these
-declarations before any job runs, and plans without torch. Each name is a key of
-`encoders.ENCODERS`, `hierarchical.HIERARCHICAL` or `attention.ATTENTIONS`, and each
-encoder's options are the keyword arguments of its class after `input_dim` (tests check
-that they agree): a new encoder is its class, its entry there, and its name and options
-here.
+The workflow checks `encoders:`, `attentions:` and `training.encoder_options` against this
+catalogue before any job runs, and plans without torch. An encoder is one entry of
+`ENCODERS`: its class by import path (imported only when a model is built, by
+`encoder_class`) and its keyword arguments after `input_dim` as JSON-schema fragments
+(tests check them against the classes' signatures); a hierarchical encoder is an entry that
+names its flat base. Attention names are keys of `attention.ATTENTIONS`.
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from attnaudit.bounds import MAX_HEADS, MAX_KERNEL, MAX_KERNELS, MAX_LAYERS, MAX_TOKENS, MAX_WIDTH
 from attnaudit.data.options import boolean, integer
 
-# ortholstm, diversitylstm: Mohankumar et al. (ACL 2020), models/orthogonal.py, encoders.py;
-# transformer: models/transformer.py
-FLAT_ENCODERS = ("lstm", "gru", "cnn", "average", "ortholstm", "diversitylstm", "transformer")
-HIERARCHICAL_ENCODERS = ("hangru", "hancnn", "hanaverage")  # sentence attention on top
-ENCODERS = (*FLAT_ENCODERS, *HIERARCHICAL_ENCODERS)
 # sparsemax, entmax: additive scores normalised by sparsemax / 1.5-entmax (exact zeros);
 # cls: the last layer's [CLS] attention (flat encoders; with `transformer` its last layer);
 # clsuniform: that [CLS] layer with its attention fixed at 1/T over the items
@@ -44,73 +41,130 @@ def uniform_control(attention: str) -> str:
     return UNIFORM_CONTROLS.get(attention, "uniform")
 
 
-# The encoder a hierarchical encoder uses at both levels (hierarchical.HIERARCHICAL).
-HIERARCHICAL_BASE = {"hangru": "gru", "hancnn": "cnn", "hanaverage": "average"}
+@dataclass(frozen=True)
+class Encoder:
+    """A flat encoder: its class as `"module:Class"` (imported only when a model is built,
+    so that the planner stays torch-free) and its keyword arguments after `input_dim`,
+    name -> JSON-schema fragment with its default (`training.encoder_options.<name>`)."""
+
+    cls: str
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-# Flat encoder -> its keyword arguments as JSON-schema fragments (a han* encoder takes its
-# base encoder's, set under the han* name).
-FLAT_ENCODER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "lstm": {
-        "hidden_size": integer(
-            128, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
-        )
-    },
-    "gru": {
-        "hidden_size": integer(
-            50, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
-        )
-    },
-    "cnn": {
-        "kernel_sizes": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": MAX_KERNELS,
-            # odd widths: same-padding (k // 2 each side) keeps the length only for odd k
-            "items": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": MAX_KERNEL,
-                "not": {"multipleOf": 2},
-                "description": "an odd width",
+@dataclass(frozen=True)
+class Hierarchical:
+    """A hierarchical attention network (models.hierarchical) with the flat encoder `base`
+    at both levels: its class and options are the base's (set under the han* name)."""
+
+    base: str
+
+
+def _hidden(default: int, meaning: str) -> dict[str, dict[str, Any]]:
+    return {"hidden_size": integer(default, meaning, 1, maximum=MAX_WIDTH)}
+
+
+PER_DIRECTION = "units per direction (H = 2 x hidden_size)"
+
+# Encoder name (lower-case letters and digits: run names are `<encoder>-<attention>`) ->
+# its entry. ortholstm, diversitylstm: Mohankumar et al. (ACL 2020).
+ENCODERS: dict[str, Encoder | Hierarchical] = {
+    "lstm": Encoder("attnaudit.models.encoders:BiLSTMEncoder", _hidden(128, PER_DIRECTION)),
+    "gru": Encoder("attnaudit.models.encoders:BiGRUEncoder", _hidden(50, PER_DIRECTION)),
+    "cnn": Encoder(
+        "attnaudit.models.encoders:CNNEncoder",
+        {
+            "kernel_sizes": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_KERNELS,
+                # odd widths: same-padding (k // 2 each side) keeps the length only for odd k
+                "items": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_KERNEL,
+                    "not": {"multipleOf": 2},
+                    "description": "an odd width",
+                },
+                "default": [1, 3, 5, 7],
+                "description": "odd convolution widths, one set of filters each",
             },
-            "default": [1, 3, 5, 7],
-            "description": "odd convolution widths, one set of filters each",
+            "filters": integer(
+                32, "filters per width (H = filters x widths)", 1, maximum=MAX_WIDTH
+            ),
         },
-        "filters": integer(32, "filters per width (H = filters x widths)", 1, maximum=MAX_WIDTH),
-    },
-    "average": {
-        "hidden_size": integer(128, "size of the per-token projection (H)", 1, maximum=MAX_WIDTH)
-    },
-    "ortholstm": {
-        "hidden_size": integer(
-            128, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
-        ),
-        "bidirectional": boolean(True, "both directions"),
-    },
-    "diversitylstm": {
-        "hidden_size": integer(
-            128, "units per direction (H = 2 x hidden_size)", 1, maximum=MAX_WIDTH
-        ),
-        "diversity_weight": {
-            "type": "number",
-            "minimum": 0,
-            "default": 0.5,
-            "description": "weight of the conicity of the states added to the loss",
+    ),
+    "average": Encoder(
+        "attnaudit.models.encoders:AverageEncoder",
+        _hidden(128, "size of the per-token projection (H)"),
+    ),
+    "ortholstm": Encoder(
+        "attnaudit.models.orthogonal:OrthogonalLSTMEncoder",
+        {**_hidden(128, PER_DIRECTION), "bidirectional": boolean(True, "both directions")},
+    ),
+    "diversitylstm": Encoder(
+        "attnaudit.models.encoders:DiversityLSTMEncoder",
+        {
+            **_hidden(128, PER_DIRECTION),
+            "diversity_weight": {
+                "type": "number",
+                "minimum": 0,
+                "default": 0.5,
+                "description": "weight of the conicity of the states added to the loss",
+            },
         },
-    },
-    "transformer": {
-        "hidden_size": integer(128, "model width (H); a multiple of heads", 1, maximum=MAX_WIDTH),
-        "heads": integer(4, "attention heads per layer", 1, maximum=MAX_HEADS),
-        "layers": integer(2, "self-attention layers", 1, maximum=MAX_LAYERS),
-        "ff_size": integer(256, "feed-forward width", 1, maximum=MAX_WIDTH),
-        "max_positions": integer(512, "longest input (learned positions)", 1, maximum=MAX_TOKENS),
-    },
+    ),
+    "transformer": Encoder(
+        "attnaudit.models.transformer:TransformerEncoder",
+        {
+            **_hidden(128, "model width (H); a multiple of heads"),
+            "heads": integer(4, "attention heads per layer", 1, maximum=MAX_HEADS),
+            "layers": integer(2, "self-attention layers", 1, maximum=MAX_LAYERS),
+            "ff_size": integer(256, "feed-forward width", 1, maximum=MAX_WIDTH),
+            "max_positions": integer(
+                512, "longest input (learned positions)", 1, maximum=MAX_TOKENS
+            ),
+        },
+    ),
+    # sentence attention on top
+    "hangru": Hierarchical("gru"),
+    "hancnn": Hierarchical("cnn"),
+    "hanaverage": Hierarchical("average"),
 }
-ENCODER_OPTIONS = {
-    **FLAT_ENCODER_OPTIONS,
-    **{name: FLAT_ENCODER_OPTIONS[base] for name, base in HIERARCHICAL_BASE.items()},
-}
+
+
+def flat_encoders() -> list[str]:
+    """The encoders over tokens."""
+    return [name for name, entry in ENCODERS.items() if isinstance(entry, Encoder)]
+
+
+def is_hierarchical(encoder: str) -> bool:
+    """Whether `encoder` is a hierarchical attention network (items are sentences)."""
+    return isinstance(ENCODERS.get(encoder), Hierarchical)
+
+
+def hierarchical_encoders() -> list[str]:
+    return [name for name in ENCODERS if is_hierarchical(name)]
+
+
+def base_encoder(encoder: str) -> str:
+    """The flat encoder of `encoder`: itself, or a hierarchical encoder's base."""
+    entry = ENCODERS[encoder]
+    return entry.base if isinstance(entry, Hierarchical) else encoder
+
+
+def encoder_class(encoder: str) -> type:
+    """The class of a flat encoder, imported now (torch)."""
+    entry = ENCODERS.get(encoder)
+    if not isinstance(entry, Encoder):
+        raise ValueError(f"unknown encoder {encoder!r}; known: {sorted(flat_encoders())}")
+    module, _, name = entry.cls.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def class_modules() -> list[str]:
+    """The modules of the encoder classes: code that builds a model imports them by name
+    (the code inputs of its rules, `attnaudit.code_inputs`)."""
+    return sorted({ENCODERS[n].cls.partition(":")[0] for n in flat_encoders()})
 
 
 def encoder_options_schema() -> dict[str, Any]:
@@ -121,7 +175,11 @@ def encoder_options_schema() -> dict[str, Any]:
         "default": {},
         "description": "encoder name -> keyword arguments of its class",
         "properties": {
-            name: {"type": "object", "additionalProperties": False, "properties": options}
-            for name, options in ENCODER_OPTIONS.items()
+            name: {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": ENCODERS[base_encoder(name)].options,
+            }
+            for name in ENCODERS
         },
     }

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
+from attnaudit.models import catalog
 from attnaudit.models.attention import ATTENTIONS, masked_normalise
-from attnaudit.models.encoders import ENCODERS
 
 
 @dataclass
@@ -44,10 +44,7 @@ class AttentionClassifier(nn.Module):
 
     @staticmethod
     def build_encoder(config: ModelConfig, input_dim: int, name: str | None = None):
-        name = name or config.encoder
-        if name not in ENCODERS:
-            raise ValueError(f"unknown encoder {name!r}; known: {sorted(ENCODERS)}")
-        encoder = ENCODERS[name](input_dim, **config.encoder_options)
+        encoder = catalog.encoder_class(name or config.encoder)(input_dim, **config.encoder_options)
         return encoder, encoder.output_dim
 
     @staticmethod

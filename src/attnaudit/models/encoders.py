@@ -1,7 +1,7 @@
 """Encoders map embedded tokens (B, T, E) to hidden states (B, T, H).
 
 A new encoder is one class with an `output_dim` attribute and
-`forward(embedded, lengths, mask)`, added to `ENCODERS`.
+`forward(embedded, lengths, mask)`, and its entry in `models.catalog.ENCODERS`.
 `mask` marks every position that holds a token (including <SOS>/<EOS>).
 """
 
@@ -12,8 +12,6 @@ from torch import _VF, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from attnaudit.models.activations import tanh
-from attnaudit.models.orthogonal import OrthogonalLSTMEncoder
-from attnaudit.models.transformer import TransformerEncoder
 
 
 class BiLSTMEncoder(nn.Module):
@@ -112,14 +110,3 @@ class AverageEncoder(nn.Module):
 
     def forward(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor):
         return tanh(self.proj(embedded))
-
-
-ENCODERS: dict[str, type[nn.Module]] = {
-    "lstm": BiLSTMEncoder,
-    "gru": BiGRUEncoder,
-    "cnn": CNNEncoder,
-    "average": AverageEncoder,
-    "ortholstm": OrthogonalLSTMEncoder,
-    "diversitylstm": DiversityLSTMEncoder,
-    "transformer": TransformerEncoder,
-}

@@ -8,13 +8,13 @@ from typing import Any
 from attnaudit.models import catalog
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
 from attnaudit.models.cls_classifier import CLSClassifier
-from attnaudit.models.hierarchical import HIERARCHICAL, HierarchicalClassifier
+from attnaudit.models.hierarchical import HierarchicalClassifier
 
 
 def build_model(config: ModelConfig | dict[str, Any]) -> AttentionClassifier:
     if isinstance(config, dict):
         config = ModelConfig(**config)
-    if config.encoder in HIERARCHICAL:
+    if catalog.is_hierarchical(config.encoder):
         return HierarchicalClassifier(config)
     if config.attention in catalog.CLS_ATTENTIONS:
         return CLSClassifier(config)

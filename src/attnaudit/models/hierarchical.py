@@ -7,8 +7,8 @@ decoder-level engine and the erasure analyses then treat sentences as the items,
 as they treat tokens for flat models.
 
 Input is the flat id sequence <SOS> w w <SEP> w w w <SEP> w <EOS> made by preprocessing
-with `sentences: true`. Encoder names `hangru`, `hancnn` and `hanaverage` use that encoder
-(and its options) at both levels.
+with `sentences: true`. Encoder names `hangru`, `hancnn` and `hanaverage`
+(`catalog.Hierarchical` entries) use their base encoder (and its options) at both levels.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from attnaudit.data.tokens import SEP_ID
 from attnaudit.models import catalog
 from attnaudit.models.attention import masked_normalise
 from attnaudit.models.classifier import AttentionClassifier, ModelConfig
-
-HIERARCHICAL = {"hangru": "gru", "hancnn": "cnn", "hanaverage": "average"}
 
 
 class HierarchicalClassifier(AttentionClassifier):
@@ -33,7 +31,7 @@ class HierarchicalClassifier(AttentionClassifier):
                 f"attention {config.attention!r} needs a flat encoder, not {config.encoder!r}"
             )
         self.config = config
-        base = HIERARCHICAL[config.encoder]
+        base = catalog.base_encoder(config.encoder)
         self.embedding = torch.nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
         self.word_encoder, word_dim = self.build_encoder(config, config.embedding_dim, base)
         self.word_attention = self.build_attention(config, word_dim)

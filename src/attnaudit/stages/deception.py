@@ -18,7 +18,7 @@ from typing import Any
 
 from attnaudit import io
 from attnaudit.analyses.deception import DeceptionPenalty, chosen_mass, chosen_positions
-from attnaudit.models.catalog import HIERARCHICAL_ENCODERS
+from attnaudit.models.catalog import is_hierarchical
 from attnaudit.stages.training import train
 
 log = logging.getLogger("attnaudit")
@@ -45,7 +45,7 @@ def train_deceptive(
     the planted tokens of every split; record the test attention mass on them and on the
     distractors."""
     encoder, attention = model.split("-")
-    if encoder in HIERARCHICAL_ENCODERS:
+    if is_hierarchical(encoder):
         raise ValueError(f"deception training needs a flat encoder (token items), not {encoder!r}")
     table = io.read_table(tokens)
     chosen = chosen_positions(table)
