@@ -33,7 +33,7 @@ class WindowEncoder(nn.Module):
 
 
 ENTRY = catalog.Encoder(
-    f"{__name__}:WindowEncoder", {"width": integer(6, "size of the states (H)", 1)}
+    f"{__name__}:WindowEncoder", {"width": integer(6, "size of the states (H)", 1, maximum=64)}
 )
 
 
