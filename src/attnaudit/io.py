@@ -13,6 +13,8 @@ import glob
 import json
 import os
 import pickle
+import re
+import socket
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -34,14 +36,47 @@ def current_umask() -> int:
     return mask
 
 
+def _host() -> str:
+    """This machine's name as it goes into a temporary's name (no dots, no separators)."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in socket.gethostname()) or "-"
+
+
+def _writer_gone(name: str, prefix: str, suffix: str) -> bool:
+    """Whether `name` is a temporary of this target (`<prefix><host>.<pid>.<random><suffix>`)
+    whose writer is gone: a process of this machine whose pid no longer runs. A writer on
+    another machine is never taken for gone; a temporary that names no writer (written
+    before temporaries named theirs) is a killed write's. Another file's temporary (of
+    `out.json.bak` beside `out.json`) never matches."""
+    random = "[a-z0-9_]+"  # mkstemp's characters, never a dot
+    named = re.fullmatch(
+        rf"{re.escape(prefix)}([A-Za-z0-9_-]+)\.(\d+)\.{random}{re.escape(suffix)}", name
+    )
+    if named is None:
+        return re.fullmatch(rf"{re.escape(prefix)}{random}{re.escape(suffix)}", name) is not None
+    if named[1] != _host():
+        return False
+    try:
+        os.kill(int(named[2]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process, alive
+        return False
+    return False
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only on success, with
-    the mode a new file gets under the umask (mkstemp's own is 0600). Then remove the
-    temporaries that killed writes of `path` left."""
+def atomic_path(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path]:
+    """Yield a temporary path beside `path` (ending in `suffix`), named with this
+    machine and process; rename it onto `path` only on success, with the mode a new file
+    gets under the umask (mkstemp's own is 0600). Then remove the temporaries of `path`
+    that killed writers left: only those whose writer is gone, so a concurrent writer's
+    live temporary is kept."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    prefix = f".{path.name}."
+    fd, tmp = tempfile.mkstemp(
+        prefix=f"{prefix}{_host()}.{os.getpid()}.", suffix=suffix, dir=path.parent
+    )
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -50,10 +85,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
-    # Temporaries of earlier writes that were killed (SIGKILL runs no cleanup). One still
-    # being written by a stray process then fails to rename: it never replaces this file.
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
-        stale.unlink(missing_ok=True)
+    # Temporaries of earlier writes that were killed (SIGKILL runs no cleanup).
+    for stale in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        if _writer_gone(stale.name, prefix, suffix):
+            stale.unlink(missing_ok=True)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
