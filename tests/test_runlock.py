@@ -120,3 +120,39 @@ def test_taking_it_twice_in_one_process_is_a_no_op(tmp_path):
     finally:
         os.close(runlock._held.pop(first))
     assert attempt(tmp_path) == (0, "acquired")
+
+
+RAW_HOLD = """
+import fcntl, json, os, socket, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))  # then write the record, as acquire() does just after
+os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": 0}).encode()
+          + b" " * 200, 0)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.parametrize("delay", [0.3, 5.0])
+def test_a_refusal_never_names_the_dead_run_before_the_holder(tmp_path, delay):
+    """Between taking the lock and writing its record, the file still names the run before,
+    now gone: the refusal waits for the new record, or names no process."""
+    lock = tmp_path / runlock.LOCK
+    lock.parent.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock.write_text(json.dumps({"pid": dead.pid, "host": os.uname().nodename, "since": 0}))
+    proc = python(RAW_HOLD, lock, delay)
+    try:
+        assert proc.stdout.readline() == "held\n"
+        code, out = attempt(tmp_path)
+        assert code == 3
+        assert f"process {dead.pid} " not in out
+        if delay < 1:
+            assert f"Snakemake process {proc.pid} on " in out
+        else:
+            assert "has not said which yet" in out
+    finally:
+        proc.kill()
+        proc.wait()

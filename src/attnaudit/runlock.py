@@ -33,28 +33,51 @@ class RunningError(RuntimeError):
     """Another run of the workflow holds this directory's lock."""
 
 
-def holder(workdir: Path | str = ".") -> dict | None:
+def holder(workdir: Path | str = ".", wait: float = 2.0) -> dict | None:
     """What the run holding the lock wrote about itself (pid, host, since), or None when the
-    file holds no record (no run, or one that has not written it yet)."""
-    with contextlib.suppress(OSError, ValueError):
-        found = json.loads((Path(workdir) / LOCK).read_text() or "null")
-        return found if isinstance(found, dict) else None
-    return None
+    file holds no record of a live process after `wait` seconds: a run that took the lock
+    writes its record just after, over the record of the run before."""
+    deadline = time.monotonic() + wait
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            found = json.loads((Path(workdir) / LOCK).read_text() or "null")
+            if isinstance(found, dict) and _alive(found):
+                return found
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)
+
+
+def _alive(record: dict) -> bool:
+    """Whether the process a record names runs (on another machine: taken as running)."""
+    if record.get("host") != socket.gethostname():
+        return True
+    pid = record.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def refusal(path: Path, owner: dict | None) -> str:
     """The one line a refused run prints: who holds the lock, since when, how to check."""
+    start = "another run of this workflow is running in this directory: "
     if not owner:
         return (
-            f"another run of this workflow holds {path} (it is starting); wait for it to "
-            "finish (`python -m attnaudit.runlock` shows it), then run again"
+            f"{start}a process holds {path} but has not said which yet; "
+            "`python -m attnaudit.runlock` shows it; wait for it to finish, then run again"
         )
     since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(owner.get("since", 0))))
     pid, host = owner.get("pid"), owner.get("host", "?")
     return (
-        f"another run of this workflow is running in this directory: Snakemake process "
-        f"{pid} on {host}, since {since} (it holds {path}; `ps -p {pid}` or "
-        "`python -m attnaudit.runlock` shows it); wait for it to finish or stop it, then run again"
+        f"{start}Snakemake process {pid} on {host}, since {since} (it holds {path}; "
+        f"`ps -p {pid}` or `python -m attnaudit.runlock` shows it); wait for it to finish or "
+        "stop it, then run again"
     )
 
 
