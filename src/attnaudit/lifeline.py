@@ -303,6 +303,13 @@ def _watch(owner: int, ident: str) -> None:
             return
 
 
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Have Linux send `signum` to this process when its parent dies (elsewhere: nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+
+
 _guarded = False
 
 
@@ -321,9 +328,7 @@ def guard_job() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     if os.getppid() == owner:
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        die_with_parent()
         if os.getppid() != owner:  # it died before the signal was armed
             raise SystemExit(f"attnaudit: the Snakemake process {owner} is gone")
     threading.Thread(target=_watch, args=(owner, ident), daemon=True, name="lifeline").start()
