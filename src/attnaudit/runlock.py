@@ -11,7 +11,7 @@ file, so a refused run says who holds it. Only a run that executes jobs takes it
 workflow asks `lifeline.runs`): dry runs, `--report`, `--lint` and `--summary` do not.
 
 On a shared file system, flock works across machines only where the file system supports
-it (NFS v4 and Lustre do; see docs/cluster.md).
+it (NFS v4 and Lustre do; docs/guarantees.md#one-run).
 """
 
 from __future__ import annotations
