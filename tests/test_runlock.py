@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,8 @@ sys.stdin.readline()
 """
 TRY = """
 import sys
+from pathlib import Path
+import time
 from attnaudit import runlock
 try:
     runlock.acquire(sys.argv[1])
@@ -156,3 +160,19 @@ def test_a_refusal_never_names_the_dead_run_before_the_holder(tmp_path, delay):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_writer_is_alive_while_it_runs_and_gone_once_exited_even_unreaped():
+    from attnaudit.lifeline import pid_alive
+
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"],
+                            stdin=subprocess.PIPE)  # fmt: skip
+    assert pid_alive(proc.pid) and pid_alive(os.getpid())
+    proc.stdin.close()
+    deadline = time.monotonic() + 30
+    while pid_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)  # exits; a zombie until waited for
+    assert not pid_alive(proc.pid)
+    assert Path(f"/proc/{proc.pid}/stat").read_text().split(") ")[1][0] == "Z"  # not reaped
+    proc.wait()
+    assert not pid_alive(0) and not pid_alive(-1)

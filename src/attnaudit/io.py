@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from attnaudit.lifeline import pid_alive
+
 
 def current_umask() -> int:
     """The process's umask, read without changing it where Linux tells it (/proc), else
@@ -53,15 +55,7 @@ def _writer_gone(name: str, prefix: str, suffix: str) -> bool:
     )
     if named is None:
         return re.fullmatch(rf"{re.escape(prefix)}{random}{re.escape(suffix)}", name) is not None
-    if named[1] != _host():
-        return False
-    try:
-        os.kill(int(named[2]), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # another user's process, alive
-        return False
-    return False
+    return named[1] == _host() and not pid_alive(int(named[2]))
 
 
 @contextlib.contextmanager

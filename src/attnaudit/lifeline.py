@@ -97,6 +97,22 @@ def identity(pid: int) -> str | None:
     return f"{pid}:{start}" if start else None
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` of this machine runs (a zombie does not where /proc tells):
+    the test of a temporary's or a lock record's writer, which names no start time."""
+    if pid <= 0:
+        return False
+    if supported():
+        return start_time(pid) is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
 def is_alive(ident: str) -> bool:
     """Whether the process `<pid>:<start>` still runs (a reused PID has another start)."""
     pid, _, start = ident.partition(":")

@@ -24,6 +24,8 @@ import socket
 import time
 from pathlib import Path
 
+from attnaudit.lifeline import pid_alive
+
 LOCK = Path(".snakemake") / "attnaudit" / "run.lock"
 
 _held: dict[Path, int] = {}  # lock file -> the open descriptor that holds it
@@ -53,15 +55,7 @@ def _alive(record: dict) -> bool:
     if record.get("host") != socket.gethostname():
         return True
     pid = record.get("pid")
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
+    return isinstance(pid, int) and pid_alive(pid)
 
 
 def refusal(path: Path, owner: dict | None) -> str:
