@@ -68,19 +68,67 @@ def test_a_failed_write_leaves_neither_the_file_nor_its_temporary(tmp_path):
 
 def test_temporaries_of_killed_writes_are_removed_by_the_next_write(tmp_path):
     target, other = tmp_path / "out.json", tmp_path / "out.json.bak"
-    left = [tmp_path / ".out.json.abc123.part", tmp_path / ".out.json.x_y.part"]
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = io._host()
+    left = [
+        tmp_path / ".out.json.abc123.part",  # named no writer (before writers were named)
+        tmp_path / ".out.json.x_y.part",
+        tmp_path / f".out.json.{host}.{dead.pid}.k2j_9x.part",  # its writer is gone
+    ]
     for path in left:
         path.write_text("half")  # what a SIGKILLed write leaves
-    keep = tmp_path / ".other.json.abc.part"
-    keep.write_text("another output's")
-    io.write_json(target, {"a": 1})
-    io.write_text(other, "x")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".checksums",
-        ".other.json.abc.part",
-        "out.json",
-        "out.json.bak",
+    keep = [
+        tmp_path / ".other.json.abc.part",  # another output's
+        tmp_path / f".out.json.bak.{host}.{dead.pid}.abc.part",  # out.json.bak's, not out.json's
+        tmp_path / f".out.json.{host}.{os.getpid()}.live_1.part",  # a live writer's
+        tmp_path / f".out.json.{host}x.{dead.pid}.abc.part",  # another machine's writer
     ]
+    for path in keep:
+        path.write_text("being written")
+    io.write_json(target, {"a": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [p.name for p in keep] + [".checksums", "out.json"]
+    )
+    io.write_text(other, "x")  # now out.json.bak's temporary goes, its writer being gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [p.name for p in keep if ".bak." not in p.name] + [".checksums", "out.json", "out.json.bak"]
+    )
+
+
+def test_temporaries_are_named_with_the_machine_and_the_writer(tmp_path):
+    with io.atomic_path(tmp_path / "out.json") as tmp:
+        assert tmp.name.startswith(f".out.json.{io._host()}.{os.getpid()}.")
+        assert tmp.name.endswith(".part")
+    with io.atomic_path(tmp_path / "report.html", suffix=".part.html") as tmp:
+        assert tmp.name.endswith(".part.html")
+
+
+WRITER = """
+import sys, time
+from attnaudit import io
+with io.atomic_path(sys.argv[1]) as tmp:
+    tmp.write_text("the other writer's")
+    print(tmp, flush=True)
+    sys.stdin.readline()  # held open until the test says go on
+"""
+
+
+def test_a_concurrent_writers_live_temporary_survives_another_write(tmp_path):
+    """Two writers of one file at once (two runs of the same job): the second one's cleanup
+    keeps the first one's temporary, so the first one's rename still succeeds."""
+    target = tmp_path / "out.json"
+    first = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    live = pathlib.Path(first.stdout.readline().strip())
+    io.write_text(target, "mine")
+    assert live.exists()
+    first.communicate("go on\n", timeout=60)
+    assert first.returncode == 0
+    assert target.read_text() == "the other writer's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".checksums", "out.json"]
 
 
 def test_current_umask_is_read_without_changing_it(umask):

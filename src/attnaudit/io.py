@@ -20,7 +20,9 @@ import glob
 import json
 import os
 import pickle
+import re
 import resource
+import socket
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -30,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from attnaudit import checksums
+from attnaudit.lifeline import pid_alive
 
 REBUILD = "delete it and rerun: snakemake will rebuild it"
 
@@ -111,16 +114,44 @@ def current_umask() -> int:
     return mask
 
 
+def _host() -> str:
+    """This machine's name as it goes into a temporary's name (no dots, no separators)."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in socket.gethostname()) or "-"
+
+
+def _writer_gone(name: str, prefix: str, suffix: str) -> bool:
+    """Whether `name` is a temporary of this target (`<prefix><host>.<pid>.<random><suffix>`)
+    whose writer is gone: a process of this machine whose pid no longer runs. A writer on
+    another machine is never taken for gone; a temporary that names no writer (written
+    before temporaries named theirs) is a killed write's. Another file's temporary (of
+    `out.json.bak` beside `out.json`) never matches."""
+    random = "[a-z0-9_]+"  # mkstemp's characters, never a dot
+    named = re.fullmatch(
+        rf"{re.escape(prefix)}([A-Za-z0-9_-]+)\.(\d+)\.{random}{re.escape(suffix)}", name
+    )
+    if named is None:
+        return re.fullmatch(rf"{re.escape(prefix)}{random}{re.escape(suffix)}", name) is not None
+    return named[1] == _host() and not pid_alive(int(named[2]))
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only on success, with
-    the mode a new file gets under the umask (mkstemp's own is 0600), then record its
-    checksum. A failed write raises `WriteError` naming `path` and the cause. Then remove
-    the temporaries that killed writes of `path` left."""
+def atomic_path(
+    path: str | os.PathLike, suffix: str = ".part", record: bool = True
+) -> Iterator[Path]:
+    """Yield a temporary path beside `path` (ending in `suffix`), named with this machine and
+    process; rename it onto `path` only on success, with the mode a new file gets under the
+    umask (mkstemp's own is 0600), then record its checksum (`record`: the artifacts under
+    results/ that `attnaudit.verify` checks; not report.html). A failed write raises
+    `WriteError` naming `path` and the cause. Then remove the temporaries of `path` that
+    killed writers left: only those whose writer is gone, so a concurrent writer's live
+    temporary is kept."""
     path = Path(path)
+    prefix = f".{path.name}."
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f"{prefix}{_host()}.{os.getpid()}.", suffix=suffix, dir=path.parent
+        )
     except OSError as exc:
         if exc.errno not in CAUSES:
             raise
@@ -132,7 +163,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             yield tmp_path
             mode = 0o666 & ~current_umask()
             os.chmod(tmp_path, mode)
-            record = checksums.digest(tmp_path)
+            digest = checksums.digest(tmp_path) if record else None
             checksums.forget(path)
             os.replace(tmp_path, path)
         except (OSError, RuntimeError) as exc:
@@ -142,12 +173,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             raise write_failure(path, code, exc) from exc
     finally:
         tmp_path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # without its record the file is unknown, not corrupt
-        checksums.write(path, record, mode)
-    # Temporaries of earlier writes that were killed (SIGKILL runs no cleanup). One still
-    # being written by a stray process then fails to rename: it never replaces this file.
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
-        stale.unlink(missing_ok=True)
+    if digest is not None:
+        with contextlib.suppress(OSError):  # without its record the file is unknown, not corrupt
+            checksums.write(path, digest, mode)
+    # Temporaries of earlier writes that were killed (SIGKILL runs no cleanup).
+    for stale in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        if _writer_gone(stale.name, prefix, suffix):
+            stale.unlink(missing_ok=True)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -97,6 +97,22 @@ def identity(pid: int) -> str | None:
     return f"{pid}:{start}" if start else None
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` of this machine runs (a zombie does not where /proc tells):
+    the test of a temporary's or a lock record's writer, which names no start time."""
+    if pid <= 0:
+        return False
+    if supported():
+        return start_time(pid) is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
 def is_alive(ident: str) -> bool:
     """Whether the process `<pid>:<start>` still runs (a reused PID has another start)."""
     pid, _, start = ident.partition(":")
@@ -303,6 +319,13 @@ def _watch(owner: int, ident: str) -> None:
             return
 
 
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Have Linux send `signum` to this process when its parent dies (elsewhere: nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+
+
 _guarded = False
 
 
@@ -321,9 +344,7 @@ def guard_job() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     if os.getppid() == owner:
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        die_with_parent()
         if os.getppid() != owner:  # it died before the signal was armed
             raise SystemExit(f"attnaudit: the Snakemake process {owner} is gone")
     threading.Thread(target=_watch, args=(owner, ident), daemon=True, name="lifeline").start()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from attnaudit import lifeline
+from attnaudit import lifeline, runlock
 from attnaudit.code_inputs import module_path, script_code
 from attnaudit.config import ConfigError, canonical, validate
 from attnaudit.data.registry import REGISTRY, get_spec, resolve_files
@@ -56,9 +56,17 @@ def runs_here():
         return False
 
 
-# Jobs die with this Snakemake process; in a run, a lock left by a killed run is removed (its
-# jobs still running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
-lifeline.register(main=runs_here())
+# One run per directory: a run takes an exclusive OS lock before it plans, so a second run
+# started at the same instant is refused with one line (attnaudit.runlock). Jobs die with
+# this Snakemake process; in a run, a lock left by a killed run is removed (its jobs still
+# running are stopped first), so a rerun needs no --unlock (attnaudit.lifeline).
+RUNS = runs_here()
+if RUNS:
+    try:
+        runlock.acquire()
+    except runlock.RunningError as exc:
+        sys.exit(f"attnaudit: {exc}")
+lifeline.register(main=RUNS)
 
 
 # The software environment of every rule (for --software-deployment-method conda).
