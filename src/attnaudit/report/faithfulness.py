@@ -23,31 +23,6 @@ from attnaudit.report import seeds
 from attnaudit.report.figures import save
 
 KEYS = ["dataset", "model", "ranking"]
-COLUMNS = {
-    "ranking": "the token ranking (random: pooled over its orderings)",
-    "aopc_comprehensiveness": "AOPC of comprehensiveness (ERASER's scorer: the mean over the "
-    "bins of percents, no k = 0 term), mean over seeds of the per-seed mean over instances "
-    "(higher = more faithful)",
-    "aopc_sufficiency": "AOPC of sufficiency, likewise (lower = more faithful)",
-    "aopc_comprehensiveness_random": "the random ranking's AOPC comprehensiveness (chance)",
-    "aopc_comprehensiveness_over_random": "this ranking's minus the random ranking's",
-    "aopc_sufficiency_random": "the random ranking's AOPC sufficiency (chance)",
-    "aopc_sufficiency_over_random": "this ranking's minus the random ranking's",
-    "precision_at_k": "share of the k planted tokens among the ranking's top k, mean over "
-    "seeds of the per-seed mean over instances (rows whose label the noise replaced left out)",
-    "average_precision": "average precision of the ranking against the planted tokens",
-    "distractor_share": "share of the same top k on the distractors (the other class's "
-    "planted signal words: counter-evidence that also decides the label)",
-    "evidence_precision_at_k": "share of the e evidence tokens (planted and distractors) "
-    "among the ranking's top e",
-    "evidence_average_precision": "average precision of the ranking against the evidence",
-    "precision_at_k_random": "the random ranking's (chance)",
-    "average_precision_random": "the random ranking's (chance)",
-    "distractor_share_random": "the random ranking's (chance)",
-    "evidence_precision_at_k_random": "the random ranking's (chance)",
-    "evidence_average_precision_random": "the random ranking's (chance)",
-    "n_seeds": "seeds",
-}
 ORDER = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random"]
 COLORS = {"attention": "#1f77b4", "gradient": "#ff7f0e", "grad_x_attention": "#2ca02c",
           "loo": "#d62728", "integrated_gradients": "#9467bd", "random": "#7f7f7f"}  # fmt: skip

@@ -19,16 +19,6 @@ from attnaudit import metrics
 from attnaudit.report import seeds
 
 ORDER = ["learned", "uniform", "random", "permuted", "removed"]
-COLUMNS = {
-    "replacement": "the attention weights used at inference: the model's own (learned), "
-    "uniform, random, its own permuted, or removed (every weight 0: what the decision owes "
-    "to paths around the attention, the decoder's bias alone for a flat model)",
-    "accuracy": "test accuracy, mean over seeds (per seed averaged over draws)",
-    "f1": "test F1 (binary: positive class; k classes: macro over the dataset's classes), likewise",
-    "accuracy_drop": "learned minus replaced accuracy, paired by seed, mean over seeds",
-    "f1_drop": "learned minus replaced F1, paired by seed, mean over seeds",
-    "n_seeds": "seeds",
-}
 
 
 def scores(group: pd.DataFrame, n_classes: int) -> pd.Series:
