@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attnaudit.report import figures, tables
+from attnaudit.report import figures, seeds, tables
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_learned_vs_uniform_is_dots_and_intervals_not_bars(monkeypatch, drawn):
     data = metrics()
     figures.learned_vs_uniform(data, "unused.png")
     assert not bars
-    expected = data.groupby(["encoder", "attention"])["test_f1"].apply(tables.mean_interval)
+    expected = data.groupby(["encoder", "attention"])["test_f1"].apply(seeds.interval)
     got = sorted((round(y, 9), round(e, 9)) for y, e in errorbars)
     want = sorted(
         (round(expected[(e, a, "mean")], 9), round(expected[(e, a, "ci95")], 9))

@@ -98,7 +98,6 @@ def test_every_plain_name_has_its_columns_meaning(name):
     plain = pages.PLAIN[name]
     assert set(plain.names) <= set(plain.meanings) | {"ci95"}
     assert len(set(plain.names.values())) == len(plain.names)
-    assert plain.source == f"{name}.csv"
 
 
 def answers(needed="yes", faithful="no", unique="undecided", seeds=7.0):

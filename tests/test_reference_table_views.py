@@ -203,14 +203,6 @@ def test_median_fraction_all_counts_a_never_flipped_instance_as_all_items():
     assert row["never_flipped"] == pytest.approx(2 / 3)
 
 
-def test_mean_std_cells_by_hand():
-    assert tables.mean_std(0.5, 0.1, 3) == "0.500 ± 0.100 (3)"
-    assert tables.mean_std(0.5, NAN, 1) == "0.500 (1)"
-    assert tables.mean_std(0.5, None) == "0.500"
-    assert tables.mean_std(NAN, 0.1, 3) == "n/a" and tables.mean_std(None, None) == "n/a"
-    assert tables.mean_std(0.12345, 0.01, fmt=".4f") == "0.1235 ± 0.0100"
-
-
 def test_guided_findings_read_equal_means_as_at_least_as_much():
     table = pd.DataFrame({"dataset": "d", "variant": ["own", "base", "adversary"],
                           "mean": [0.8, 0.8, 0.7], "ci95": [0.01, 0.02, 0.03]})  # fmt: skip

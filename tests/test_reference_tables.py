@@ -16,19 +16,6 @@ def ci95(values) -> float:
     return float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
 
 
-def test_mean_interval_is_a_student_t_interval():
-    # 1, 2, 4: mean 7/3, squared deviations 16/9 + 1/9 + 25/9 = 42/9, variance 7/3
-    out = tables.mean_interval(pd.Series([1.0, 2.0, NAN, 4.0]))
-    assert out["n"] == 3 and out["mean"] == pytest.approx(7 / 3)
-    assert out["std"] == pytest.approx(np.sqrt(7 / 3))
-    assert out["ci95"] == pytest.approx(4.302652729749464 * np.sqrt(7 / 3) / np.sqrt(3))
-    assert out["ci95"] == pytest.approx(ci95([1.0, 2.0, 4.0]))
-    one = tables.mean_interval(pd.Series([0.5]))
-    assert one["mean"] == 0.5 and one["n"] == 1 and np.isnan(one["std"]) and np.isnan(one["ci95"])
-    none = tables.mean_interval(pd.Series([NAN]))
-    assert none["n"] == 0 and np.isnan(none["mean"])
-
-
 def importance_rows() -> pd.DataFrame:
     """Per instance: pred and label disagree on purpose; p = 0.05 counts as significant."""
     rows = [  # seed, pred, label, tau/p attention-gradient, tau/p attention-LOO

@@ -1,6 +1,7 @@
-"""What the columns of the result tables hold: one text per column, shown on the table's
-own page in report.html (`stages.report.publish`) and in the glossaries of the verdict
-pages (`report.pages`), so the two never say different things."""
+"""What the columns of the result tables hold: one text per column, named by the table's
+entry in `report.catalogue`, shown on the table's own page in report.html
+(`stages.report.publish`) and in the glossaries of the verdict pages (`report.pages`), so
+the two never say different things."""
 
 from __future__ import annotations
 
@@ -118,3 +119,109 @@ ADVERSARIAL = {
     "n_seeds": "seeds",
 }
 """Wiegreffe & Pinter's Table 4: the end-to-end adversarial models (adversarial.csv)."""
+
+LEARNED_VS_UNIFORM = {
+    "attention": "the learned attention; uniform is the same encoder with attention fixed at "
+    "1/T over the tokens, trained from scratch",
+    "mean": f"{F1} with learned attention, mean over seeds",
+    "std": "standard deviation of the F1 over seeds",
+    "n": "seeds",
+    "mean_uniform": "the same encoder with uniform attention: mean F1 over seeds",
+    "std_uniform": "its standard deviation over seeds",
+    "n_uniform": "its seeds",
+    "delta": "mean - mean_uniform: what learned attention adds",
+}
+"""Wiegreffe & Pinter's Table 2: learned vs uniform attention (learned_vs_uniform.csv)."""
+
+DATASET_STATISTICS = {
+    "type": "the registry entry the dataset was read with",
+    "n_classes": "classes",
+    "vocab_size": "words seen at least min_count times in train",
+    "n_train": "instances in train",
+    "n_dev": "instances in dev",
+    "n_test": "instances in test",
+    "n_total": "instances in all three splits",
+    "train_classes": "instances per class in train, class 0 first",
+    "test_classes": "instances per class in test",
+    "majority_share": "share of the largest class over all splits",
+    "mean_length": "mean length in tokens over all splits",
+    "median_length_train": "median length in train",
+    "p90_length_train": "90th percentile of the length in train",
+    "max_length": "longest instance over all splits",
+    "resplit_from_test": "re-split from the official test split alone: numbers not "
+    "comparable with the papers'",
+}
+"""The papers' Table 1: the datasets after preprocessing (dataset_statistics.csv)."""
+
+TAU_PER_SEED = {
+    **TAU_COLUMNS,
+    "tau_mean": "mean of tau over the instances",
+    "tau_std": "standard deviation of tau over the instances",
+    "sig_frac": "share of the instances with p <= 0.05",
+    "n": "instances",
+}
+"""Kendall tau per seed, before the mean over seeds (tau_per_seed.csv)."""
+
+
+def binned(value: str) -> dict[str, str]:
+    """What the columns of a `tables.by_attention_bin` table of `value` hold."""
+    return {
+        "pred": "the instances' predicted class",
+        "bin": "bin of the instance's largest attention weight: [a, b) holds a <= max < b",
+        "mean": f"per seed, the median of {value} over the bin's instances; the mean of these "
+        "medians over seeds",
+        "std": "standard deviation of the per-seed medians",
+        "n": "seeds with at least one instance in the bin (the interval's n)",
+    }
+
+
+FAITHFULNESS = {
+    "ranking": "the token ranking (random: pooled over its orderings)",
+    "aopc_comprehensiveness": "AOPC of comprehensiveness (ERASER's scorer: the mean over the "
+    "bins of percents, no k = 0 term), mean over seeds of the per-seed mean over instances "
+    "(higher = more faithful)",
+    "aopc_sufficiency": "AOPC of sufficiency, likewise (lower = more faithful)",
+    "aopc_comprehensiveness_random": "the random ranking's AOPC comprehensiveness (chance)",
+    "aopc_comprehensiveness_over_random": "this ranking's minus the random ranking's",
+    "aopc_sufficiency_random": "the random ranking's AOPC sufficiency (chance)",
+    "aopc_sufficiency_over_random": "this ranking's minus the random ranking's",
+    "precision_at_k": "share of the k planted tokens among the ranking's top k, mean over "
+    "seeds of the per-seed mean over instances (rows whose label the noise replaced left out)",
+    "average_precision": "average precision of the ranking against the planted tokens",
+    "distractor_share": "share of the same top k on the distractors (the other class's "
+    "planted signal words: counter-evidence that also decides the label)",
+    "evidence_precision_at_k": "share of the e evidence tokens (planted and distractors) "
+    "among the ranking's top e",
+    "evidence_average_precision": "average precision of the ranking against the evidence",
+    "precision_at_k_random": "the random ranking's (chance)",
+    "average_precision_random": "the random ranking's (chance)",
+    "distractor_share_random": "the random ranking's (chance)",
+    "evidence_precision_at_k_random": "the random ranking's (chance)",
+    "evidence_average_precision_random": "the random ranking's (chance)",
+    "n_seeds": "seeds",
+}
+"""ERASER AOPC and planted-token recovery per ranking (aopc.csv, planted.csv)."""
+
+REPLACEMENT = {
+    "replacement": "the attention weights used at inference: the model's own (learned), "
+    "uniform, random, its own permuted, or removed (every weight 0: what the decision owes "
+    "to paths around the attention, the decoder's bias alone for a flat model)",
+    "accuracy": "test accuracy, mean over seeds (per seed averaged over draws)",
+    "f1": "test F1 (binary: positive class; k classes: macro over the dataset's classes), likewise",
+    "accuracy_drop": "learned minus replaced accuracy, paired by seed, mean over seeds",
+    "f1_drop": "learned minus replaced F1, paired by seed, mean over seeds",
+    "n_seeds": "seeds",
+}
+"""Vashishth et al.'s weights replaced at inference (replacement.csv)."""
+
+REPRODUCTION = {
+    "statistic": "the statistic, named as the source names it",
+    "source": "where the value is printed (paper, table) or measured (original code)",
+    "source_value": "the source's value",
+    "this_workflow": "this workflow's value of the same statistic, mean over seeds",
+    "difference": "this workflow's mean minus the source's value",
+    "tolerance": "the largest |difference| counted as reproduced, per kind of statistic",
+    "within_tolerance": "yes when |difference| <= tolerance, else no",
+    "reason_for_gap": "why the values may differ",
+}
+"""The papers' numbers beside this workflow's (reproduction.csv)."""

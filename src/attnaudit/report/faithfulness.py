@@ -3,7 +3,7 @@ recovery, and rationales in ERASER's JSONL format. From the analyses' tables onl
 
 Every statistic is aggregated per seed first (a mean over instances; random rankings pooled
 over their orderings), then over seeds: mean, standard deviation and the half-width of a
-95 % Student-t interval (`tables.mean_interval`). The random ranking is the chance level
+95 % Student-t interval (`seeds.interval`). The random ranking is the chance level
 each other ranking is read against.
 """
 
@@ -20,56 +20,17 @@ import pandas as pd
 
 from attnaudit import io
 from attnaudit.importance import presentation
+from attnaudit.report import seeds
 from attnaudit.report.figures import save
-from attnaudit.report.tables import mean_interval
 
 KEYS = ["dataset", "model", "ranking"]
-COLUMNS = {
-    "ranking": "the token ranking (random: pooled over its orderings)",
-    "aopc_comprehensiveness": "AOPC of comprehensiveness (ERASER's scorer: the mean over the "
-    "bins of percents, no k = 0 term), mean over seeds of the per-seed mean over instances "
-    "(higher = more faithful)",
-    "aopc_sufficiency": "AOPC of sufficiency, likewise (lower = more faithful)",
-    "aopc_comprehensiveness_random": "the random ranking's AOPC comprehensiveness (chance)",
-    "aopc_comprehensiveness_over_random": "this ranking's minus the random ranking's",
-    "aopc_sufficiency_random": "the random ranking's AOPC sufficiency (chance)",
-    "aopc_sufficiency_over_random": "this ranking's minus the random ranking's",
-    "precision_at_k": "share of the k planted tokens among the ranking's top k, mean over "
-    "seeds of the per-seed mean over instances (rows whose label the noise replaced left out)",
-    "average_precision": "average precision of the ranking against the planted tokens",
-    "distractor_share": "share of the same top k on the distractors (the other class's "
-    "planted signal words: counter-evidence that also decides the label)",
-    "evidence_precision_at_k": "share of the e evidence tokens (planted and distractors) "
-    "among the ranking's top e",
-    "evidence_average_precision": "average precision of the ranking against the evidence",
-    "precision_at_k_random": "the random ranking's (chance)",
-    "average_precision_random": "the random ranking's (chance)",
-    "distractor_share_random": "the random ranking's (chance)",
-    "evidence_precision_at_k_random": "the random ranking's (chance)",
-    "evidence_average_precision_random": "the random ranking's (chance)",
-    "n_seeds": "seeds",
-}
 
 
 def over_seeds(table: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
     """Per dataset x model x ranking: each measure's mean over instances per seed, then
     mean / std / n / ci95 over seeds (columns `<measure>`, `<measure>_std`, ...)."""
     per_seed = table.groupby([*KEYS, "seed"])[measures].mean().reset_index()
-    parts = []
-    for measure in measures:
-        stats = per_seed.groupby(KEYS)[measure].apply(mean_interval).unstack()
-        parts.append(
-            stats.rename(
-                columns={
-                    "mean": measure,
-                    "std": f"{measure}_std",
-                    "n": "n_seeds",
-                    "ci95": f"{measure}_ci95",
-                }  # fmt: skip
-            )
-        )
-    out = pd.concat(parts, axis=1)
-    out = out.loc[:, ~out.columns.duplicated()].reset_index()
+    out = seeds.over_seeds(per_seed, KEYS, measures)
     rank = out["ranking"].map({r: i for i, r in enumerate(presentation.ordered(out["ranking"]))})
     return out.assign(rank=rank).sort_values(["dataset", "model", "rank"]).drop(columns="rank")
 
@@ -123,8 +84,7 @@ def summary_markdown(table: pd.DataFrame, measures: list[str]) -> str:
         row = r._asdict()
         cells = []
         for m in measures:
-            ci = row[f"{m}_ci95"]
-            cell = f"{row[m]:.3f}" + ("" if math.isnan(ci) else f" ± {ci:.3f}")
+            cell = seeds.plus_minus(row[m], row[f"{m}_ci95"])
             if r.ranking != "random":
                 cell += f" (random {row[f'{m}_random']:.3f})"
             cells.append(cell)

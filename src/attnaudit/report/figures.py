@@ -27,7 +27,8 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from attnaudit.importance import presentation  # noqa: E402
 from attnaudit.io import atomic_path  # noqa: E402
-from attnaudit.report.tables import binned, mean_interval  # noqa: E402
+from attnaudit.report.seeds import interval  # noqa: E402
+from attnaudit.report.tables import binned  # noqa: E402
 
 ATTENTION_COLORS = {"additive": "#1f77b4", "dot": "#ff7f0e", "uniform": "#7f7f7f"}
 OTHER_COLORS = ["#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -160,7 +161,7 @@ def jitter(n: int, spread: float) -> np.ndarray:
 @styled
 def learned_vs_uniform(metrics: pd.DataFrame, path: str, score: str = "test_f1") -> None:
     """Per dataset, per encoder and attention: each seed's score as a dot, the mean over
-    seeds as a diamond with its 95 % Student-t interval (`tables.mean_interval`)."""
+    seeds as a diamond with its 95 % Student-t interval (`seeds.interval`)."""
     datasets = sorted(metrics["dataset"].unique())
     attentions = sorted(metrics["attention"].unique(), key=lambda a: (a == "uniform", a))
     n_encoders = metrics.groupby("dataset")["encoder"].nunique().max()
@@ -179,12 +180,12 @@ def learned_vs_uniform(metrics: pd.DataFrame, path: str, score: str = "test_f1")
                 x = i + (j - (len(attentions) - 1) / 2) * step
                 ax.scatter(x + jitter(len(vals), step * 0.18) - step * 0.2, vals, s=18,
                            color=color, alpha=0.7, linewidths=0, zorder=3)  # fmt: skip
-                interval = mean_interval(pd.Series(vals))
-                half = 0.0 if np.isnan(interval["ci95"]) else interval["ci95"]
-                ax.errorbar(x + step * 0.15, interval["mean"], yerr=half, fmt="D", ms=5,
+                ci = interval(vals)
+                half = 0.0 if np.isnan(ci["ci95"]) else ci["ci95"]
+                ax.errorbar(x + step * 0.15, ci["mean"], yerr=half, fmt="D", ms=5,
                             color=color, capsize=3, lw=1.4, zorder=4)  # fmt: skip
-                low += [vals.min(), interval["mean"] - half]
-                high += [vals.max(), interval["mean"] + half]
+                low += [vals.min(), ci["mean"] - half]
+                high += [vals.max(), ci["mean"] + half]
         ax.set_xticks(range(len(encoders)), encoders)
         ax.set_xlim(-0.6, len(encoders) - 0.4)
         if low:

@@ -22,7 +22,7 @@ CI95 = (
     "t(0.975, n − 1) · s / √n with s the standard deviation of the n per-seed values "
     "(the interval is mean ± this; blank with one seed)"
 )
-"""What every `*_ci95` column holds (`attnaudit.report.tables.mean_interval`)."""
+"""What every `*_ci95` column holds (`attnaudit.report.seeds.interval`)."""
 
 STYLE = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;

@@ -22,8 +22,8 @@ import pandas as pd
 from attnaudit import settings
 from attnaudit.data.tokens import EOS, PAD, SEP, SOS
 from attnaudit.report import columns as described
-from attnaudit.report import faithfulness, verdicts
-from attnaudit.report import replacement as replaced
+from attnaudit.report import verdicts
+from attnaudit.report.catalogue import CATALOGUE
 from attnaudit.report.html import STYLE, glossary, interval_of, is_count, table_fragment
 
 PAGE_STYLE = (
@@ -76,8 +76,8 @@ def figure_html(fig: plt.Figure, alt: str) -> str:
 class Plain(NamedTuple):
     """How a verdict page shows a table: `names` maps each CSV column it shows to a plain
     name (a ci95 column follows its column as `<name> ±`), `meanings` says what each CSV
-    column holds (`report.columns`: the table's own page says the same), `source` is where
-    the columns are."""
+    column holds (a catalogue entry's columns: the table's own page says the same), `source`
+    is where the columns are."""
 
     source: str
     meanings: Mapping[str, str]
@@ -86,27 +86,36 @@ class Plain(NamedTuple):
 
 
 SEEDS, RANDOM = "seeds", "random (chance)"
+
+
+def shown(name: str, names: Mapping[str, str], floatfmt: str | None = None) -> Plain:
+    """A catalogue table under plain column names: its CSV, its glossary and (unless
+    `floatfmt`) its page's number format."""
+    item = CATALOGUE[name]
+    return Plain(item.file_name, item.columns, names, floatfmt or item.floatfmt)
+
+
 PLAIN = {
-    "replacement": Plain("replacement.csv", replaced.COLUMNS, {
+    "vashishth/replacement": shown("vashishth/replacement", {
         "replacement": "weights at inference", "accuracy": "accuracy", "f1": "F1",
         "accuracy_drop": "accuracy drop", "f1_drop": "F1 drop", "n_seeds": SEEDS}),
-    "tau": Plain("tau.csv", described.TAU, {
+    "jain_wallace/tau": shown("jain_wallace/tau", {
         "pair": "measures compared", "pred": "predicted class", "tau_mean": "Kendall tau",
         "tau_std": "spread over instances", "sig_frac": "share with p ≤ 0.05",
         "n_seeds": SEEDS, "n_instances": "instances"}),
-    "flip_fractions": Plain("flip_fractions.csv", described.FLIP_FRACTIONS, {
+    "serrano_smith/flip_fractions": shown("serrano_smith/flip_fractions", {
         "ranking": "ranking", "median_fraction": "median share erased to flip",
         "never_flipped": "never flipped", "median_fraction_all": "median share, all instances",
         "fewer_than_attention": "fewer than attention",
         "more_than_attention": "more than attention", "n_seeds": SEEDS}),
-    "decision_flips": Plain("decision_flips.csv", described.DECISION_FLIPS,
-                            {c: c for c in described.DECISION_FLIPS}, ".1f"),
-    "aopc": Plain("aopc.csv", faithfulness.COLUMNS, {
+    "serrano_smith/decision_flips": shown("serrano_smith/decision_flips",
+                                          {c: c for c in described.DECISION_FLIPS}),
+    "faithfulness/aopc": shown("faithfulness/aopc", {
         "ranking": "ranking", "aopc_comprehensiveness": "comprehensiveness",
         "aopc_comprehensiveness_random": f"comprehensiveness, {RANDOM}",
         "aopc_sufficiency": "sufficiency", "aopc_sufficiency_random": f"sufficiency, {RANDOM}",
         "n_seeds": SEEDS}),
-    "planted": Plain("planted.csv", faithfulness.COLUMNS, {
+    "faithfulness/planted": shown("faithfulness/planted", {
         "ranking": "ranking", "precision_at_k": "precision@k",
         "precision_at_k_random": f"precision@k, {RANDOM}",
         "average_precision": "average precision",
@@ -115,25 +124,25 @@ PLAIN = {
         "distractor_share_random": f"share on distractors, {RANDOM}",
         "evidence_precision_at_k": "evidence precision@k",
         "evidence_average_precision": "evidence average precision", "n_seeds": SEEDS}),
-    "guided_mlp": Plain("guided_mlp.csv", described.GUIDED_MLP, {
+    "wiegreffe_pinter/guided_mlp": shown("wiegreffe_pinter/guided_mlp", {
         "variant": "attention given", "guide": "guide run", "mean": "test F1", "n": SEEDS}),
-    "adversary": Plain("adversary.csv", described.ADVERSARY, {
+    "jain_wallace/adversary": shown("jain_wallace/adversary", {
         "mean_max_jsd": "mean max JSD", "ci95": "mean max JSD ±",
         "share_above_0.5": "share with max JSD > 0.5", "epsilon": "hinge from output TVD",
         "select_epsilon": "kept up to output TVD", "n_seeds": SEEDS}),
-    "seed_variance": Plain("seed_variance.csv", described.SEED_VARIANCE, {
+    "wiegreffe_pinter/seed_variance": shown("wiegreffe_pinter/seed_variance", {
         "base_seed": "base seed", "n_other_seeds": "other seeds", "n_instances": "instances",
         "seed_jsd_mean": "seeds' attention JSD, mean", "seed_jsd_median":
         "seeds' attention JSD, median", "seed_tvd_mean": "seeds' output TVD, mean",
         "adversary_jsd_mean": "adversary's max JSD, mean",
         "adversary_above_seeds": "adversary above seeds",
-        "n_adversary_instances": "instances with both"}, ".4f"),
-    "adversarial": Plain("adversarial.csv", described.ADVERSARIAL, {
+        "n_adversary_instances": "instances with both"}),
+    "wiegreffe_pinter/adversarial": shown("wiegreffe_pinter/adversarial", {
         "lambda": "lambda", "f1": "test F1", "tvd": "output TVD to the base",
         "jsd": "attention JSD to the base", "base_f1": "base model's F1",
         "n_seeds": SEEDS}, ".4f"),
 }  # fmt: skip
-"""The tables of a verdict page by report table (the CSV's stem)."""
+"""The tables of a verdict page by catalogue entry."""
 
 CONICITY = Plain(
     "the runs' metrics.json (test_conicity by model)",
@@ -294,8 +303,7 @@ def verdict_page(
     """The verdict page of one dataset x model: its three answers first, then per question
     the numbers behind it and its verdict with the comparisons it rests on.
 
-    `tables`: the report tables by name (replacement, tau, flip_fractions, decision_flips,
-    aopc, planted, guided_mlp, adversary, seed_variance, adversarial); `runs`: every run's
+    `tables`: the report tables by catalogue name (those of `PLAIN`); `runs`: every run's
     metrics; `found`: the needed, faithful and unique verdicts (`report.verdicts`);
     `importance`, `single`: this model's per-instance Jain & Wallace importance and Serrano
     & Smith single-weight tables.
@@ -329,8 +337,8 @@ def verdict_page(
     body.append(
         section_table(
             "Learned weights replaced at inference (hidden states fixed)",
-            rows_of(tables.get("replacement"), dataset, model),
-            PLAIN["replacement"],
+            rows_of(tables.get("vashishth/replacement"), dataset, model),
+            PLAIN["vashishth/replacement"],
             "accuracy and F1 with uniform, random and permuted weights, and with the attention "
             "removed (every weight 0: what the model decides without it; for a flat model the "
             "decoder's bias alone, for a [CLS] model the residual path around the attention); "
@@ -345,8 +353,8 @@ def verdict_page(
     body.append(
         section_table(
             "Kendall tau between importance measures, by predicted class",
-            rows_of(tables.get("tau"), dataset, model),
-            PLAIN["tau"],
+            rows_of(tables.get("jain_wallace/tau"), dataset, model),
+            PLAIN["jain_wallace/tau"],
         )
     )
     if "test_conicity" in runs:
@@ -372,12 +380,12 @@ def verdict_page(
     body.append(
         section_table(
             "Multi-weight erasure: fraction of items erased before the decision flips",
-            rows_of(tables.get("flip_fractions"), dataset, model),
-            PLAIN["flip_fractions"],
+            rows_of(tables.get("serrano_smith/flip_fractions"), dataset, model),
+            PLAIN["serrano_smith/flip_fractions"],
             "lower = the ranking finds the decisive items sooner; random orders are the control",
         )
     )
-    flips = rows_of(tables.get("decision_flips"), dataset, model)
+    flips = rows_of(tables.get("serrano_smith/decision_flips"), dataset, model)
     note = ""
     if single is not None and not single.empty:
         att = single[single["ranking"] == "attention"]
@@ -391,52 +399,52 @@ def verdict_page(
         section_table(
             "Single-weight erasure: decision flips, % of instances",
             flips,
-            PLAIN["decision_flips"],
+            PLAIN["serrano_smith/decision_flips"],
             note,
         )
     )
     body.append(
         section_table(
             "ERASER faithfulness: AOPC per ranking (random = chance)",
-            rows_of(tables.get("aopc"), dataset, model),
-            PLAIN["aopc"],
+            rows_of(tables.get("faithfulness/aopc"), dataset, model),
+            PLAIN["faithfulness/aopc"],
         )
     )
     body.append(
         section_table(
             "Planted deciding tokens found (random = chance)",
-            rows_of(tables.get("planted"), dataset, model),
-            PLAIN["planted"],
+            rows_of(tables.get("faithfulness/planted"), dataset, model),
+            PLAIN["faithfulness/planted"],
         )
     )
-    guided = rows_of(tables.get("guided_mlp"), dataset)
+    guided = rows_of(tables.get("wiegreffe_pinter/guided_mlp"), dataset)
     body.append(
         section_table(
             "Guided MLP: the no-encoder model trained with other models' attention frozen",
             guided,
-            PLAIN["guided_mlp"],
+            PLAIN["wiegreffe_pinter/guided_mlp"],
             "the base variant uses the configured base model's attention; uniform is the control",
         )
     )
     body.append(verdict_html(faithful))
 
-    seed_row = rows_of(tables.get("seed_variance"), dataset, model)
+    seed_row = rows_of(tables.get("wiegreffe_pinter/seed_variance"), dataset, model)
     body.append('<h2 id="unique">Unique? (Jain &amp; Wallace vs Wiegreffe &amp; Pinter)</h2>')
     body.append(
         section_table(
             "Adversarial attention within epsilon (Jain & Wallace)",
-            rows_of(tables.get("adversary"), dataset, model),
-            PLAIN["adversary"],
+            rows_of(tables.get("jain_wallace/adversary"), dataset, model),
+            PLAIN["jain_wallace/adversary"],
         )
     )
     body.append(
         section_table(
             "Seed variance: other seeds' attention (Wiegreffe & Pinter)",
             seed_row,
-            PLAIN["seed_variance"],
+            PLAIN["wiegreffe_pinter/seed_variance"],
         )
     )
-    adversarial = tables.get("adversarial")
+    adversarial = tables.get("wiegreffe_pinter/adversarial")
     if adversarial is not None and not adversarial.empty:
         adversarial = adversarial[
             (adversarial["dataset"] == dataset) & (adversarial["base_model"] == model)
@@ -445,7 +453,7 @@ def verdict_page(
         section_table(
             "End-to-end adversarial models against this model, per lambda (Wiegreffe & Pinter)",
             adversarial,
-            PLAIN["adversarial"],
+            PLAIN["wiegreffe_pinter/adversarial"],
         )
     )
     body.append(verdict_html(unique))

@@ -13,23 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 from attnaudit import metrics
-from attnaudit.report.tables import mean_interval
+from attnaudit.report import seeds
 
 ORDER = ["learned", "uniform", "random", "permuted", "removed"]
-COLUMNS = {
-    "replacement": "the attention weights used at inference: the model's own (learned), "
-    "uniform, random, its own permuted, or removed (every weight 0: what the decision owes "
-    "to paths around the attention, the decoder's bias alone for a flat model)",
-    "accuracy": "test accuracy, mean over seeds (per seed averaged over draws)",
-    "f1": "test F1 (binary: positive class; k classes: macro over the dataset's classes), likewise",
-    "accuracy_drop": "learned minus replaced accuracy, paired by seed, mean over seeds",
-    "f1_drop": "learned minus replaced F1, paired by seed, mean over seeds",
-    "n_seeds": "seeds",
-}
 
 
 def scores(group: pd.DataFrame, n_classes: int) -> pd.Series:
@@ -57,15 +46,10 @@ def per_seed(table: pd.DataFrame, n_classes: Mapping[str, int]) -> pd.DataFrame:
 def summary(table: pd.DataFrame, n_classes: Mapping[str, int]) -> pd.DataFrame:
     """Per dataset x model x replacement: accuracy, F1 and their drops, mean / std / 95 %
     interval over seeds; `n_classes` by dataset."""
-    seeds = per_seed(table, n_classes)
     keys = ["dataset", "model", "replacement"]
-    parts = []
-    for measure in ["accuracy", "f1", "accuracy_drop", "f1_drop"]:
-        stats = seeds.groupby(keys)[measure].apply(mean_interval).unstack()
-        parts.append(stats.rename(columns={"mean": measure, "std": f"{measure}_std",
-                                           "n": "n_seeds", "ci95": f"{measure}_ci95"}))  # fmt: skip
-    out = pd.concat(parts, axis=1)
-    out = out.loc[:, ~out.columns.duplicated()].reset_index()
+    out = seeds.over_seeds(
+        per_seed(table, n_classes), keys, ["accuracy", "f1", "accuracy_drop", "f1_drop"]
+    )
     rank = out["replacement"].map({r: i for i, r in enumerate(ORDER)})
     return out.assign(rank=rank).sort_values(["dataset", "model", "rank"]).drop(columns="rank")
 
@@ -75,8 +59,7 @@ def markdown(table: pd.DataFrame) -> str:
     lines = ["| dataset | model | weights | accuracy | F1 | accuracy drop | F1 drop | seeds |",
              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
 
-    def cell(mean: float, ci: float) -> str:
-        return f"{mean:.3f}" + ("" if np.isnan(ci) else f" ± {ci:.3f}")
+    cell = seeds.plus_minus
 
     for r in table.itertuples(index=False):
         drops = ("", "")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from attnaudit.report.tables import mean_interval
+from attnaudit.report.seeds import interval, plus_minus
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def table(tables: dict[str, pd.DataFrame], types: dict[str, str]) -> pd.DataFram
 
 
 def row(ref: Reference, dataset: str, values: pd.Series) -> dict:
-    stats = mean_interval(values)
+    stats = interval(values)
     tolerance = TOLERANCES[ref.kind][0]
     difference = stats["mean"] - ref.value
     return {
@@ -214,9 +214,7 @@ def markdown(reproduction: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in reproduction.itertuples(index=False):
-        ours = f"{r.this_workflow:.3f}" + (
-            "" if np.isnan(r.this_workflow_ci95) else f" ± {r.this_workflow_ci95:.3f}"
-        )
+        ours = plus_minus(r.this_workflow, r.this_workflow_ci95)
         lines.append(
             f"| {r.dataset} | {r.model} | {r.statistic} | {r.source} | {r.source_value:.3f} | "
             f"{ours} | {r.difference:+.3f} | {r.tolerance:g} | {r.within_tolerance} | "

@@ -7,17 +7,7 @@ import pandas as pd
 from scipy import special
 
 from attnaudit.models import catalog
-
-
-def mean_interval(values: pd.Series, confidence: float = 0.95) -> pd.Series:
-    """Mean, standard deviation, n, and the half-width of a Student-t interval of the mean."""
-    x = values.dropna().to_numpy(dtype=np.float64)
-    n = x.size
-    std = float(x.std(ddof=1)) if n > 1 else float("nan")
-    half = (
-        float(special.stdtrit(n - 1, 0.5 + confidence / 2) * std / np.sqrt(n)) if n > 1 else np.nan
-    )
-    return pd.Series({"mean": x.mean() if n else np.nan, "std": std, "n": n, "ci95": half})
+from attnaudit.report.seeds import interval, plus_minus, t_quantile
 
 
 def learned_vs_uniform(metrics: pd.DataFrame, score: str = "test_f1") -> pd.DataFrame:
@@ -26,7 +16,7 @@ def learned_vs_uniform(metrics: pd.DataFrame, score: str = "test_f1") -> pd.Data
     same architecture (`catalog.uniform_control`: `clsuniform` for `cls`)."""
     grouped = (
         metrics.groupby(["dataset", "encoder", "attention"])[score]
-        .apply(mean_interval)
+        .apply(interval)
         .unstack()
         .reset_index()
     )
@@ -60,7 +50,7 @@ def paired_test(
     if n < 2:
         return np.nan, np.nan, n
     sem = d.std(ddof=1) / np.sqrt(n)
-    half = float(special.stdtrit(n - 1, 0.975) * sem)
+    half = t_quantile(n) * sem
     if sem == 0:
         return half, (1.0 if d.mean() == 0 else 0.0), n
     t = d.mean() / sem
@@ -152,22 +142,16 @@ def dataset_statistics_markdown(table: pd.DataFrame) -> str:
 def learned_vs_uniform_markdown(table: pd.DataFrame) -> str:
     """The paper-style view: 'mean ± std (n)' for learned and uniform attention, and the gap."""
 
-    def fmt(mean, std, n) -> str:
-        if np.isnan(mean):
-            return "n/a"
-        spread = "" if np.isnan(std) else f" ± {std:.3f}"
-        return f"{mean:.3f}{spread} ({int(n)})"
-
     view = pd.DataFrame(
         {
             "dataset": table["dataset"],
             "encoder": table["encoder"],
             "attention": table["attention"],
             "F1 learned": [
-                fmt(*r) for r in zip(table["mean"], table["std"], table["n"], strict=True)
+                plus_minus(*r) for r in zip(table["mean"], table["std"], table["n"], strict=True)
             ],
             "F1 uniform": [
-                fmt(*r)
+                plus_minus(*r)
                 for r in zip(
                     table["mean_uniform"], table["std_uniform"], table["n_uniform"], strict=True
                 )
@@ -212,15 +196,15 @@ def tau_table(per_seed: pd.DataFrame) -> pd.DataFrame:
     rows = []
     keys = ["dataset", "model", "pair", "pred"]
     for key, group in per_seed.groupby(keys):
-        interval = mean_interval(group["tau_mean"])
+        ci = interval(group["tau_mean"])
         rows.append(
             {
                 **dict(zip(keys, key, strict=True)),
-                "tau_mean": interval["mean"],
-                "tau_ci95": interval["ci95"],
+                "tau_mean": ci["mean"],
+                "tau_ci95": ci["ci95"],
                 "tau_std": group["tau_std"].mean(),
                 "sig_frac": group["sig_frac"].mean(),
-                "n_seeds": int(interval["n"]),
+                "n_seeds": int(ci["n"]),
                 "n_instances": int(group["n"].sum()),
             }
         )
@@ -272,7 +256,7 @@ def by_attention_bin(table: pd.DataFrame, value: str) -> pd.DataFrame:
     )
     return (
         per_seed.groupby(["dataset", "model", "pred", "bin"], observed=True)["median"]
-        .apply(mean_interval)
+        .apply(interval)
         .unstack()
         .reset_index()
     )
@@ -289,17 +273,17 @@ def adversary_summary(table: pd.DataFrame) -> pd.DataFrame:
     )
     rows = []
     for (dataset, model), group in per_seed.groupby(level=["dataset", "model"]):
-        interval = mean_interval(group["max_jsd"])
+        ci = interval(group["max_jsd"])
         rows.append(
             {
                 "dataset": dataset,
                 "model": model,
-                "mean_max_jsd": interval["mean"],
-                "ci95": interval["ci95"],
+                "mean_max_jsd": ci["mean"],
+                "ci95": ci["ci95"],
                 "share_above_0.5": group["share_above_half"].mean(),
                 "epsilon": group["epsilon"].iloc[0],
                 "select_epsilon": group["select_epsilon"].iloc[0],
-                "n_seeds": int(interval["n"]),
+                "n_seeds": int(ci["n"]),
             }  # fmt: skip
         )
     return pd.DataFrame(rows)
@@ -382,7 +366,7 @@ def flip_fractions(multi: pd.DataFrame) -> pd.DataFrame:
     for key, group in per_seed.groupby(level=["dataset", "model", "ranking"]):
         row = {"dataset": key[0], "model": key[1], "ranking": key[2]}
         for source, name in columns.items():
-            summary = mean_interval(group[source])
+            summary = interval(group[source])
             row[name], row[f"{name}_ci95"] = summary["mean"], summary["ci95"]
         row["n_seeds"] = len(group)
         rows.append(row)
@@ -390,14 +374,6 @@ def flip_fractions(multi: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- Wiegreffe & Pinter (2019) ------------------------------------------------------------
-def mean_std(mean: float, std: float, n: int | None = None, fmt: str = ".3f") -> str:
-    """'mean ± std (n)' with what is known ('n/a' without a mean)."""
-    if mean is None or np.isnan(mean):
-        return "n/a"
-    spread = "" if std is None or np.isnan(std) else f" ± {std:{fmt}}"
-    return f"{mean:{fmt}}{spread}" + (f" ({int(n)})" if n is not None else "")
-
-
 def seed_variance_summary(seeds: pd.DataFrame, adversary: pd.DataFrame | None) -> pd.DataFrame:
     """Per dataset x model: the seed-variance noise floor (per-instance median over other
     seeds of the JSD to the base seed's attention, and of the output TVD), next to Jain &
@@ -440,9 +416,7 @@ GUIDED_VARIANTS = {"uniform": "Uniform", "own": "Trained MLP", "base": "Base mod
 def guided_mlp(metrics: pd.DataFrame, score: str = "test_f1") -> pd.DataFrame:
     """Wiegreffe & Pinter's guided MLP (Table 3): per dataset x variant, the test score of the
     MLP with frozen guide attention, mean / std / 95 % interval over seeds."""
-    table = (
-        metrics.groupby(["dataset", "variant"])[score].apply(mean_interval).unstack().reset_index()
-    )
+    table = metrics.groupby(["dataset", "variant"])[score].apply(interval).unstack().reset_index()
     guides = metrics.groupby(["dataset", "variant"])["guide"].first().reset_index()
     table = table.merge(guides, on=["dataset", "variant"])
     rank = table["variant"].map({v: i for i, v in enumerate(GUIDED_VARIANTS)})
@@ -456,7 +430,7 @@ def guided_mlp_markdown(table: pd.DataFrame) -> str:
     names = {}
     for r in table.itertuples(index=False):
         names[r.variant] = f"{GUIDED_VARIANTS.get(r.variant, r.variant)} ({r.guide})"
-        cells.setdefault(r.variant, {})[r.dataset] = mean_std(r.mean, r.std, r.n)
+        cells.setdefault(r.variant, {})[r.dataset] = plus_minus(r.mean, r.std, r.n)
     datasets = sorted(table["dataset"].unique())
     view = pd.DataFrame(
         [
@@ -498,13 +472,13 @@ def adversarial(adversary: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     for (dataset, lam), sub in adversary.groupby(["dataset", "lambda"]):
         row = {"dataset": dataset, "lambda": lam, "base_model": sub["base_model"].iloc[0]}
         for name, col in (("f1", "test_f1"), ("tvd", "mean_tvd"), ("jsd", "mean_jsd")):
-            interval = mean_interval(sub[col])
-            row.update({name: interval["mean"], f"{name}_std": interval["std"],
-                        f"{name}_ci95": interval["ci95"]})  # fmt: skip
+            ci = interval(sub[col])
+            row.update({name: ci["mean"], f"{name}_std": ci["std"],
+                        f"{name}_ci95": ci["ci95"]})  # fmt: skip
         ref = base[(base["dataset"] == dataset) & (base["model"] == row["base_model"])]
         ref = ref[ref["seed"].isin(sub["seed"])]
-        interval = mean_interval(ref["test_f1"])
-        row.update(base_f1=interval["mean"], base_f1_std=interval["std"], n_seeds=len(sub))
+        ci = interval(ref["test_f1"])
+        row.update(base_f1=ci["mean"], base_f1_std=ci["std"], n_seeds=len(sub))
         rows.append(row)
     return pd.DataFrame(rows).sort_values(["dataset", "lambda"], ignore_index=True)
 
@@ -516,10 +490,10 @@ def adversarial_markdown(table: pd.DataFrame, seeds: pd.DataFrame | None = None)
         {
             "dataset": r.dataset,
             "model": f"adversary, λ = {r.lam:g}",
-            "F1": mean_std(r.f1, r.f1_std),
-            "base F1": mean_std(r.base_f1, r.base_f1_std),
-            "mean TVD to base": mean_std(r.tvd, r.tvd_std, fmt=".4f"),
-            "mean JSD to base": mean_std(r.jsd, r.jsd_std, fmt=".4f"),
+            "F1": plus_minus(r.f1, r.f1_std),
+            "base F1": plus_minus(r.base_f1, r.base_f1_std),
+            "mean TVD to base": plus_minus(r.tvd, r.tvd_std, fmt=".4f"),
+            "mean JSD to base": plus_minus(r.jsd, r.jsd_std, fmt=".4f"),
             "seeds": int(r.n_seeds),
         }
         for r in table.rename(columns={"lambda": "lam"}).itertuples(index=False)
@@ -572,9 +546,9 @@ def deception(metrics: pd.DataFrame, planted: pd.DataFrame | None = None) -> pd.
             mine = per_seed.xs((dataset, model, weight), level=keys)
             columns.update({f"precision_{r}": mine[r] for r in mine.columns})
         for name, values in columns.items():
-            interval = mean_interval(values)
-            row.update({name: interval["mean"], f"{name}_std": interval["std"],
-                        f"{name}_ci95": interval["ci95"]})  # fmt: skip
+            ci = interval(values)
+            row.update({name: ci["mean"], f"{name}_std": ci["std"],
+                        f"{name}_ci95": ci["ci95"]})  # fmt: skip
         row["n_seeds"] = len(sub)
         rows.append(row)
     return pd.DataFrame(rows).sort_values(["dataset", "model", "weight"], ignore_index=True)
@@ -582,10 +556,7 @@ def deception(metrics: pd.DataFrame, planted: pd.DataFrame | None = None) -> pd.
 
 def deception_markdown(table: pd.DataFrame) -> str:
     """'mean ± half-width of the 95 % interval' over seeds, per dataset x model x weight."""
-
-    def cell(mean: float, half: float) -> str:
-        return "n/a" if np.isnan(mean) else f"{mean:.3f}" + ("" if np.isnan(half) else
-                                                              f" ± {half:.3f}")  # fmt: skip
+    cell = plus_minus
 
     rows = [
         {"dataset": r.dataset, "model": r.model, "λ": f"{r.weight:g}",

@@ -27,6 +27,7 @@ from scipy import special
 
 from attnaudit import settings
 from attnaudit.models import catalog
+from attnaudit.report.seeds import t_quantile
 
 ANSWERS = ("yes", "no", "undecided")
 MAX_SEEDS = 1000  # seeds_needed beyond this is reported as not reachable (NaN)
@@ -97,11 +98,6 @@ class Verdict:
     comparisons: tuple[Comparison, ...] = field(default=())
     deciding: Comparison | None = None  # the comparison the answer rests on
     seeds_needed: float = math.nan  # undecided: the seeds its observed spreads would need
-
-
-def t_quantile(n: int, level: float) -> float:
-    """The two-sided 1 - level Student-t quantile with n - 1 degrees of freedom."""
-    return float(special.stdtrit(n - 1, 1.0 - level / 2.0))
 
 
 def seeds_needed(mean: float, sd: float, margin: float, level: float, n: int) -> float:
