@@ -5,13 +5,15 @@ script imports changes. The rules therefore list, as inputs, every module of thi
 that the script can import, directly or through other modules: found by reading the import
 statements of the source files (anywhere in a file, so imports inside functions count),
 without importing anything. Importing `a.b.c` runs the `__init__.py` of `a` and `a.b` too,
-so those are included.
+so those are included. A package's templates (the files under its `templates/`, as the
+report's pages) are code too: a job that imports the package runs them.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE = "attnaudit"
@@ -49,8 +51,8 @@ def imported_names(path: Path, package: str | None = None) -> set[str]:
 
 
 def closure(src: Path, files: list[Path]) -> list[Path]:
-    """Every file of the package under `src` that `files` import, transitively, and those
-    of `files` that are in it (sorted)."""
+    """Every file of the package under `src` that `files` import, transitively, those of
+    `files` that are in it, and the templates of the packages among them (sorted)."""
     seen: set[Path] = {f for f in files if f.is_relative_to(src)}
     todo = list(files)
     while todo:
@@ -68,7 +70,12 @@ def closure(src: Path, files: list[Path]) -> list[Path]:
                 if found is not None and found not in seen:
                     seen.add(found)
                     todo.append(found)
-    return sorted(seen)
+    return sorted(seen | templates(p for p in seen if p.name == "__init__.py"))
+
+
+def templates(packages: Iterable[Path]) -> set[Path]:
+    """The files under `templates/` of each package (by its `__init__.py`)."""
+    return {f for init in packages for f in (init.parent / "templates").rglob("*") if f.is_file()}
 
 
 @functools.cache
