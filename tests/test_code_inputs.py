@@ -65,6 +65,31 @@ def test_code_that_builds_models_has_the_catalogued_encoder_modules_as_inputs():
     assert not {"orthogonal.py", "transformer.py", "encoders.py"} & files("aggregate.py")
 
 
+def test_closure_includes_the_templates_of_the_packages_it_reaches(tmp_path):
+    """A page template is code: editing it reruns the jobs that import its package, and
+    only those."""
+    write(
+        tmp_path,
+        {
+            "attnaudit/__init__.py": "",
+            "attnaudit/a/__init__.py": "",
+            "attnaudit/a/b.py": "",
+            "attnaudit/a/templates/page.html": "",
+            "attnaudit/a/templates/parts/style.css": "",
+            "attnaudit/c/__init__.py": "",
+            "attnaudit/c/templates/other.html": "",  # its package is not imported
+            "attnaudit/a/nottemplates/x.html": "",
+        },
+    )
+    script = tmp_path.parent / f"{tmp_path.name}-script.py"
+    script.write_text("from attnaudit.a import b\n")
+    found = {p.relative_to(tmp_path).as_posix() for p in closure(tmp_path, [script])}
+    assert found == {
+        "attnaudit/__init__.py", "attnaudit/a/__init__.py", "attnaudit/a/b.py",
+        "attnaudit/a/templates/page.html", "attnaudit/a/templates/parts/style.css",
+    }  # fmt: skip
+
+
 def test_relative_imports_resolve_against_the_package(tmp_path):
     write(tmp_path, {"attnaudit/__init__.py": "", "attnaudit/e.py": "from .d import thing\n"})
     assert imported_names(tmp_path / "attnaudit/e.py", "attnaudit") == {

@@ -7,7 +7,8 @@ statements of the source files (anywhere in a file, so imports inside functions 
 without importing anything. Importing `a.b.c` runs the `__init__.py` of `a` and `a.b` too,
 so those are included. The modules a file imports by name (`BY_NAME`: the encoder classes
 the torch-free model catalogue names, imported when `models.classifier` builds a model)
-count as its imports.
+count as its imports. A package's templates (the files under its `templates/`, as the
+report's pages) are code too: a job that imports the package runs them.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ def imported_names(path: Path, package: str | None = None) -> set[str]:
 def closure(
     src: Path, files: list[Path], by_name: Mapping[str, Iterable[str]] | None = None
 ) -> list[Path]:
-    """Every file of the package under `src` that `files` import, transitively, and those
-    of `files` that are in it (sorted); `by_name`: module -> modules it imports by name."""
+    """Every file of the package under `src` that `files` import, transitively, those of
+    `files` that are in it, and the templates of the packages among them (sorted);
+    `by_name`: module -> modules it imports by name."""
     seen: set[Path] = {f for f in files if f.is_relative_to(src)}
     todo = list(files)
     while todo:
@@ -81,7 +83,12 @@ def closure(
                 if found is not None and found not in seen:
                     seen.add(found)
                     todo.append(found)
-    return sorted(seen)
+    return sorted(seen | templates(p for p in seen if p.name == "__init__.py"))
+
+
+def templates(packages: Iterable[Path]) -> set[Path]:
+    """The files under `templates/` of each package (by its `__init__.py`)."""
+    return {f for init in packages for f in (init.parent / "templates").rglob("*") if f.is_file()}
 
 
 @functools.cache

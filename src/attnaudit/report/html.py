@@ -9,13 +9,15 @@ a blank cell, booleans read yes / no.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from attnaudit.report.templating import render
 
 CI95 = (
     "half-width of the 95 % Student-t interval of the mean over seeds, "
@@ -23,29 +25,6 @@ CI95 = (
     "(the interval is mean ± this; blank with one seed)"
 )
 """What every `*_ci95` column holds (`attnaudit.report.seeds.interval`)."""
-
-STYLE = """
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
-       color: #1e293b; margin: 16px; }
-figure { margin: 0; }
-figcaption { max-width: 62em; margin-bottom: 12px; }
-figcaption p { margin: 0 0 6px 0; }
-figcaption .title { font-weight: 600; font-size: 15px; }
-section.columns { max-width: 62em; margin-top: 14px; }
-section.columns h2 { font-size: 14px; margin: 0 0 4px 0; }
-section.columns dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px;
-                     margin: 0; font-size: 13px; }
-section.columns dt { font-family: ui-monospace, "DejaVu Sans Mono", monospace; color: #334155; }
-section.columns dd { margin: 0; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 13px; }
-th, td { padding: 4px 9px; border-bottom: 1px solid #e2e8f0; vertical-align: top; }
-th { background: #f1f5f9; text-align: left; font-weight: 600; position: sticky; top: 0; }
-td { white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tbody tr:nth-child(even) { background: #f8fafc; }
-ul.notes { max-width: 62em; font-size: 13px; padding-left: 18px; }
-"""
 
 
 def is_count(column: str) -> bool:
@@ -76,11 +55,6 @@ def numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def header(column: str) -> str:
-    """A column name that may wrap after its underscores in a narrow page."""
-    return html.escape(str(column)).replace("_", "_<wbr>")
-
-
 def interval_of(column: str, names: Sequence[str]) -> str | None:
     """The column whose interval a ci95 column holds, where the table has it: `f1_ci95` ->
     `f1`, `tau_ci95` -> `tau_mean`, `ci95` -> `mean`, `ci95_uniform` -> `mean_uniform`."""
@@ -103,32 +77,28 @@ def glossary(names: Sequence[str], columns: Mapping[str, str]) -> dict[str, str]
     return meaning
 
 
-def table_fragment(
+class Grid(NamedTuple):
+    """A table as a template shows it: its column names, which columns are right-aligned
+    (the numeric ones) and each row's cells as text."""
+
+    columns: list[str]
+    right: list[bool]
+    rows: list[list[str]]
+
+
+def grid(
     table: pd.DataFrame, formats: Mapping[str, str] | None = None, floatfmt: str = ".3f"
-) -> str:
-    """`table` as an HTML <table> (in a scrolling box): numbers formatted per column (`int`
-    for counts; other floats `floatfmt`), NaN blank, numeric columns right-aligned."""
+) -> Grid:
+    """`table`'s cells as text: numbers formatted per column (`formats`, `int` for counts;
+    other floats `floatfmt`), NaN blank, numeric columns right-aligned."""
     formats = dict(formats or {})
     names = [str(c) for c in table.columns]
     fmts = [formats.get(c, "int" if is_count(c) else floatfmt) for c in names]
-    right = [numeric(table[c]) for c in table.columns]
-    esc = html.escape
-    head = "".join(
-        f'<th{" class=num" if r else ""} scope="col">{header(c)}</th>'
-        for c, r in zip(names, right, strict=True)
-    )
-    rows = []
-    for values in table.itertuples(index=False):
-        cells = "".join(
-            f"<td{' class=num' if r else ''}>{esc(cell(v, f))}</td>"
-            for v, f, r in zip(values, fmts, right, strict=True)
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    return (
-        f'<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody></table></div>"
-    )
+    rows = [
+        [cell(v, f) for v, f in zip(values, fmts, strict=True)]
+        for values in table.itertuples(index=False)
+    ]
+    return Grid(names, [numeric(table[c]) for c in table.columns], rows)
 
 
 def table_page(
@@ -140,35 +110,21 @@ def table_page(
     floatfmt: str = ".3f",
     notes: Iterable[str] = (),
 ) -> str:
-    """A whole HTML page: `title` and `caption` (plain text; for a table with ci95 columns
-    followed by what they hold) above `table`; under it `notes` (plain text) and what each
-    of `columns` (name -> meaning) holds. `formats` maps a column to a format spec (`int`
-    for counts); other floats use `floatfmt`, count columns (`n`, `n_*`) show as integers."""
+    """A whole HTML page (templates/table.html): `title` and `caption` (plain text; for a
+    table with ci95 columns followed by what they hold) above `table`; under it `notes`
+    (plain text) and what each of `columns` (name -> meaning) holds. `formats` maps a column
+    to a format spec (`int` for counts); other floats use `floatfmt`, count columns (`n`,
+    `n_*`) show as integers."""
     names = [str(c) for c in table.columns]
-    esc = html.escape
     if any("ci95" in c for c in names):
         caption = f"{caption} Each ci95 column holds the {CI95}."
-    meaning = glossary(names, columns or {})
-    items = "".join(f"<dt>{esc(c)}</dt><dd>{esc(m)}</dd>" for c, m in meaning.items())
-    columns_html = (
-        f'<section class="columns"><h2>Columns</h2><dl>{items}</dl></section>' if items else ""
-    )
-    notes = list(notes)
-    notes_html = (
-        '<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
-        if notes
-        else ""
-    )
-    empty = "" if len(table) else "<p><em>No rows.</em></p>"
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body>\n"
-        '<figure class="result-table">\n'
-        f'<figcaption><p class="title">{esc(title)}</p><p>{esc(caption)}</p></figcaption>\n'
-        + table_fragment(table, formats, floatfmt)
-        + f"{empty}\n</figure>\n{notes_html}\n{columns_html}\n</body></html>\n"
+    return render(
+        "table.html",
+        title=title,
+        caption=caption,
+        grid=grid(table, formats, floatfmt),
+        notes=list(notes),
+        glossary=glossary(names, columns or {}),
     )
 
 

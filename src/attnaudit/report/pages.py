@@ -3,13 +3,14 @@ unique?) and an attention-examples page, as standalone HTML (figures embedded), 
 result tables only.
 
 Each verdict section shows the numbers behind it, every statistic beside its random or
-uniform control, and ends with the verdict of its rule (`report.verdicts`).
+uniform control, and ends with the verdict of its rule (`report.verdicts`). The functions
+here work out what a page shows (`verdict_context`, `examples`, `index_entries`); its
+template in report/templates/ says how it reads.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io as bytes_io
 import math
 from collections.abc import Mapping
@@ -24,53 +25,18 @@ from attnaudit.data.tokens import EOS, PAD, SEP, SOS
 from attnaudit.report import columns as described
 from attnaudit.report import verdicts
 from attnaudit.report.catalogue import CATALOGUE
-from attnaudit.report.html import STYLE, glossary, interval_of, is_count, table_fragment
-
-PAGE_STYLE = (
-    STYLE
-    + """
-h1 { font-size: 20px; margin: 0 0 4px 0; }
-h2 { font-size: 17px; margin: 22px 0 6px 0; border-bottom: 1px solid #e2e8f0; }
-h3 { font-size: 14px; margin: 14px 0 4px 0; }
-p.verdict { font-size: 15px; padding: 8px 12px; border-radius: 6px; max-width: 62em; }
-p.yes { background: #dcfce7; } p.no { background: #fee2e2; }
-p.partly { background: #fef9c3; } p.undecided { background: #e2e8f0; }
-td.yes { background: #dcfce7; } td.no { background: #fee2e2; } td.undecided { background: #e2e8f0; }
-p.rule { font-size: 13px; color: #475569; max-width: 62em; }
-p.missing { color: #64748b; font-style: italic; }
-img { max-width: 100%; }
-.tokens { line-height: 2.1; max-width: 62em; }
-.tok { padding: 2px 3px; margin: 0 1px; border-radius: 3px; }
-.tok.planted { text-decoration: underline 2px #0f172a; text-underline-offset: 4px; }
-.row { margin: 4px 0 10px 0; }
-.row .name { display: inline-block; width: 13em; font-weight: 600; font-size: 13px; }
-.row .pred { font-size: 12px; color: #475569; margin-left: 8px; }
-.example { border: 1px solid #e2e8f0; border-radius: 6px; padding: 8px 12px; margin: 12px 0; }
-"""
-)
-
+from attnaudit.report.html import Grid, glossary, grid, interval_of, is_count
 
 # tokens the tables keep but attention never weighs (sentence boundaries, the frame)
 SPECIAL_TOKENS = (PAD, SOS, EOS, SEP)
 
 
-def page(title: str, body: str) -> str:
-    esc = html.escape
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{PAGE_STYLE}</style></head>\n<body>\n"
-        f"<h1>{esc(title)}</h1>\n{body}\n</body></html>\n"
-    )
-
-
-def figure_html(fig: plt.Figure, alt: str) -> str:
-    """A figure as an embedded PNG (the page stands alone)."""
+def png_data(fig: plt.Figure) -> str:
+    """A figure as base64 PNG, for an embedded image (the page stands alone)."""
     buffer = bytes_io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return base64.b64encode(buffer.getvalue()).decode()
 
 
 class Plain(NamedTuple):
@@ -183,28 +149,32 @@ def shown_columns(columns: list[str], names: Mapping[str, str]) -> dict[str, str
     return shown
 
 
-def section_table(title: str, table: pd.DataFrame | None, plain: Plain, note: str = "") -> str:
-    """A table of a verdict page under plain column names, and under it a glossary: each
-    plain name, what it holds and its column in `plain.source` (and the columns left out)."""
-    esc = html.escape
+class ShownTable(NamedTuple):
+    """A table of a verdict page: its cells under plain column names (`grid`), a glossary
+    of (plain name, what it holds, CSV column), the CSV's columns left out (`rest`) and
+    where the columns are (`source`)."""
+
+    grid: Grid
+    glossary: list[tuple[str, str, str]]
+    rest: list[str]
+    source: str
+
+
+def shown_table(table: pd.DataFrame | None, plain: Plain) -> ShownTable | None:
+    """`table` under the plain column names of `plain` (None where there are no rows: the
+    page says it was not run)."""
     if table is None or table.empty:
-        return f'<h3>{esc(title)}</h3><p class="missing">Not run for this model.</p>'
+        return None
     columns = [str(c) for c in table.columns]
     shown = shown_columns(columns, plain.names)
     meaning = glossary(columns, plain.meanings)
     view = table.reset_index(drop=True)[list(shown)].rename(columns=shown)
     formats = {name: "int" for c, name in shown.items() if is_count(c)}
-    items = "".join(
-        f"<dt>{esc(name)}</dt><dd>{esc(meaning.get(c, ''))} (<code>{esc(c)}</code>)</dd>"
-        for c, name in shown.items()
-    )
-    rest = [c for c in columns if c not in shown]
-    also = f"<p>Also in {esc(plain.source)}: {esc(', '.join(rest))}.</p>" if rest else ""
-    return (
-        f"<h3>{esc(title)}</h3>{f'<p>{esc(note)}</p>' if note else ''}"
-        + table_fragment(view, formats, plain.floatfmt)
-        + f'<section class="columns"><p><strong>Columns</strong>, as named in '
-        f"{esc(plain.source)}:</p><dl>{items}</dl>{also}</section>"
+    return ShownTable(
+        grid(view, formats, plain.floatfmt),
+        [(name, meaning.get(c, ""), c) for c, name in shown.items()],
+        [c for c in columns if c not in shown],
+        plain.source,
     )
 
 
@@ -222,41 +192,15 @@ COMPARISON_COLUMNS = {
 }  # fmt: skip
 
 
-def verdict_html(verdict: verdicts.Verdict) -> str:
-    """The verdict, its rule, and the comparisons behind it with a glossary of the columns
-    (plain names on the page, the CSV's names in the glossary)."""
-    esc = html.escape
-    out = (
-        f'<p class="verdict {verdict.answer}"><strong>{esc(verdict.question.capitalize())}? '
-        f"{esc(verdict.answer)}.</strong> {esc(verdict.evidence)}</p>"
-        f'<p class="rule">Rule: {esc(verdict.rule)}</p>'
-    )
+def comparisons_grid(verdict: verdicts.Verdict) -> Grid | None:
+    """The comparisons a verdict rests on, under the plain names of `COMPARISON_COLUMNS`."""
     if not verdict.comparisons:
-        return out
+        return None
     table = pd.DataFrame(
         [{plain: getattr(c, "label" if key == "comparison" else key)
           for key, (plain, _) in COMPARISON_COLUMNS.items()} for c in verdict.comparisons]
     )  # fmt: skip
-    glossary = "".join(
-        f"<dt>{esc(plain)}</dt><dd>{esc(meaning)} (<code>{esc(key)}</code> in "
-        "verdicts/comparisons.csv)</dd>"
-        for key, (plain, meaning) in COMPARISON_COLUMNS.items()
-    )
-    return (
-        out
-        + table_fragment(table, formats={"seeds": "int", "seeds to decide": ".0f"})
-        + f'<section class="columns"><dl>{glossary}</dl></section>'
-    )
-
-
-def answers_html(found: list[verdicts.Verdict]) -> str:
-    """The page's opening: the three answers, each with its one line of numbers."""
-    esc = html.escape
-    return "".join(
-        f'<p class="verdict {v.answer}"><strong>{esc(v.question.capitalize())}? '
-        f"{esc(v.answer)}.</strong> {esc(v.evidence)}</p>"
-        for v in found
-    )
+    return grid(table, formats={"seeds": "int", "seeds to decide": ".0f"})
 
 
 def rows_of(table: pd.DataFrame | None, dataset: str, model: str | None = None):
@@ -268,7 +212,7 @@ def rows_of(table: pd.DataFrame | None, dataset: str, model: str | None = None):
     return table[keep].drop(columns=[c for c in ("dataset", "model") if c in table])
 
 
-def tau_figure(importance: pd.DataFrame) -> str:
+def tau_png(importance: pd.DataFrame) -> str:
     """Kendall tau by predicted class, as Jain & Wallace's histograms: one panel per pair."""
     pairs = [
         ("tau_attn_grad", "attention vs gradient"),
@@ -288,10 +232,10 @@ def tau_figure(importance: pd.DataFrame) -> str:
     axes[0].set_ylabel("density", fontsize=9)
     axes[-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     fig.tight_layout()
-    return figure_html(fig, "Kendall tau histograms by predicted class")
+    return png_data(fig)
 
 
-def verdict_page(
+def verdict_context(
     dataset: str,
     model: str,
     tables: Mapping[str, pd.DataFrame],
@@ -299,166 +243,61 @@ def verdict_page(
     found: list[verdicts.Verdict],
     importance: pd.DataFrame | None,
     single: pd.DataFrame | None,
-) -> str:
-    """The verdict page of one dataset x model: its three answers first, then per question
-    the numbers behind it and its verdict with the comparisons it rests on.
+) -> dict:
+    """What the verdict page of one dataset x model shows (templates/verdict.html): its
+    three verdicts with the comparisons behind each, and per section this model's rows
+    under plain names (`ShownTable`; None: not run).
 
     `tables`: the report tables by catalogue name (those of `PLAIN`); `runs`: every run's
     metrics; `found`: the needed, faithful and unique verdicts (`report.verdicts`);
     `importance`, `single`: this model's per-instance Jain & Wallace importance and Serrano
     & Smith single-weight tables.
     """
-    needed, faithful, unique = found
     control = verdicts.uniform_control(model)
-    body = [
-        answers_html(found),
-        "<p>Each section below shows the numbers behind its question, every statistic beside "
-        "its control, and ends with the verdict of a stated rule and the comparisons it rests "
-        "on. Intervals are Student-t intervals over seeds (95 % unless the config's "
-        "<code>verdicts:</code> says otherwise), paired by seed: they say what another "
-        "training run would give on this test split, not what another test split would give. "
-        "In the tables, a column named <em>… ±</em> holds the half-width of the 95 % interval "
-        "over seeds of the column before it (the interval is that value ± this); under each "
-        "table, what its columns hold and their names in the CSV. Definitions: "
-        "docs/experiments.md#verdicts; every answer is also a row of verdicts/verdicts.csv.</p>",
-    ]
-
-    body.append('<h2 id="needed">Needed? (Wiegreffe &amp; Pinter; Vashishth et al.)</h2>')
     f1 = runs[(runs["dataset"] == dataset) & runs["model"].isin([model, control])]
     per_seed = f1.pivot_table(index="seed", columns="model", values="test_f1").reset_index()
-    body.append(
-        section_table(
-            f"Test F1 per seed: {model} vs the same architecture with uniform attention "
-            f"({control}), each trained from scratch",
-            per_seed if control in per_seed else None,
-            f1_plain(model, control),
-        )
-    )
-    body.append(
-        section_table(
-            "Learned weights replaced at inference (hidden states fixed)",
-            rows_of(tables.get("vashishth/replacement"), dataset, model),
-            PLAIN["vashishth/replacement"],
-            "accuracy and F1 with uniform, random and permuted weights, and with the attention "
-            "removed (every weight 0: what the model decides without it; for a flat model the "
-            "decoder's bias alone, for a [CLS] model the residual path around the attention); "
-            "the drop is paired by seed",
-        )
-    )
-    body.append(verdict_html(needed))
-
-    body.append(
-        '<h2 id="faithful">Faithful? (Jain &amp; Wallace; Serrano &amp; Smith; ERASER)</h2>'
-    )
-    body.append(
-        section_table(
-            "Kendall tau between importance measures, by predicted class",
-            rows_of(tables.get("jain_wallace/tau"), dataset, model),
-            PLAIN["jain_wallace/tau"],
-        )
-    )
-    if "test_conicity" in runs:
-        conicity = (
-            runs[runs["dataset"] == dataset]
-            .groupby("model")["test_conicity"]
-            .agg(["mean", "std", "count"])
-            .reset_index()
-        )
-        body.append(
-            section_table(
-                "Conicity of the hidden states, every model of the dataset (Mohankumar et al. "
-                "2020)",
-                conicity.rename(columns={"count": "n_seeds"}),
-                CONICITY,
-                "mean cosine of each state to their mean over a test instance's tokens, "
-                "averaged; lower = more diverse states, which they found goes with more "
-                "faithful attention",
-            )
-        )
-    if importance is not None and not importance.empty:
-        body.append(tau_figure(importance))
-    body.append(
-        section_table(
-            "Multi-weight erasure: fraction of items erased before the decision flips",
-            rows_of(tables.get("serrano_smith/flip_fractions"), dataset, model),
-            PLAIN["serrano_smith/flip_fractions"],
-            "lower = the ranking finds the decisive items sooner; random orders are the control",
-        )
-    )
-    flips = rows_of(tables.get("serrano_smith/decision_flips"), dataset, model)
-    note = ""
-    if single is not None and not single.empty:
-        att = single[single["ranking"] == "attention"]
-        share = att.groupby("seed")["delta_jsd"].apply(lambda d: float((d > 0).mean()))
-        note = (
-            f"Erasing the top-attended item changes the output (JSD) more than erasing a "
-            f"random one on {100 * share.mean():.0f} % of instances (mean over "
-            f"{len(share)} seed(s))."
-        )
-    body.append(
-        section_table(
-            "Single-weight erasure: decision flips, % of instances",
-            flips,
-            PLAIN["serrano_smith/decision_flips"],
-            note,
-        )
-    )
-    body.append(
-        section_table(
-            "ERASER faithfulness: AOPC per ranking (random = chance)",
-            rows_of(tables.get("faithfulness/aopc"), dataset, model),
-            PLAIN["faithfulness/aopc"],
-        )
-    )
-    body.append(
-        section_table(
-            "Planted deciding tokens found (random = chance)",
-            rows_of(tables.get("faithfulness/planted"), dataset, model),
-            PLAIN["faithfulness/planted"],
-        )
-    )
-    guided = rows_of(tables.get("wiegreffe_pinter/guided_mlp"), dataset)
-    body.append(
-        section_table(
-            "Guided MLP: the no-encoder model trained with other models' attention frozen",
-            guided,
-            PLAIN["wiegreffe_pinter/guided_mlp"],
-            "the base variant uses the configured base model's attention; uniform is the control",
-        )
-    )
-    body.append(verdict_html(faithful))
-
-    seed_row = rows_of(tables.get("wiegreffe_pinter/seed_variance"), dataset, model)
-    body.append('<h2 id="unique">Unique? (Jain &amp; Wallace vs Wiegreffe &amp; Pinter)</h2>')
-    body.append(
-        section_table(
-            "Adversarial attention within epsilon (Jain & Wallace)",
-            rows_of(tables.get("jain_wallace/adversary"), dataset, model),
-            PLAIN["jain_wallace/adversary"],
-        )
-    )
-    body.append(
-        section_table(
-            "Seed variance: other seeds' attention (Wiegreffe & Pinter)",
-            seed_row,
-            PLAIN["wiegreffe_pinter/seed_variance"],
-        )
-    )
+    sections = {
+        name: shown_table(rows_of(tables.get(name), dataset, model), plain)
+        for name, plain in PLAIN.items()
+    }
+    guided = "wiegreffe_pinter/guided_mlp"  # every model's guide runs: the dataset's rows
+    sections[guided] = shown_table(rows_of(tables.get(guided), dataset), PLAIN[guided])
     adversarial = tables.get("wiegreffe_pinter/adversarial")
     if adversarial is not None and not adversarial.empty:
         adversarial = adversarial[
             (adversarial["dataset"] == dataset) & (adversarial["base_model"] == model)
         ]
-    body.append(
-        section_table(
-            "End-to-end adversarial models against this model, per lambda (Wiegreffe & Pinter)",
-            adversarial,
-            PLAIN["wiegreffe_pinter/adversarial"],
-        )
+    sections["wiegreffe_pinter/adversarial"] = shown_table(
+        adversarial, PLAIN["wiegreffe_pinter/adversarial"]
     )
-    body.append(verdict_html(unique))
-    title = f"{dataset} / {model}: is attention needed, faithful, unique?"
-    return page(title, "\n".join(body))
+    conicity = None
+    if "test_conicity" in runs:
+        stats = (
+            runs[runs["dataset"] == dataset]
+            .groupby("model")["test_conicity"]
+            .agg(["mean", "std", "count"])
+            .reset_index()
+        )
+        conicity = shown_table(stats.rename(columns={"count": "n_seeds"}), CONICITY)
+    erased = None
+    if single is not None and not single.empty:
+        att = single[single["ranking"] == "attention"]
+        share = att.groupby("seed")["delta_jsd"].apply(lambda d: float((d > 0).mean()))
+        erased = {"percent": 100 * share.mean(), "seeds": len(share)}
+    return {
+        "title": f"{dataset} / {model}: is attention needed, faithful, unique?",
+        "model": model,
+        "control": control,
+        "found": found,
+        "comparisons": {v.question: comparisons_grid(v) for v in found},
+        "comparison_columns": COMPARISON_COLUMNS,
+        "f1": shown_table(per_seed if control in per_seed else None, f1_plain(model, control)),
+        "sections": sections,
+        "has_conicity": "test_conicity" in runs,
+        "conicity": conicity,
+        "tau_png": tau_png(importance) if importance is not None and not importance.empty else "",
+        "erased": erased,
+    }
 
 
 # -- attention examples -----------------------------------------------------------------------
@@ -475,20 +314,47 @@ def shades(values: np.ndarray, signed: bool) -> list[str]:
     return out
 
 
+class Token(NamedTuple):
+    """One token of an example row: its text, background colour, score and whether the
+    data planted it."""
+
+    text: str
+    colour: str
+    value: float
+    planted: bool
+
+
+class TokenRow(NamedTuple):
+    """One row of coloured tokens: the ranking's name, the tokens, the prediction text."""
+
+    name: str
+    tokens: list[Token]
+    prediction: str
+
+
 def token_row(
     name: str, tokens: list[str], values, prediction: str, signed=False, planted=frozenset()
-) -> str:
+) -> TokenRow:
     """One row of coloured tokens; `planted` positions are underlined."""
-    esc = html.escape
-    spans = "".join(
-        f'<span class="tok{" planted" if i in planted else ""}" style="background:{c}" '
-        f'title="{v:.3g}">{esc(t)}</span>'
-        for i, (t, v, c) in enumerate(zip(tokens, values, shades(values, signed), strict=True))
-    )
-    return (
-        f'<div class="row"><span class="name">{esc(name)}</span>'
-        f'<span class="tokens">{spans}</span><span class="pred">{esc(prediction)}</span></div>'
-    )
+    colours = shades(values, signed)
+    return TokenRow(
+        name,
+        [Token(t, c, v, i in planted)
+         for i, (t, v, c) in enumerate(zip(tokens, values, colours, strict=True))],
+        prediction,
+    )  # fmt: skip
+
+
+class Example(NamedTuple):
+    """One chosen test instance: why it was chosen, its label and prediction, the tau
+    between attention and gradient, and its rows of coloured tokens."""
+
+    ident: str
+    why: str
+    label: int
+    pred: int
+    tau: float
+    rows: list[TokenRow]
 
 
 def chosen_examples(
@@ -522,7 +388,7 @@ def chosen_examples(
     return chosen
 
 
-def examples_page(
+def examples_context(
     dataset: str,
     model: str,
     seed: int,
@@ -530,44 +396,29 @@ def examples_page(
     importance: pd.DataFrame,
     adversary: pd.DataFrame,
     eraser: pd.DataFrame | None,
-) -> str:
-    """Chosen test instances of one run: the text coloured by the model's attention, by the
-    adversarial attention that keeps the prediction, by the gradient, leave-one-out and
-    Integrated Gradients, each with the prediction under it."""
+) -> dict:
+    """What the examples page of one run shows (templates/examples.html): chosen test
+    instances, the text coloured by the model's attention, by the adversarial attention
+    that keeps the prediction, by the gradient, leave-one-out and Integrated Gradients,
+    each with the prediction under it."""
     words = tokens.set_index("id")["tokens"]
     planted = tokens.set_index("id")["rationale"] if "rationale" in tokens else None
     imp, adv = importance.set_index("id"), adversary.set_index("id")
     era = (
         eraser[eraser["ordering"] == 0].set_index(["id", "ranking"]) if eraser is not None else None
     )
-    body = [
-        f"<p>Seed {seed}. Colour: share of the largest weight or score of the row (blue; "
-        "red for negative scores). Hover a token for its value. Under the attention rows the "
-        "predicted class's probability with those weights; under the other rows the same "
-        "probability after deleting that ranking's top 20 % of tokens (ERASER's "
-        "comprehensiveness: a large drop means the ranking found what the model uses). "
-        "Underlined: the tokens the data planted to decide the label, where it plants them.</p>"
-    ]
+    shown = []
     for ident, why in chosen_examples(importance, adversary, seed):
         row = imp.loc[ident]
         text = [str(t) for t in words.loc[ident] if str(t) not in SPECIAL_TOKENS]
         marks = frozenset()
         if planted is not None and planted.loc[ident] is not None:
             marks = frozenset(int(p) for p in planted.loc[ident])
-        pred = int(row["pred"])
-        label = int(row["label"])
         p = float(era.loc[(ident, "attention"), "p_pred"]) if era is not None else float("nan")
-        lines = [
-            f'<div class="example"><p><strong>{html.escape(str(ident))}</strong> '
-            f"({html.escape(why)}): label {label}, predicted {pred}; "
-            f"tau(attention, gradient) {row['tau_attn_grad']:.2f}</p>"
-        ]
-        lines.append(
-            token_row("attention", text, row["attention"], f"p(pred) {p:.3f}", planted=marks)
-        )
+        rows = [token_row("attention", text, row["attention"], f"p(pred) {p:.3f}", planted=marks)]
         if ident in adv.index:
             a = adv.loc[ident]
-            lines.append(
+            rows.append(
                 token_row(
                     "adversarial attention",
                     text,
@@ -580,12 +431,12 @@ def examples_page(
             ("gradient", row["gradient"], "gradient"),
             ("leave-one-out", row["loo"], "loo"),
         ):
-            lines.append(
+            rows.append(
                 token_row(name, text, values, deleted(era, ident, ranking, p), planted=marks)
             )
         if era is not None and (ident, "integrated_gradients") in era.index:
             ig = era.loc[(ident, "integrated_gradients"), "scores"]
-            lines.append(
+            rows.append(
                 token_row(
                     "Integrated Gradients",
                     text,
@@ -595,9 +446,10 @@ def examples_page(
                     planted=marks,
                 )
             )
-        lines.append("</div>")
-        body.append("\n".join(lines))
-    return page(f"{dataset} / {model}: attention examples", "\n".join(body))
+        example = Example(str(ident), why, int(row["label"]), int(row["pred"]),
+                          float(row["tau_attn_grad"]), rows)  # fmt: skip
+        shown.append(example)
+    return {"title": f"{dataset} / {model}: attention examples", "seed": seed, "examples": shown}
 
 
 def deleted(era: pd.DataFrame | None, ident: str, ranking: str, p: float) -> str:
@@ -617,47 +469,25 @@ def answer_words(verdict: verdicts.Verdict) -> str:
     return verdict.answer
 
 
-def index_page(
+def index_context(
     entries: list[tuple[str, str, list[verdicts.Verdict], str, str]],
     rules: Mapping[str, Mapping] | None = None,
-) -> str:
-    """One row per dataset x model: the three answers in words, each a link to its section
-    of the model's page, and links to its pages; under the table each rule with its margin
-    and level (`rules`: the config's `verdicts:`)."""
-    esc = html.escape
-    rows = []
-    for dataset, model, found, verdict_file, examples_file in entries:
-        cells = "".join(
-            f'<td class="{v.answer}"><a href="{esc(verdict_file)}#{v.question}" '
-            f'title="{esc(v.evidence)}">{esc(answer_words(v))}</a></td>'
-            for v in found
-        )
-        links = f'<a href="{esc(verdict_file)}">verdicts</a>'
-        if examples_file:
-            links += f' · <a href="{esc(examples_file)}">examples</a>'
-        rows.append(f"<tr><td>{esc(dataset)}</td><td>{esc(model)}</td>{cells}<td>{links}</td></tr>")
-    table = (
-        "<table><thead><tr><th>dataset</th><th>model</th><th>needed?</th>"
-        "<th>faithful?</th><th>unique?</th><th>pages</th></tr></thead><tbody>"
-        + "\n".join(rows)
-        + "</tbody></table>"
-    )
+) -> dict:
+    """What the verdict index shows (templates/index.html): per entry (dataset, model,
+    verdicts, verdict page, examples page or "") the three answers in words, each linking
+    to its section of the model's page; and each rule with its margin and level (`rules`:
+    the config's `verdicts:`)."""
     classes = {"needed": settings.VerdictNeeded, "faithful": settings.VerdictFaithful,
                "unique": settings.VerdictUnique}  # fmt: skip
     described = []
     for question, rule in verdicts.RULES.items():
         cfg = classes[question].of((rules or {}).get(question))
-        described.append(
-            f'<p class="rule"><strong>{question.capitalize()}</strong> (margin {cfg.margin:g}, '
-            f"intervals at {100 * (1 - cfg.level):g} %): {html.escape(rule)}</p>"
-        )
-    lead = (
-        "<p>Is attention explanation? Per dataset and model, three questions, each answered "
-        "yes, no or undecided by a stated rule against a stated margin (undecided: the seeds "
-        "cannot tell; the model's page says how many seeds would). The same answers are in "
-        "verdicts/verdicts.csv.</p>"
-    )
-    return page("Is attention explanation? The verdicts", lead + table + "".join(described))
+        described.append((question, cfg.margin, 100 * (1 - cfg.level), rule))
+    rows = [
+        (dataset, model, [(v, answer_words(v)) for v in found], verdict_file, examples_file)
+        for dataset, model, found, verdict_file, examples_file in entries
+    ]
+    return {"title": "Is attention explanation? The verdicts", "rows": rows, "rules": described}
 
 
 def front_rst(entries: list[tuple[str, str, list[verdicts.Verdict], str, str]]) -> str:

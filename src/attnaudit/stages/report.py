@@ -22,6 +22,7 @@ from attnaudit.report import replacement as replaced
 from attnaudit.report import reproduction as reproduce
 from attnaudit.report.catalogue import CATALOGUE, Item
 from attnaudit.report.html import seeds_text, table_page
+from attnaudit.report.templating import render
 
 
 def publish(
@@ -392,25 +393,26 @@ def verdict_pages(
         mine = {k: v[(v["dataset"] == dataset) & (v["model"] == model)] if len(v) else None
                 for k, v in per_run.items()}  # fmt: skip
         found = model_verdicts(dataset, model, runs, mine, trained_table, rules, epsilon)
-        text = pages_html.verdict_page(
+        page = pages_html.verdict_context(
             dataset, model, by_name, runs, found, mine["importance"], mine["single"]
         )
-        io.write_text(outputs[f"verdict_{i}"], text)
+        io.write_text(outputs[f"verdict_{i}"], render("verdict.html", **page))
         rows, parts = verdicts.rows(dataset, model, found)
         headline += rows
         detail += parts
         example_file = ""
         if f"examples_{i}" in outputs:
             first = {k: v[v["seed"] == seed] if v is not None else None for k, v in mine.items()}
-            io.write_text(outputs[f"examples_{i}"], pages_html.examples_page(
+            page = pages_html.examples_context(
                 dataset, model, seed, words[dataset], first["importance"], first["adversary"],
                 first["eraser"] if first["eraser"] is not None and len(first["eraser"]) else None,
-            ))  # fmt: skip
+            )  # fmt: skip
+            io.write_text(outputs[f"examples_{i}"], render("examples.html", **page))
             example_file = Path(outputs[f"examples_{i}"]).name
         entries.append((dataset, model, found, Path(outputs[f"verdict_{i}"]).name, example_file))
     io.write_table(csv, pd.DataFrame(headline, columns=list(verdicts.COLUMNS)))
     io.write_table(comparisons, pd.DataFrame(detail))
-    io.write_text(index, pages_html.index_page(entries, rules))
+    io.write_text(index, render("index.html", **pages_html.index_context(entries, rules)))
     io.write_text(front, pages_html.front_rst(entries))
 
 
