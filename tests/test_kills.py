@@ -11,10 +11,10 @@ from dataclasses import asdict
 
 import pandas as pd
 import pytest
-import yaml
 
 from attnaudit import lifeline
 from tests.kill_campaign import Kill, artifacts, kill_once, run
+from tests.workflow_runner import dump_config
 
 linux = pytest.mark.skipif(not lifeline.supported(), reason="needs Linux /proc")
 
@@ -62,7 +62,7 @@ def test_the_comparison_ignores_wall_clock_timings_and_nothing_else(tmp_path):
 @linux
 def test_a_killed_run_recovers_with_the_same_command_and_the_same_results(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(SMALL))
+    config.write_text(dump_config(SMALL))
     clean_dir = tmp_path / "clean"
     clean_dir.mkdir()
     (clean_dir / "config.yaml").write_text(config.read_text())

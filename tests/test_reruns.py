@@ -14,11 +14,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from attnaudit import settings
 from tests.code_imports import loaded_modules, relative
-from tests.workflow_runner import REPO, dry_run, planned_jobs, snakemake, write_config
+from tests.workflow_runner import (
+    REPO,
+    dry_run,
+    dump_config,
+    planned_jobs,
+    snakemake,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -328,7 +334,7 @@ def test_the_same_config_in_another_key_order_or_split_in_overlays_plans_nothing
         guided = {"wiegreffe_pinter": {"guided_mlp": BASE["wiegreffe_pinter"]["guided_mlp"]}}
         write_config(trained, first)
         for name, part in (("second.yaml", second), ("third.yaml", guided)):
-            (trained / name).write_text(yaml.safe_dump(part))
+            (trained / name).write_text(dump_config(part))
         extra = ("--configfile", str(trained / "config.yaml"), str(trained / "second.yaml"),
                  str(trained / "third.yaml"))  # fmt: skip
         assert planned_jobs(trained, *extra, checkout=checkout) == {}

@@ -13,9 +13,22 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
+class NoAliases(yaml.SafeDumper):
+    """A YAML writer that writes a value used twice out twice: the workflow's strict reader
+    refuses anchors and aliases (attnaudit.configfiles), which safe_dump emits for a shared
+    object."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def dump_config(config: dict) -> str:
+    return yaml.dump(config, Dumper=NoAliases, sort_keys=False)
+
+
 def write_config(workdir: Path, config: dict) -> Path:
     path = workdir / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    path.write_text(dump_config(config))
     return path
 
 
