@@ -17,21 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow_runner import snakemake, snakemake_command, write_config
+from tests.workflow_runner import TINY, snakemake, snakemake_command, write_config
 
 pytestmark = pytest.mark.slow
 
 TRIES = 50
-CONFIG = {
-    "datasets": {
-        "syn": {"type": "synthetic", "n_train": 60, "n_dev": 20, "n_test": 20,
-                "vocab_size": 40, "max_length": 8},
-    },
-    "encoders": ["average"],
-    "attentions": ["additive"],
-    "seeds": [1],
-    "training": {"epochs": 1, "embedding_dim": 8},
-}  # fmt: skip
+
 OUTPUTS = ("tokens.parquet", "vocab.json", "summary.json")
 TARGETS = [f"results/syn/data/{name}" for name in OUTPUTS]
 REFUSED = "attnaudit: another run of this workflow is running in this directory: "
@@ -75,7 +66,7 @@ def race(workdir: Path, barrier: Path) -> list[subprocess.CompletedProcess]:
 def test_two_runs_started_at_once_one_is_refused_and_nothing_is_lost(tmp_path):
     workdir = tmp_path / "work"
     workdir.mkdir()
-    write_config(workdir, CONFIG)
+    write_config(workdir, TINY)
     snakemake(workdir, *TARGETS)
     data = workdir / "results" / "syn" / "data"
     expected = {name: (data / name).read_bytes() for name in OUTPUTS}

@@ -14,7 +14,7 @@ import pytest
 
 from attnaudit import lifeline
 from attnaudit.report import write
-from tests.workflow_runner import REPO, snakemake, write_config
+from tests.workflow_runner import REPO, TINY, snakemake, write_config
 
 PREVIOUS = "<html>the previous, good report</html>\n"
 
@@ -117,16 +117,7 @@ def test_the_command_line_says_what_happened(previous):
 
 
 # -- the real snakemake ---------------------------------------------------------------------
-CONFIG = {
-    "datasets": {
-        "syn": {"type": "synthetic", "n_train": 60, "n_dev": 20, "n_test": 20,
-                "vocab_size": 40, "max_length": 8},
-    },
-    "encoders": ["average"],
-    "attentions": ["additive"],
-    "seeds": [1],
-    "training": {"epochs": 1, "embedding_dim": 8},
-}  # fmt: skip
+
 TARGET = "results/syn/data/summary.json"
 
 
@@ -142,7 +133,7 @@ def test_a_real_report_killed_midway_keeps_the_previous_then_completes(tmp_path)
     """`python -m attnaudit.report.write` around the real `snakemake --report` (of a tiny
     target): killed once Snakemake has begun the page, report.html is the previous one;
     left to finish, it is the complete new page."""
-    write_config(tmp_path, CONFIG)
+    write_config(tmp_path, TINY)
     snakemake(tmp_path, TARGET)
     report = tmp_path / "report.html"
     report.write_text(PREVIOUS)

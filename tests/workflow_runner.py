@@ -11,6 +11,18 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+# The smallest config that trains a model (one dataset, encoder, attention and seed), for
+# tests of how the workflow runs rather than what it computes.
+TINY = {
+    "datasets": {
+        "syn": {"type": "synthetic", "n_train": 60, "n_dev": 20, "n_test": 20,
+                "vocab_size": 40, "max_length": 8},
+    },
+    "encoders": ["average"],
+    "attentions": ["additive"],
+    "seeds": [1],
+    "training": {"epochs": 1, "embedding_dim": 8},
+}  # fmt: skip
 
 
 class NoAliases(yaml.SafeDumper):
