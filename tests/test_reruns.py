@@ -340,3 +340,16 @@ def test_the_same_config_in_another_key_order_or_split_in_overlays_plans_nothing
         assert planned_jobs(trained, *extra, checkout=checkout) == {}
     finally:
         write_config(trained, BASE)
+
+
+def test_a_copied_project_plans_nothing_and_still_follows_code_edits(trained, checkout, tmp_path):
+    """A finished project copied elsewhere (contents and mtimes, as `cp -a`) plans nothing:
+    code inputs are recorded relative to the working directory, not as absolute paths (which
+    changed with the folder and reran every job). An edit there still reruns its rule."""
+    moved = tmp_path / "elsewhere"
+    for part in (checkout, trained):  # siblings, as a project's code and results are
+        shutil.copytree(part, moved / part.name, symlinks=True)
+    assert plan(moved / trained.name, moved / checkout.name)[0] == Counter()
+    with (moved / checkout.name / "src/attnaudit/report/tables.py").open("a") as f:
+        f.write("\n# edited\n")
+    assert plan(moved / trained.name, moved / checkout.name)[0] == {"learned_vs_uniform": 1}

@@ -2,6 +2,7 @@
 # each rule runs. What the config makes (runs, families, guides, targets) is the plan's
 # (attnaudit.plan). Planning imports no torch (a login node needs no GPU stack).
 
+import os
 import sys
 from pathlib import Path
 
@@ -109,7 +110,13 @@ def code(script, *modules):
     """The library files that `script` (in workflow/scripts) imports, directly or not, and
     `modules` it imports by name: a rule's inputs, so that editing one reruns its jobs.
     """
-    return list(script_code(SCRIPTS / script, SRC, *modules))
+    return [relative(p) for p in script_code(SCRIPTS / script, SRC, *modules)]
+
+
+def relative(path):
+    """`path` relative to the working directory: the inputs Snakemake records stay the same
+    when a finished project is moved or copied (absolute paths changed with its folder)."""
+    return os.path.relpath(path)
 
 
 def parser_files(spec):
@@ -119,7 +126,7 @@ def parser_files(spec):
     if name == "attnaudit.data.registry":
         name = f"attnaudit.data.{spec.name}"
     path = module_path(SRC, name)
-    return {str(path)} if path else set()
+    return {relative(path)} if path else set()
 
 
 ALL_PARSERS = set().union(*(parser_files(spec) for spec in REGISTRY.values()))
