@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,6 +31,15 @@ from attnaudit.data.remote import UNKNOWN, RemoteFile
 from attnaudit.io import atomic_path
 
 CHUNK = 1 << 20
+# The most seconds one file's download may take, besides the per-read `timeout` (a server
+# that sends a byte every few seconds never trips that one); the environment variable
+# ATTNAUDIT_DOWNLOAD_DEADLINE overrides it: how a download runs, not what it fetches, so no
+# setting whose edit would rerun the downloads.
+DEADLINE = 1800.0
+OFFLINE_HINT = (
+    "without network, put the files in a directory and run with --config mirror=DIR "
+    "(docs/datasets.md#mirror; each dataset without it: docs/datasets.md#without-mirror)"
+)
 log = logging.getLogger("attnaudit")
 
 
@@ -76,9 +87,25 @@ def candidate_sources(remote: RemoteFile, mirror: str | None) -> list[str]:
     return sources
 
 
+def deadline() -> float:
+    """The whole-download deadline in seconds (`DEADLINE`, or ATTNAUDIT_DOWNLOAD_DEADLINE)."""
+    return float(os.environ.get("ATTNAUDIT_DOWNLOAD_DEADLINE", DEADLINE))
+
+
 def _copy(source: str, dest: Path, timeout: float) -> None:
+    """Copy `source` to `dest`, each read within `timeout` and the whole within `deadline()`:
+    a TimeoutError naming both when it takes longer."""
+    limit = deadline()
+    end = time.monotonic() + limit
     with urllib.request.urlopen(source, timeout=timeout) as response, open(dest, "wb") as out:
-        shutil.copyfileobj(response, out, CHUNK)
+        read = getattr(response, "read1", response.read)  # what has come, not a full chunk
+        while block := read(CHUNK):
+            out.write(block)
+            if time.monotonic() > end:
+                raise TimeoutError(
+                    f"the download took longer than its deadline of {limit:g} s "
+                    "(ATTNAUDIT_DOWNLOAD_DEADLINE)"
+                )
 
 
 def _known(checksum: str) -> bool:
@@ -177,4 +204,6 @@ def fetch(
                 log.warning("%s: the mirror's copy failed (%s); trying %s", owner, exc, remote.url)
             continue
         return source
-    raise DownloadError(f"{owner}: could not fetch {remote.filename}: " + "; ".join(errors))
+    raise DownloadError(
+        f"{owner}: could not fetch {remote.filename}: " + "; ".join(errors) + f"; {OFFLINE_HINT}"
+    )
