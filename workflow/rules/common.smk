@@ -115,7 +115,8 @@ def code(script, *modules):
 
 def relative(path):
     """`path` relative to the working directory: the inputs Snakemake records stay the same
-    when a finished project is moved or copied (absolute paths changed with its folder)."""
+    when a finished project is moved or copied (absolute paths changed with its folder).
+    """
     return os.path.relpath(path)
 
 
