@@ -58,13 +58,16 @@ class CLSAttention(nn.Module):
 
     def distribution(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """alpha (B, T): the mean over heads of each head's softmax over the items."""
+        return self.head_distributions(hidden, mask).mean(dim=1)
+
+    def head_distributions(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """a_h (B, heads, T): each head's softmax over the items, exactly 0 elsewhere."""
         b, t, d = hidden.shape
         q = self.query(hidden[:, 0]).view(b, self.heads, 1, self.head_size)
         k = self.key(hidden).view(b, t, self.heads, self.head_size).transpose(1, 2)
         scores = (q @ k.transpose(-1, -2)).squeeze(2) / math.sqrt(self.head_size)
         scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
-        weights = torch.softmax(scores, dim=-1).masked_fill(~mask.unsqueeze(1), 0.0)
-        return weights.mean(dim=1)
+        return torch.softmax(scores, dim=-1).masked_fill(~mask.unsqueeze(1), 0.0)
 
     def finish(self, cls_state: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         """The [CLS] output y2 from x_0 (..., d) and the mixed values c (..., d)."""

@@ -1,5 +1,6 @@
-"""Build a classifier from its config: flat, hierarchical for `han<encoder>` encoders, or
-the [CLS] classifier for attentions `cls` and `clsuniform`."""
+"""Build a classifier from its config: flat, hierarchical for `han<encoder>` encoders, the
+[CLS] classifier for attentions `cls` and `clsuniform`, or a pretrained checkpoint's
+(`hf_config` in its encoder options: `pretrained:` encoders)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from attnaudit.models.hierarchical import HierarchicalClassifier
 def build_model(config: ModelConfig | dict[str, Any]) -> AttentionClassifier:
     if isinstance(config, dict):
         config = ModelConfig(**config)
+    if "hf_config" in config.encoder_options:
+        from attnaudit.models.pretrained import PretrainedClassifier
+
+        return PretrainedClassifier(config)
     if catalog.is_hierarchical(config.encoder):
         return HierarchicalClassifier(config)
     if config.attention in catalog.CLS_ATTENTIONS:

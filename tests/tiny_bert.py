@@ -1,0 +1,62 @@
+"""A tiny randomly initialised BERT checkpoint in the Hugging Face layout, built offline: a
+`BertConfig`, a WordPiece tokenizer trained by `tokenizers` on the given words, both saved
+with `save_pretrained` (weights as safetensors) so that the workflow loads it through the
+same code path as a hub checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def make_tiny_bert(
+    directory: str | Path,
+    words: Iterable[str],
+    layers: int = 3,
+    hidden: int = 32,
+    heads: int = 4,
+    seed: int = 0,
+    model_type: str = "bert",
+) -> Path:
+    """Write the checkpoint to `directory` and return it."""
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import (
+        BertConfig,
+        BertModel,
+        DistilBertConfig,
+        DistilBertModel,
+        PreTrainedTokenizerFast,
+    )
+
+    directory = Path(directory)
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials)
+    tokenizer.train_from_iterator([" ".join(words)], trainer)
+
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+        sep_token="[SEP]", mask_token="[MASK]",
+    )  # fmt: skip
+    fast.save_pretrained(directory)
+    torch.manual_seed(seed)
+    size = tokenizer.get_vocab_size()
+    if model_type == "distilbert":
+        config = DistilBertConfig(vocab_size=size, dim=hidden, n_layers=layers, n_heads=heads,
+                                  hidden_dim=2 * hidden, max_position_embeddings=128,
+                                  pad_token_id=0)  # fmt: skip
+        model = DistilBertModel(config)
+    else:
+        config = BertConfig(vocab_size=size, hidden_size=hidden, num_hidden_layers=layers,
+                            num_attention_heads=heads, intermediate_size=2 * hidden,
+                            max_position_embeddings=128, pad_token_id=0)  # fmt: skip
+        model = BertModel(config)
+    model.save_pretrained(directory, safe_serialization=True)
+    return directory
