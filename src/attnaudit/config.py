@@ -235,7 +235,7 @@ def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
         ("adversarial.base", adversarial["base"]),
     ]:
         encoder, attention = model.split("-")
-        check_names(f"{key}.{name}", [encoder], catalog.flat_encoders())
+        check_names(f"{key}.{name}", [encoder], [*catalog.flat_encoders(), *config["pretrained"]])
         check_names(f"{key}.{name}", [attention], catalog.ATTENTIONS)
     base_seed = section["seed_variance"]["base_seed"]
     if base_seed is not None and base_seed not in config["seeds"]:
@@ -257,13 +257,40 @@ def check_deception(config: dict[str, Any]) -> None:
         raise ConfigError(f"config key '{key}.weights': {labels} name the same path twice")
 
 
+def check_pretrained(config: dict[str, Any]) -> None:
+    """`pretrained:` entries: names apart from the catalogue's encoders, checkpoints that
+    can be found (attnaudit.data.checkpoints), and only the [CLS] attentions with them."""
+    from attnaudit.data.checkpoints import CheckpointError, check_entry
+
+    for name, entry in config["pretrained"].items():
+        if name in catalog.ENCODERS:
+            raise ConfigError(
+                f"config key 'pretrained.{name}': {name!r} is a built-in encoder's name; "
+                "give the checkpoint another name"
+            )
+        if name not in config["encoders"]:
+            continue
+        other = sorted(set(config["attentions"]) - set(catalog.CLS_ATTENTIONS))
+        if other:
+            raise ConfigError(
+                f"config key 'attentions': {other} cannot run on the pretrained encoder "
+                f"{name!r}, whose attention is its last layer's [CLS] row: use "
+                f"{list(catalog.CLS_ATTENTIONS)} (audit other attentions in another config)"
+            )
+        try:
+            check_entry(name, entry, config.get("mirror"))
+        except CheckpointError as exc:
+            raise ConfigError(str(exc)) from None
+
+
 def check_config(config: dict[str, Any]) -> None:
     """Every check of a loaded config (in place: defaults filled in), or ConfigError."""
     from attnaudit.data.vectors import check_config as check_embeddings
 
     check_schema(config)
-    check_names("encoders", config["encoders"], catalog.ENCODERS)
+    check_names("encoders", config["encoders"], [*catalog.ENCODERS, *config["pretrained"]])
     check_names("attentions", config["attentions"], catalog.ATTENTIONS)
+    check_pretrained(config)
     check_datasets(config)
     check_embeddings(config)
     check_wiegreffe_pinter(config)

@@ -16,11 +16,15 @@ from typing import Any
 
 from attnaudit import settings
 from attnaudit.config import canonical, lambda_label
+from attnaudit.data import checkpoints
 from attnaudit.models import catalog
 
 # -- path patterns: the one place result paths are built from wildcards ---------------------
 RUN = "results/{dataset}/{encoder}-{attention}/seed{seed}"
 DATA = "results/{dataset}/data"
+# a dataset in a pretrained encoder's word pieces (tokens.parquet, vocab.json, summary.json)
+PIECES = f"{DATA}/pieces/{{encoder}}"
+CHECKPOINTS = checkpoints.RESOURCES  # hub checkpoints downloaded by the workflow, by name
 # downloaded word vectors (shared by datasets); one dataset's cached matrix (.npy + .json)
 VECTORS = "resources/embeddings/{embedding}"
 MATRIX = f"{DATA}/embeddings/{{embedding}}"
@@ -80,6 +84,7 @@ class Plan:
         # guided variants trained by wp_guided; `uniform` is the `<encoder>-uniform` run itself
         self.guided_variants = [v for v in self.wp["guided_mlp"]["variants"] if v != "uniform"]
         self.deception = config["pruthi"]["deception"]
+        self.pretrained = canonical(config.get("pretrained") or {})
 
     # -- datasets and runs ---------------------------------------------------------------
     def dataset_options(self, dataset: str) -> dict[str, Any]:
@@ -108,6 +113,43 @@ class Plan:
 
     def per_dataset(self, pattern: str) -> list[str]:
         return expand(pattern, dataset=self.datasets)
+
+    # -- pretrained encoders (models.pretrained, data.checkpoints) --------------------------
+    def is_pretrained(self, encoder: str) -> bool:
+        return encoder in self.pretrained
+
+    def checkpoint(self, encoder: str) -> tuple[str, bool]:
+        """A pretrained encoder's checkpoint directory, and whether a job downloads it."""
+        return checkpoints.locate(encoder, self.pretrained[encoder], self.config.get("mirror"))
+
+    def checkpoint_files(self, encoder: str) -> list[str]:
+        """What a job reads of a checkpoint: the directory a download makes, or the files
+        a local or mirror directory holds (config, weights, tokenizer)."""
+        directory, download = self.checkpoint(encoder)
+        if download:
+            return [directory]
+        return [f"{directory}/{name}" for name in checkpoints.files_of(directory)]
+
+    def data_file(self, dataset: str, encoder: str, name: str) -> str:
+        """A dataset file a run of `encoder` reads (tokens.parquet, vocab.json,
+        summary.json): in word pieces for a pretrained encoder."""
+        pattern = PIECES if self.is_pretrained(encoder) else DATA
+        return expand(f"{pattern}/{name}", dataset=dataset, encoder=encoder)[0]
+
+    def token_tables(self) -> list[str]:
+        """Every dataset's token table and, per pretrained encoder run, its word pieces."""
+        pieces = [e for e in self.encoders if self.is_pretrained(e)]
+        return self.per_dataset(f"{DATA}/tokens.parquet") + expand(
+            f"{PIECES}/tokens.parquet", dataset=self.datasets, encoder=pieces
+        )
+
+    def training_of(self, encoder: str) -> dict[str, Any]:
+        """A run's training settings: `training:`, with a pretrained encoder's own
+        fine-tuning values (lr, epochs, batch_size, weight_decay)."""
+        if not self.is_pretrained(encoder):
+            return self.training
+        tuned = {k: self.pretrained[encoder][k] for k in checkpoints.FINE_TUNING}
+        return {**self.training, **tuned, "embeddings": None}
 
     # -- per-run analysis families (analyses.smk) ----------------------------------------
     def analysis_families(self, kind: str) -> list[str]:

@@ -548,6 +548,70 @@ EMBEDDINGS_SCHEMA: dict[str, Any] = {
     },
 }
 
+# One pretrained encoder (attnaudit.data.checkpoints, models.pretrained): its checkpoint and
+# how it is fine-tuned (these replace `training`'s lr, epochs, batch_size and weight_decay for
+# its runs: fine-tuning a pretrained transformer wants a smaller step than training from
+# scratch). Defaults are filled in.
+PRETRAINED_SCHEMA: dict[str, Any] = {
+    "maxProperties": bounds.MAX_RUNS,
+    "propertyNames": {"pattern": "^[a-z0-9]+$"},
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["checkpoint"],
+        "properties": {
+            "checkpoint": {
+                "description": "a local directory in the Hugging Face layout, or a hub id "
+                "org/name (looked up in the mirror's hf/ first)",
+                "type": "string",
+                "minLength": 1,
+            },
+            "revision": {
+                "description": "a hub checkpoint's pinned revision (40-hex commit id)",
+                "type": ["string", "null"],
+                "pattern": "^[0-9a-f]{40}$",
+                "default": None,
+            },
+            "max_pieces": {
+                "description": "longest input in word pieces, [CLS] and [SEP] included "
+                "(longer ones are cut; the summary counts them)",
+                "type": "integer",
+                "minimum": 3,
+                "maximum": 4096,
+                "default": 128,
+            },
+            "lr": {
+                "description": "fine-tuning learning rate",
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 1,
+                "default": 5.0e-5,
+            },  # fmt: skip
+            "epochs": {
+                "description": "fine-tuning epochs (best on dev kept)",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": bounds.MAX_EPOCHS,
+                "default": 3,
+            },  # fmt: skip
+            "batch_size": {
+                "description": "fine-tuning batch size",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": bounds.MAX_BATCH,
+                "default": 32,
+            },  # fmt: skip
+            "weight_decay": {
+                "description": "fine-tuning weight decay",
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1,
+                "default": 0.01,
+            },  # fmt: skip
+        },
+    },
+}
+
 
 @dataclass(frozen=True, kw_only=True)
 class TopLevel(Settings):
@@ -587,6 +651,11 @@ class TopLevel(Settings):
         minItems=1, maxItems=bounds.MAX_RUNS,
     )  # fmt: skip
     training: Training = setting(REQUIRED, "training of every run")
+    pretrained: dict[str, Any] = setting(
+        {}, "encoder name -> a pretrained Hugging Face checkpoint fine-tuned as the [CLS] "
+        "classifier (docs/pretrained.md); name it in `encoders` with attentions cls, clsuniform",
+        schema=PRETRAINED_SCHEMA,
+    )  # fmt: skip
 
 
 def config_schema() -> dict[str, Any]:

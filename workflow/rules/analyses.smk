@@ -12,7 +12,7 @@ if PLAN.analysis_outputs("learned"):
     rule analyse:
         input:
             checkpoint=rules.train.output.checkpoint,
-            tokens=rules.preprocess.output.tokens,
+            tokens=run_data("tokens.parquet"),
             code=analysis_code("learned"),
         output:
             **PLAN.analysis_outputs("learned"),
@@ -42,7 +42,7 @@ if PLAN.analysis_outputs("sentences"):
     use rule analyse as analyse_sentences with:
         input:
             checkpoint=rules.train.output.checkpoint,
-            tokens=rules.preprocess.output.tokens,
+            tokens=run_data("tokens.parquet"),
             code=analysis_code("sentences"),
         output:
             **PLAN.analysis_outputs("sentences"),
@@ -58,7 +58,7 @@ if PLAN.analysis_outputs("uniform"):
     use rule analyse as analyse_uniform with:
         input:
             checkpoint=rules.train.output.checkpoint,
-            tokens=rules.preprocess.output.tokens,
+            tokens=run_data("tokens.parquet"),
             code=analysis_code("uniform"),
         output:
             **PLAN.analysis_outputs("uniform"),

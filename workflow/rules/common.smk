@@ -16,9 +16,11 @@ from attnaudit.models import catalog
 from attnaudit.data.vectors import get_vectors, resolve_vector_files
 from attnaudit.plan import (
     ADVERSARY,
+    CHECKPOINTS,
     DATA,
     DECEPTION,
     MATRIX,
+    PIECES,
     REPORT,
     RUN,
     VECTORS,
@@ -87,7 +89,7 @@ wildcard_constraints:
 
 
 # Wildcard patterns of the kinds of model: flat or hierarchical encoders, learned attention.
-FLAT = "|".join(catalog.flat_encoders())
+FLAT = "|".join([*catalog.flat_encoders(), *PLAN.pretrained])
 HIERARCHICAL = "|".join(catalog.hierarchical_encoders())
 UNIFORM_ATTENTION = "|".join(catalog.UNIFORM_ATTENTIONS)
 # any name but the uniform ones (catalog.is_uniform)
@@ -162,10 +164,23 @@ def embedding_options(name):
     return canonical(config["embeddings"][name])
 
 
+def run_data(name):
+    """A run's dataset file `name`: in word pieces for a pretrained encoder."""
+    return lambda wc: PLAN.data_file(wc.dataset, wc.encoder, name)
+
+
+def checkpoint_inputs(wildcards):
+    """A pretrained encoder's checkpoint (its files or download), none for the others."""
+    if not PLAN.is_pretrained(wildcards.encoder):
+        return []
+    return PLAN.checkpoint_files(wildcards.encoder)
+
+
 def embedding_inputs(wildcards):
-    """The dataset's cached matrix of `training.embeddings` (.npy, .json); none: random init."""
+    """The dataset's cached matrix of `training.embeddings` (.npy, .json); none: random init
+    or a pretrained encoder's own embeddings."""
     name = config["training"]["embeddings"]
-    if not name:
+    if not name or PLAN.is_pretrained(getattr(wildcards, "encoder", "")):
         return []
     return expand(
         f"{MATRIX}.{{ext}}",

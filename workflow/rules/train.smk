@@ -3,10 +3,11 @@
 
 rule train:
     input:
-        tokens=rules.preprocess.output.tokens,
-        vocab=rules.preprocess.output.vocab,
-        summary=rules.preprocess.output.summary,
+        tokens=run_data("tokens.parquet"),
+        vocab=run_data("vocab.json"),
+        summary=run_data("summary.json"),
         embeddings=embedding_inputs,
+        checkpoint=checkpoint_inputs,
         code=code("train.py"),  # editing the model or training code reruns training
     output:
         checkpoint=f"{RUN}/model.pt",
@@ -25,7 +26,7 @@ rule train:
         runtime=240,
         gpu=training_gpus(),  # SLURM: --gpus=1 when training.device is cuda
     params:
-        training=TRAINING,
+        training=lambda wc: PLAN.training_of(wc.encoder),
         seed=lambda wc: int(wc.seed),
     script:
         "../scripts/train.py"

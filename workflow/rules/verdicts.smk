@@ -13,7 +13,7 @@ rule verdicts:
         adversary=PLAN.family_tables("jain_wallace", "adversary"),
         pairs=PLAN.verdict_seed_pairs(),
         trained=PLAN.verdict_trained_adversaries(),
-        tokens=PLAN.per_dataset(rules.preprocess.output.tokens),
+        tokens=PLAN.token_tables(),
         code=code("verdicts.py"),
     output:
         **{

@@ -22,4 +22,5 @@ with job_log(snakemake.log[0]):
         embeddings=snakemake.input.embeddings[0] if snakemake.input.embeddings else None,
         embeddings_info=snakemake.input.embeddings[1] if snakemake.input.embeddings else None,
         outputs=dict(snakemake.output.items()),
+        checkpoint=list(snakemake.input.checkpoint),  # a pretrained encoder's; else empty
     )

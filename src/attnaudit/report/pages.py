@@ -14,6 +14,7 @@ import base64
 import io as bytes_io
 import math
 from collections.abc import Mapping
+from functools import partial
 from typing import NamedTuple
 
 import matplotlib.pyplot as plt
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import settings
+from attnaudit.data.pieces import join_pieces
 from attnaudit.data.tokens import EOS, PAD, SEP, SOS
 from attnaudit.report import columns as described
 from attnaudit.report import verdicts
@@ -402,6 +404,9 @@ def examples_context(
     that keeps the prediction, by the gradient, leave-one-out and Integrated Gradients,
     each with the prediction under it."""
     words = tokens.set_index("id")["tokens"]
+    # word pieces (a pretrained encoder's runs): shown as words, each value summed over
+    # the word's pieces; planted positions count words
+    pieces = tokens.set_index("id")["words"] if "words" in tokens else None
     planted = tokens.set_index("id")["rationale"] if "rationale" in tokens else None
     imp, adv = importance.set_index("id"), adversary.set_index("id")
     era = (
@@ -411,18 +416,25 @@ def examples_context(
     for ident, why in chosen_examples(importance, adversary, seed):
         row = imp.loc[ident]
         text = [str(t) for t in words.loc[ident] if str(t) not in SPECIAL_TOKENS]
+        piece_words = None
+        if pieces is not None:
+            joined = join_pieces([str(t) for t in words.loc[ident]], list(pieces.loc[ident]))
+            text = [w for _, w in joined]
+            piece_words = [int(w) for w in pieces.loc[ident] if w >= 0]
+        merge = partial(per_word, piece_words, len(text))
         marks = frozenset()
         if planted is not None and planted.loc[ident] is not None:
             marks = frozenset(int(p) for p in planted.loc[ident])
         p = float(era.loc[(ident, "attention"), "p_pred"]) if era is not None else float("nan")
-        rows = [token_row("attention", text, row["attention"], f"p(pred) {p:.3f}", planted=marks)]
+        rows = [token_row("attention", text, merge(row["attention"]), f"p(pred) {p:.3f}",
+                          planted=marks)]  # fmt: skip
         if ident in adv.index:
             a = adv.loc[ident]
             rows.append(
                 token_row(
                     "adversarial attention",
                     text,
-                    a["adversary_attention"],
+                    merge(a["adversary_attention"]),
                     f"JSD {a['max_jsd']:.3f}, output moved by TVD {a['output_tvd']:.4f}",
                     planted=marks,
                 )
@@ -432,7 +444,7 @@ def examples_context(
             ("leave-one-out", row["loo"], "loo"),
         ):
             rows.append(
-                token_row(name, text, values, deleted(era, ident, ranking, p), planted=marks)
+                token_row(name, text, merge(values), deleted(era, ident, ranking, p), planted=marks)
             )
         if era is not None and (ident, "integrated_gradients") in era.index:
             ig = era.loc[(ident, "integrated_gradients"), "scores"]
@@ -440,7 +452,7 @@ def examples_context(
                 token_row(
                     "Integrated Gradients",
                     text,
-                    ig,
+                    merge(ig),
                     deleted(era, ident, "integrated_gradients", p),
                     signed=True,
                     planted=marks,
@@ -450,6 +462,14 @@ def examples_context(
                           float(row["tau_attn_grad"]), rows)  # fmt: skip
         shown.append(example)
     return {"title": f"{dataset} / {model}: attention examples", "seed": seed, "examples": shown}
+
+
+def per_word(piece_words: list[int] | None, n_words: int, values):
+    """Item values over word pieces summed per word (`piece_words`: each piece's word, in
+    order); the values themselves where the items are words (None)."""
+    if piece_words is None:
+        return values
+    return np.bincount(piece_words, weights=np.asarray(values, dtype=float), minlength=n_words)
 
 
 def deleted(era: pd.DataFrame | None, ident: str, ranking: str, p: float) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import io
+from attnaudit.plan import split_model
 from attnaudit.report import catalogue, figures, tables, verdicts
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import pages as pages_html
@@ -387,7 +388,7 @@ def verdict_pages(
                                    ("single", single), ("adversary", adversary),
                                    ("pairs", pairs))}  # fmt: skip
     trained_table = read_tables(trained) if trained else pd.DataFrame()
-    words = {Path(p).parent.parent.name: io.read_table(p) for p in tokens}
+    words = {token_table_key(p): io.read_table(p) for p in tokens}
     entries, headline, detail = [], [], []
     for i, (dataset, model, seed) in enumerate(pages):
         mine = {k: v[(v["dataset"] == dataset) & (v["model"] == model)] if len(v) else None
@@ -404,7 +405,8 @@ def verdict_pages(
         if f"examples_{i}" in outputs:
             first = {k: v[v["seed"] == seed] if v is not None else None for k, v in mine.items()}
             page = pages_html.examples_context(
-                dataset, model, seed, words[dataset], first["importance"], first["adversary"],
+                dataset, model, seed, words.get((dataset, split_model(model)[0]), words[dataset]),
+                first["importance"], first["adversary"],
                 first["eraser"] if first["eraser"] is not None and len(first["eraser"]) else None,
             )  # fmt: skip
             io.write_text(outputs[f"examples_{i}"], render("examples.html", **page))
@@ -414,6 +416,15 @@ def verdict_pages(
     io.write_table(comparisons, pd.DataFrame(detail))
     io.write_text(index, render("index.html", **pages_html.index_context(entries, rules)))
     io.write_text(front, pages_html.front_rst(entries))
+
+
+def token_table_key(path: str) -> str | tuple[str, str]:
+    """A token table by what it holds: `results/<dataset>/data/tokens.parquet` -> dataset,
+    a pretrained encoder's `.../data/pieces/<encoder>/tokens.parquet` -> (dataset, encoder)."""
+    parts = Path(path).parts
+    if parts[-3] == "pieces":
+        return parts[-5], parts[-2]
+    return parts[-3]
 
 
 def model_verdicts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import numpy as np
 from attnaudit import io
 from attnaudit.data.vectors import load_vectors
 from attnaudit.models.classifier import ModelConfig
+from attnaudit.models.pretrained import hf_options
+from attnaudit.stages.pretrained import checkpoint_directory
 from attnaudit.train import fit
 
 log = logging.getLogger("attnaudit")
@@ -31,6 +34,7 @@ def train(
     model: str | None = None,
     fit_options: dict[str, Any] | None = None,
     extra_metrics: dict[str, Any] | None = None,
+    checkpoint: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Train one model; write checkpoint, epoch log, test metrics and test predictions.
 
@@ -38,22 +42,36 @@ def train(
     json record `embeddings_info`, as the workflow passes it), or a vectors text file.
     `model` names the run in its files (default `<encoder>-<attention>`), `fit_options` are
     further keyword arguments of `fit` (Wiegreffe & Pinter's fixed attention or adversary),
-    `extra_metrics` more entries of metrics.json.
+    `extra_metrics` more entries of metrics.json. `checkpoint`: a pretrained encoder's
+    checkpoint inputs (its directory, or its files): the model starts from its weights.
     """
     table = io.read_table(tokens)
     words = io.read_json(vocab)
     data_summary = io.read_json(summary)
     n_classes = data_summary["n_classes"]
     vectors, used = read_embeddings(embeddings, embeddings_info, words)
+    options = dict(training["encoder_options"].get(encoder, {}))
+    if checkpoint:
+        directory = checkpoint_directory(checkpoint)
+        options = {**hf_options(directory), "checkpoint": directory}
+        used = {
+            "embeddings": "pretrained",
+            "embeddings_type": "pretrained",
+            "embeddings_found": len(words),
+            "checkpoint": data_summary.get("checkpoint"),
+        }
     config = ModelConfig(
         vocab_size=len(words),
         n_classes=n_classes,
         encoder=encoder,
         attention=attention,
         embedding_dim=vectors.shape[1] if vectors is not None else training["embedding_dim"],
-        encoder_options=dict(training["encoder_options"].get(encoder, {})),
+        encoder_options=options,
     )
     result = fit(table, config, training, seed, embeddings=vectors, **(fit_options or {}))
+    if checkpoint:  # rebuilt from its state dict: no path to the checkpoint it started from
+        config.encoder_options.pop("checkpoint")
+        config.embedding_dim = result.model.embedding.embedding_dim
     model = model or f"{encoder}-{attention}"
     ident = {"dataset": dataset, "model": model, "seed": seed}
     io.save_checkpoint(
