@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from attnaudit.data.download import mirror_dir
+from attnaudit.data.remote import mirror_dir
 
 # the files a checkpoint directory must have (a tokenizer: tokenizer.json, or vocab.txt /
 # sentencepiece files the tokenizer config names); pytorch_model.bin is never read

@@ -27,7 +27,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from attnaudit.data.remote import UNKNOWN, RemoteFile
+from attnaudit.data.remote import UNKNOWN, RemoteFile, mirror_dir
 from attnaudit.io import atomic_path
 
 CHUNK = 1 << 20
@@ -53,14 +53,6 @@ def sha256sum(path: str | Path) -> str:
         for block in iter(lambda: fh.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def mirror_dir(mirror: str | None) -> Path | None:
-    if not mirror:
-        return None
-    if mirror.startswith("file://"):
-        return Path(urllib.parse.unquote(urllib.parse.urlparse(mirror).path))
-    return Path(mirror)
 
 
 def mirror_problem(remote: RemoteFile, mirror: str | None) -> str | None:

@@ -8,8 +8,10 @@ import every dataset's parser.
 from __future__ import annotations
 
 import dataclasses
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from attnaudit.data.errors import DatasetError
 
@@ -66,3 +68,12 @@ def override_files(
             )
         resolved.append(dataclasses.replace(remote, **override))
     return resolved
+
+
+def mirror_dir(mirror: str | None) -> Path | None:
+    """The directory of `mirror:` (a path or a file:// address), None without one."""
+    if not mirror:
+        return None
+    if mirror.startswith("file://"):
+        return Path(urllib.parse.unquote(urllib.parse.urlparse(mirror).path))
+    return Path(mirror)
