@@ -118,3 +118,17 @@ def test_the_piece_order_inverse_is_a_bijection_on_the_checkpoint_ids():
     order = piece_order(50, [1, 0, 3, 2])
     inverse = project_ids(order)
     assert np.array_equal(order[inverse], np.arange(50))
+
+
+def test_a_guides_attention_over_pieces_is_summed_per_word():
+    from attnaudit.analyses.wiegreffe_pinter import words_attention
+
+    pieces = pd.DataFrame({"id": ["a", "b"], "words": [[-1, 0, 0, 1, -1], [-1, 0, 1, 1, 1, -1]]})
+    # b had 3 words; its third was cut by max_pieces: 0 attention there
+    words = pd.DataFrame({"id": ["a", "b"], "tokens": [["un", "good"], ["x", "y", "z"]]})
+    attention = [np.array([0.2, 0.3, 0.5]), np.array([0.1, 0.2, 0.3, 0.4])]
+    guide = pd.DataFrame({"id": ["a", "b"], "split": ["test", "test"], "attention": attention})
+    mapped = words_attention(guide, pieces, words)
+    assert np.allclose(mapped["attention"][0], [0.5, 0.5])
+    assert np.allclose(mapped["attention"][1], [0.1, 0.9, 0.0])
+    assert mapped["split"].tolist() == ["test", "test"]

@@ -85,3 +85,23 @@ def test_a_pretrained_entry_may_not_take_a_built_in_name_nor_lack_its_revision()
     config["pretrained"]["minilm"]["revision"] = "main"
     with pytest.raises(ConfigError, match="revision"):
         validate(config)
+
+
+def test_wiegreffe_pinter_items_on_a_pretrained_base_read_its_pieces(plan):
+    config = pretrained_config()
+    config["wiegreffe_pinter"] = {
+        "guided_mlp": {"variants": ["base", "adversary"], "base": "minilm-cls"},
+        "adversarial": {"base": "minilm-cls", "lambdas": [1.0], "epochs": None},
+    }
+    validate(config)
+    plan = Plan(config)
+    pieces = "results/sst/data/pieces/minilm/tokens.parquet"
+    assert plan.guide_pieces("sst") == {
+        "base_guide_pieces": pieces,
+        "adversary_guide_pieces": pieces,
+    }
+    assert plan.adversary_data("sst", "vocab.json") == "results/sst/data/pieces/minilm/vocab.json"
+    assert plan.adversary_training()["lr"] == 5.0e-5  # the base's fine-tuning, its epochs
+    assert plan.adversary_training()["epochs"] == 3
+    assert plan.adversary_checkpoint()[1].endswith("model.safetensors")
+    assert f"{'results/report'}/wiegreffe_pinter/guided_mlp.md" in plan.targets()

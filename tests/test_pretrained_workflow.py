@@ -33,6 +33,12 @@ def finished(tmp_path_factory):
         "seeds": [1, 2],
         "training": {"epochs": 2, "embedding_dim": 16},
         "pretrained": {"tinybert": {"checkpoint": str(checkpoint), "epochs": 2, "lr": 1.0e-3}},
+        # the guided MLP on the fine-tuned model's attention mapped to words, and the
+        # adversary fine-tuned from the same checkpoint against it
+        "wiegreffe_pinter": {
+            "guided_mlp": {"variants": ["base", "adversary"], "base": "tinybert-cls"},
+            "adversarial": {"base": "tinybert-cls", "lambdas": [1.0], "epochs": 2},
+        },
     })  # fmt: skip
     snakemake(work)
     return work
@@ -48,6 +54,23 @@ def test_every_family_runs_on_the_fine_tuned_checkpoint(finished):
     assert set(tau["model"]) == {"tinybert-cls"}
     verdicts = pd.read_csv(finished / "results" / "report" / "verdicts" / "verdicts.csv")
     assert set(verdicts["question"]) == {"needed", "faithful", "unique"}
+
+
+def test_wiegreffe_pinter_runs_on_the_pretrained_base(finished):
+    report = finished / "results" / "report" / "wiegreffe_pinter"
+    guided = pd.read_csv(report / "guided_mlp.csv")
+    assert set(guided["variant"]) == {"base", "adversary"}
+    assert set(guided["guide"]) == {"tinybert-cls", "adversary-lambda1"}
+    adversarial = pd.read_csv(report / "adversarial.csv")
+    assert adversarial["base_model"].tolist() == ["tinybert-cls"]
+    # the guide's attention is over the MLP's words, one weight per word, summing to 1
+    guide = pd.read_parquet(
+        finished / "results/synthetic/wiegreffe_pinter/guided/base/seed1/guide.parquet"
+    )
+    words = pd.read_parquet(finished / "results/synthetic/data/tokens.parquet").set_index("id")
+    for ident, attention in zip(guide["id"], guide["attention"], strict=True):
+        assert len(attention) == len(words.loc[ident, "tokens"])
+        assert abs(sum(attention) - 1) < 1e-5
 
 
 def test_items_are_word_pieces_without_cls_and_sep(finished):

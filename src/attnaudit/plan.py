@@ -379,6 +379,18 @@ class Plan:
                 paths[guide_key(variant, seed)] = path
         return paths
 
+    def guide_pieces(self, dataset: str) -> dict[str, str]:
+        """`<variant>_guide_pieces` -> the word pieces a pretrained guide reads (its
+        attention over pieces is summed per word for the MLP), for the variants guided by a
+        pretrained encoder's run or adversary."""
+        guided = self.wp["guided_mlp"]
+        models = {"own": guided["own"], "base": guided["base"], "adversary": self.adversary_base}
+        return {
+            f"{variant}_guide_pieces": self.data_file(dataset, encoder, "tokens.parquet")
+            for variant in self.guided_variants
+            if self.is_pretrained(encoder := split_model(models[variant])[0])
+        }
+
     def guided_outputs(self) -> dict[str, str]:
         """Per seed and variant, the files of a run and the guide's attention on every split
         (`<variant>_<kind>_<seed>`)."""
@@ -419,9 +431,20 @@ class Plan:
         return [self.adversary_base_run(d, s, name) for d in self.datasets for s in self.seeds]
 
     def adversary_training(self) -> dict[str, Any]:
-        """The training settings of an adversary: `training:` with its own epochs."""
-        epochs = self.wp["adversarial"]["epochs"] or self.config["training"]["epochs"]
-        return {**self.training, "epochs": epochs}
+        """The training settings of an adversary: its base's (`training:`, or a pretrained
+        base's fine-tuning) with the adversaries' own epochs."""
+        training = self.training_of(split_model(self.adversary_base)[0])
+        return {**training, "epochs": self.wp["adversarial"]["epochs"] or training["epochs"]}
+
+    def adversary_data(self, dataset: str, name: str) -> str:
+        """A dataset file the adversary reads: its base's (word pieces for a pretrained one)."""
+        return self.data_file(dataset, split_model(self.adversary_base)[0], name)
+
+    def adversary_checkpoint(self) -> list[str]:
+        """A pretrained base's checkpoint files: the adversary starts from them, as the base
+        did; none for a base trained from scratch."""
+        encoder = split_model(self.adversary_base)[0]
+        return self.checkpoint_files(encoder) if self.is_pretrained(encoder) else []
 
     # -- Pruthi et al.: deception training -------------------------------------------------
     def deception_weights(self) -> list[str]:

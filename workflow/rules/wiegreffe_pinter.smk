@@ -94,6 +94,7 @@ rule wp_guided:
     input:
         # the guide models' checkpoints, by variant and seed (plan.guide_key)
         unpack(lambda wc: PLAN.guide_checkpoints(wc.dataset)),
+        unpack(lambda wc: PLAN.guide_pieces(wc.dataset)),  # pretrained guides' pieces
         tokens=rules.preprocess.output.tokens,
         vocab=rules.preprocess.output.vocab,
         summary=rules.preprocess.output.summary,
@@ -158,10 +159,13 @@ rule wp_guided_report:
 # -- 3. end-to-end adversarial model ------------------------------------------------------
 rule wp_adversary:
     input:
-        tokens=rules.preprocess.output.tokens,
-        vocab=rules.preprocess.output.vocab,
-        summary=rules.preprocess.output.summary,
-        embeddings=embedding_inputs,
+        tokens=lambda wc: PLAN.adversary_data(wc.dataset, "tokens.parquet"),
+        vocab=lambda wc: PLAN.adversary_data(wc.dataset, "vocab.json"),
+        summary=lambda wc: PLAN.adversary_data(wc.dataset, "summary.json"),
+        embeddings=lambda wc: (
+            [] if PLAN.adversary_checkpoint() else embedding_inputs(wc)
+        ),
+        pretrained=PLAN.adversary_checkpoint(),  # a pretrained base's checkpoint
         base=lambda wc: PLAN.adversary_base_run(wc.dataset, wc.seed, "model.pt"),
         base_predictions=lambda wc: PLAN.adversary_base_run(
             wc.dataset, wc.seed, "predictions.parquet"

@@ -49,6 +49,20 @@ def guide_attention(
     )
 
 
+def words_attention(guide: pd.DataFrame, pieces: pd.DataFrame, words: pd.DataFrame) -> pd.DataFrame:
+    """A guide's attention over word pieces (`guide_attention` on the `pieces` table) as
+    attention over the words of the `words` table: each word gets the sum of its pieces'
+    weights (`pieces.words`: each piece's word, -1 at [CLS]/[SEP]); words whose pieces
+    were cut (`max_pieces`) get 0. Sums stay 1."""
+    piece_words = pieces.set_index("id")["words"]
+    counts = words.set_index("id")["tokens"].map(len)
+    mapped = []
+    for ident, weights in zip(guide["id"], guide["attention"], strict=True):
+        index = np.asarray([w for w in piece_words.loc[ident] if w >= 0], dtype=np.int64)
+        mapped.append(np.bincount(index, weights=weights, minlength=int(counts.loc[ident])))
+    return guide.assign(attention=mapped)
+
+
 def fixed_guide(guide: pd.DataFrame) -> FixedAttention:
     """A guide table (`id`, `attention`) as the frozen attention of a guided model."""
     return FixedAttention(dict(zip(guide["id"].astype(str), guide["attention"], strict=True)))

@@ -62,6 +62,8 @@ def train_guided(
     (an input, `plan.guide_key`), and the outputs, the kinds of a run (checkpoint, history,
     metrics, predictions) and `guide` (the guide's attention on every split). The guided
     MLPs of a dataset share one job: each trains in a second or two, less than a job's start.
+    A pretrained guide reads its word pieces (`<variant>_guide_pieces`), and its attention
+    over them is mapped to the MLP's words by summing each word's pieces.
     """
     torch.set_num_threads(threads)
     table = io.read_table(tokens)
@@ -69,7 +71,12 @@ def train_guided(
     for seed in seeds:
         for variant, guide_model in guides.items():
             model = load_model(files[f"{variant}_guide_model_{seed}"])[0]
-            guide = wiegreffe_pinter.guide_attention(model, table, batch_size)
+            pieces = files.get(f"{variant}_guide_pieces")
+            if pieces:  # a pretrained guide: its attention over pieces, summed per word
+                guide = wiegreffe_pinter.guide_attention(model, io.read_table(pieces), batch_size)
+                guide = wiegreffe_pinter.words_attention(guide, io.read_table(pieces), table)
+            else:
+                guide = wiegreffe_pinter.guide_attention(model, table, batch_size)
             io.write_table(files[f"{variant}_guide_{seed}"], guide)
             run = {k: files[f"{variant}_{k}_{seed}"]
                    for k in ("checkpoint", "history", "metrics", "predictions")}  # fmt: skip
@@ -99,11 +106,14 @@ def train_adversary(
     predictions: str,
     comparison: str,
     embeddings: Sequence[str] | None = None,
+    pretrained: Sequence[str] = (),
     threads: int = 1,
     device: str = "cpu",
 ) -> dict[str, Any]:
     """Train the adversary of the base model `base` (a checkpoint) with one lambda; then per
-    test instance its TVD and JSD to the base (`comparison`), their means in metrics.json."""
+    test instance its TVD and JSD to the base (`comparison`), their means in metrics.json.
+    `pretrained`: a pretrained base's checkpoint files: the adversary is fine-tuned from
+    the same checkpoint as the base was."""
     model, state = load_model(base)
     config = state["config"]
     against = wiegreffe_pinter.adversary_against(model, lam, seed)
@@ -113,7 +123,7 @@ def train_adversary(
     result = train(
         dataset, config["encoder"], config["attention"], seed, tokens=tokens, vocab=vocab,
         summary=summary, model=f"adversary-{base_model}", fit_options={"against": against},
-        extra_metrics=extra,
+        extra_metrics=extra, checkpoint=list(pretrained) or None,
         **_run(training, threads, device, embeddings, checkpoint=checkpoint,
                history=history, metrics=metrics, predictions=predictions),
     )  # fmt: skip
