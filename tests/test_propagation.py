@@ -167,3 +167,30 @@ def test_padding_changes_nothing(method):
         )
         torch.testing.assert_close(batch[b : b + 1, :n], alone, rtol=0, atol=1e-12)
         assert torch.all(batch[b, n:] == 0)
+
+
+def test_flow_one_max_flow_per_real_position(monkeypatch):
+    """The stated cost: n max-flows per instance of real length n on its real positions'
+    graph, padding dropped first (padding's values alone would be 0 anyway: it is cut off
+    from the source, so only this count sees a graph built over the padded length)."""
+    layers, top, real = hf_attention(seed=4, lengths=[6, 3, 4], size=6, heads=2, n_layers=2)
+    sizes = []
+    max_flow = nx.maximum_flow_value
+
+    def counted(graph, *args, **kwargs):
+        sizes.append(graph.number_of_nodes())
+        return max_flow(graph, *args, **kwargs)
+
+    monkeypatch.setattr(nx, "maximum_flow_value", counted)
+    flow(layers, top, real)
+    # per instance n calls on 1 + 3 n nodes: the source, two lower layers, the inputs
+    assert sizes == [1 + 3 * 6] * 6 + [1 + 3 * 3] * 3 + [1 + 3 * 4] * 4
+
+
+def test_no_lower_layers_gives_the_top_row():
+    """A one-layer encoder: both are r, the [SEP] input (r = 0 there) getting no flow."""
+    top = tensor([[0, 0.25, 0.75, 0]])
+    expected = tensor([[0.5, 0.125, 0.375, 0]])
+    torch.testing.assert_close(rollout([], top), expected, rtol=0, atol=1e-12)
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    torch.testing.assert_close(flow([], top, mask), expected, rtol=0, atol=1e-9)
