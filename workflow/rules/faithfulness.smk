@@ -25,6 +25,15 @@ rule report_faithfulness:
             subcategory="Faithfulness (ERASER)",
             labels={"item": "Figure: AOPC per ranking"},
         ),
+        agreement_csv=f"{REPORT}/faithfulness/agreement.csv",
+        agreement_markdown=f"{REPORT}/faithfulness/agreement.md",
+        agreement_html=report(
+            f"{REPORT}/faithfulness/agreement.html",
+            caption="../report/faithfulness_agreement_table.rst",
+            category="Beyond the papers",
+            subcategory="Faithfulness (ERASER)",
+            labels={"item": "Table: agreement with gradient, LOO, IG"},
+        ),
         planted_csv=f"{REPORT}/faithfulness/planted.csv",
         planted_markdown=f"{REPORT}/faithfulness/planted.md",
         planted_html=report(

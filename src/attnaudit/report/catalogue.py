@@ -243,6 +243,15 @@ ITEMS = [
     ),
     figure("faithfulness_aopc", "Figure: AOPC per ranking", "faithfulness_aopc.rst"),
     table(
+        "faithfulness/agreement", "Agreement of every ranking with the input-level ones",
+        "faithfulness_agreement_table.rst",
+        "Kendall tau-b between each ranking's token scores and those of the gradient, "
+        "leave-one-out and Integrated Gradients on the same test instance (a pretrained "
+        "transformer's rows include its own explanations: each head, norm-based attention, "
+        "rollout, flow); per seed a mean over instances (and orderings), then over seeds.",
+        columns.AGREEMENT,
+    ),
+    table(
         "faithfulness/planted", "Recovery of the planted deciding tokens",
         "faithfulness_planted_table.rst",
         "Datasets that plant the tokens that decide the label: per ranking the precision of "

@@ -225,3 +225,11 @@ REPRODUCTION = {
     "reason_for_gap": "why the values may differ",
 }
 """The papers' numbers beside this workflow's (reproduction.csv)."""
+
+AGREEMENT = {
+    "ranking": "the token ranking (random and each head: a mean over their orderings)",
+    "tau_gradient": "Kendall tau-b with the gradient |d p_yhat / d e_t . e_t|, mean over seeds "
+    "of the per-seed mean over instances",
+    "tau_loo": "Kendall tau-b with leave-one-out, likewise",
+    "tau_integrated_gradients": "Kendall tau-b with Integrated Gradients, likewise",
+}

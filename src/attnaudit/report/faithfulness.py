@@ -53,6 +53,33 @@ def eraser_summary(eraser: pd.DataFrame) -> pd.DataFrame:
     return with_random_control(over_seeds(eraser, measures + bins), measures)
 
 
+# the input-level rankings every explanation is compared with (Jain & Wallace's gradient and
+# leave-one-out, and Integrated Gradients)
+REFERENCES = ("gradient", "loo", "integrated_gradients")
+
+
+def agreement(eraser: pd.DataFrame) -> pd.DataFrame:
+    """Kendall tau-b of every ranking's scores with each reference ranking's on the same
+    instance (ERASER's table holds both), per seed a mean over instances and orderings
+    (random, each head), then over seeds: `tau_<reference>` with its std, n and ci95.
+    A reference the analyses did not compute is left out."""
+    from attnaudit.metrics import kendall_tau  # scipy: only here
+
+    refs = [r for r in REFERENCES if r in set(eraser["ranking"])]
+    if eraser.empty or not refs:
+        return pd.DataFrame(columns=KEYS)
+    base = eraser[eraser["ordering"] == 0]
+    index = ["dataset", "model", "seed", "id"]
+    by_ref = {r: base[base["ranking"] == r].set_index(index)["scores"] for r in refs}
+    rows = []
+    for row in eraser[[*index, "ranking", "scores"]].itertuples(index=False):
+        key = (row.dataset, row.model, row.seed, row.id)
+        taus = {f"tau_{r}": kendall_tau(row.scores, by_ref[r].loc[key])[0] for r in refs}
+        rows.append({"dataset": row.dataset, "model": row.model, "seed": row.seed,
+                     "ranking": row.ranking, **taus})  # fmt: skip
+    return over_seeds(pd.DataFrame(rows), [f"tau_{r}" for r in refs])
+
+
 PLANTED_MEASURES = ["precision_at_k", "average_precision", "distractor_share",
                     "evidence_precision_at_k", "evidence_average_precision"]  # fmt: skip
 
@@ -74,10 +101,13 @@ def planted_summary(planted: pd.DataFrame) -> pd.DataFrame:
     return with_random_control(summary, PLANTED_MEASURES)
 
 
-def summary_markdown(table: pd.DataFrame, measures: list[str]) -> str:
-    """Rows dataset / model / ranking; per measure 'mean ± ci95 (random r)'."""
+def summary_markdown(table: pd.DataFrame, measures: list[str], control: bool = True,
+                     empty: str = "No instances with planted tokens (only the synthetic "
+                     "data plants them).") -> str:  # fmt: skip
+    """Rows dataset / model / ranking; per measure 'mean ± ci95 (random r)' (without the
+    random control: 'mean ± ci95'); `empty` for an empty table."""
     if table.empty:
-        return "No instances with planted tokens (only the synthetic data plants them).\n"
+        return empty + "\n"
     lines = ["| dataset | model | ranking | " + " | ".join(measures) + " | seeds |",
              "|---|---|---|" + "---|" * len(measures) + "---|"]  # fmt: skip
     for r in table.itertuples(index=False):
@@ -85,7 +115,7 @@ def summary_markdown(table: pd.DataFrame, measures: list[str]) -> str:
         cells = []
         for m in measures:
             cell = seeds.plus_minus(row[m], row[f"{m}_ci95"])
-            if r.ranking != "random":
+            if control and r.ranking != "random":
                 cell += f" (random {row[f'{m}_random']:.3f})"
             cells.append(cell)
         lines.append(f"| {r.dataset} | {r.model} | {r.ranking} | " + " | ".join(cells)

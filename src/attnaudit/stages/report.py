@@ -317,10 +317,12 @@ def wiegreffe_pinter_adversarial(
 def faithfulness(
     eraser: Sequence[str], planted: Sequence[str], aopc_csv: str, aopc_markdown: str,
     aopc_html: str, aopc_figure: str, planted_csv: str, planted_markdown: str,
-    planted_html: str, planted_figure: str, rationales: str,
+    planted_html: str, planted_figure: str, rationales: str, agreement_csv: str,
+    agreement_markdown: str, agreement_html: str,
 ) -> None:  # fmt: skip
-    """ERASER AOPC per ranking, planted-token recovery, and the rationales as ERASER JSONL
-    (beyond the papers: DeYoung et al. 2020)."""
+    """ERASER AOPC per ranking, every ranking's agreement with the input-level ones,
+    planted-token recovery, and the rationales as ERASER JSONL (beyond the papers:
+    DeYoung et al. 2020)."""
     data = read_tables(eraser)
     summary = faithful.eraser_summary(data)
     publish(
@@ -333,6 +335,23 @@ def faithfulness(
         seeds=data["seed"],
     )
     faithful.aopc_figure(summary, aopc_figure)
+    agreed = faithful.agreement(data)
+    taus = [f"tau_{r}" for r in faithful.REFERENCES if f"tau_{r}" in agreed]
+    publish(
+        CATALOGUE["faithfulness/agreement"],
+        agreed,
+        agreement_csv,
+        agreement_html,
+        markdown=agreement_markdown,
+        body=faithful.summary_markdown(
+            agreed,
+            taus,
+            control=False,
+            empty="No ranking to compare with (no gradient, "
+            "leave-one-out or Integrated Gradients in faithfulness.eraser.rankings).",
+        ),
+        seeds=data["seed"],
+    )
     recovered = read_tables(planted)
     found = faithful.planted_summary(recovered)
     publish(
