@@ -1,7 +1,9 @@
 """The pretrained [CLS] classifier (`models.pretrained`) on tiny offline BERT and DistilBERT
-checkpoints, each against a reference that does not go through its code: the unsplit
-Hugging Face model loaded from the same directory, its attention forced where the
-classifier sets it, and hand computations from the checkpoint's own weights."""
+checkpoints, against references that do not go through its code (the unsplit Hugging Face
+model loaded from the same directory, its tokenizer, hand computations from its weights),
+and the input-level rankings every model has (gradient, leave-one-out, Integrated
+Gradients) run on it unchanged. The engine against the checkpoint with its [CLS] row
+forced: tests/test_pretrained_model.py."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ import torch
 
 from attnaudit.data.batching import pad
 from attnaudit.data.pieces import split_pieces
-from attnaudit.engine import Engine
+from attnaudit.importance import registry
+from attnaudit.importance.integrated_gradients import attribute
+from attnaudit.importance.scores import Options
 from attnaudit.models.classifier import ModelConfig
 from attnaudit.models.factory import build_model
 from attnaudit.models.pretrained import hf_options
@@ -29,44 +33,6 @@ SENTENCES = [
     ["a", "wonderful", "film", "with", "great", "acting", "and", "a", "plot"],
     ["terrible"],
 ]
-
-
-class Forced:
-    """A Hugging Face attention function: eager attention (scores q.k * scaling plus the
-    additive mask, softmax, times the values), with row 0 of every head of one module
-    replaced by `row` (B, T)."""
-
-    def __init__(self):
-        self.module, self.row = None, None
-
-    def __call__(self, module, query, key, value, attention_mask, scaling=None, dropout=0.0,
-                 **kwargs):  # fmt: skip
-        weights = torch.matmul(query, key.transpose(2, 3)) * scaling
-        if attention_mask is not None:
-            weights = weights + attention_mask
-        weights = torch.softmax(weights, dim=-1)
-        if module is self.module:
-            weights = weights.clone()
-            weights[:, :, 0, :] = self.row.unsqueeze(1)
-        return torch.matmul(weights, value).transpose(1, 2).contiguous(), weights
-
-
-FORCED = Forced()
-
-
-def register_forced() -> None:
-    from transformers import AttentionInterface
-    from transformers.masking_utils import AttentionMaskInterface, eager_mask
-
-    AttentionInterface.register("forced_cls", FORCED)
-    AttentionMaskInterface.register("forced_cls", eager_mask)
-
-
-def last_attention(hf, model_type: str):
-    """The unsplit model's last self-attention module (what `Forced` rewrites)."""
-    if model_type == "distilbert":
-        return hf.transformer.layer[-1].attention
-    return hf.encoder.layer[-1].attention.self
 
 
 def last_parts(hf, model_type: str) -> dict[str, torch.nn.Linear]:
@@ -127,30 +93,6 @@ def tiny(request, tmp_path_factory, one_thread):
                            checkpoint_ids=checkpoint_ids, options=options)  # fmt: skip
 
 
-def reference_probabilities(tiny, rows: torch.Tensor) -> torch.Tensor:
-    """p(class 1) of the unsplit checkpoint with its last layer's [CLS] row forced to `rows`
-    (B, T) for every head, the classifier's linear head on the [CLS] output, sigmoid."""
-    from transformers import AutoModel
-
-    register_forced()
-    hf = AutoModel.from_pretrained(tiny.directory).eval()
-    hf.set_attn_implementation("forced_cls")
-    FORCED.module, FORCED.row = last_attention(hf, tiny.model_type), rows
-    present = (tiny.checkpoint_ids != tiny.tokenizer.pad_token_id).long()
-    with torch.no_grad():
-        cls = hf(input_ids=tiny.checkpoint_ids, attention_mask=present).last_hidden_state[:, 0]
-        head = tiny.model.decoder
-        return torch.sigmoid(cls @ head.weight[0] + head.bias[0])
-
-
-def random_stacks(mask: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
-    """n random distributions over each row's real pieces (B, n, T), 0 elsewhere."""
-    g = torch.Generator().manual_seed(seed)
-    raw = torch.rand((mask.shape[0], n, mask.shape[1]), generator=g) ** 3
-    raw = raw * mask.unsqueeze(1)
-    return raw / raw.sum(-1, keepdim=True)
-
-
 def test_the_checkpoint_ids_are_the_project_ids_mapped_back(tiny):
     """The reference's input is the tokenizer's own ids: they are the classifier's project
     ids through the order ([PAD], [UNK], [CLS], [SEP] at 0..3, the rest increasing)."""
@@ -162,25 +104,6 @@ def test_the_checkpoint_ids_are_the_project_ids_mapped_back(tiny):
         expected[b, t] = specials[p] if p < 4 else rest[p - 5]
     assert torch.equal(expected, tiny.checkpoint_ids)
     assert (tiny.tokens[:, 0] == 2).all()  # [CLS] -> <SOS>
-
-
-def test_engine_outputs_equal_the_unsplit_checkpoint_with_its_cls_row_forced(tiny):
-    """For random attention stacks over the real pieces, and the model's own attention,
-    `Engine.outputs` is the unsplit Hugging Face model (all L layers) whose last layer's
-    [CLS] row is forced to those weights in every head, with the classifier's head."""
-    engine = Engine(tiny.model)
-    names = list(tiny.rows["id"])
-    batch = engine.encode(np.arange(len(names)), names, tiny.tokens)
-    stacks = torch.cat([batch.attention.unsqueeze(1), random_stacks(batch.mask, 5)], dim=1)
-    got = engine.outputs(batch, stacks)
-    assert got.shape == (len(names), 6, 2)
-    expected = torch.stack([reference_probabilities(tiny, stacks[:, p]) for p in range(6)], 1)
-    torch.testing.assert_close(got[..., 1], expected, atol=1e-5, rtol=0)
-    torch.testing.assert_close(got[..., 0], 1 - expected, atol=1e-5, rtol=0)
-    torch.testing.assert_close(batch.probs, got[:, 0])  # the model's own output
-    # the attention moves the output well beyond the tolerance: a wrong row would show
-    several = batch.lengths > 1
-    assert (expected[several].amax(1) - expected[several].amin(1)).min() > 1e-3
 
 
 def hand_heads(tiny) -> tuple[torch.Tensor, torch.Tensor]:
@@ -289,3 +212,63 @@ def test_clsuniform_has_no_query_or_key_and_gives_one_over_t(tiny):
     for row, n, real in zip(alpha, counts, mask, strict=True):
         assert torch.allclose(row[real], torch.full((n - 2,), 1.0 / (n - 2)))
         assert (row[~real] == 0).all()
+
+
+def test_gradient_and_leave_one_out_score_every_piece(tiny):
+    """The embedding gradient and leave-one-out run on the classifier unchanged: one score
+    per piece; leave-one-out the TVD of deleting the piece from the input list and running
+    the model again (NaN only for a one-piece input, as for every model)."""
+    rows = tiny.rows[["id", "token_ids"]]
+    opts = Options(batch_size=3, deletions_per_pass=5)
+    counts = [len(ids) - 2 for ids in rows["token_ids"]]
+    gradient = registry.score("gradient", tiny.model, rows, opts).values
+    assert [g.shape for g in gradient] == [(n,) for n in counts]
+    assert all(np.isfinite(g).all() and (g >= 0).all() and g.max() > 0 for g in gradient)
+    loo = registry.score("loo", tiny.model, rows, opts).values
+    assert [v.shape for v in loo] == [(n,) for n in counts]
+    with torch.no_grad():
+        for ids, scores in zip(rows["token_ids"], loo, strict=True):
+            if len(ids) == 3:
+                assert np.isnan(scores).all()
+                continue
+            full = tiny.model.probabilities(tiny.model(torch.tensor([ids]))[0])[0]
+            for t in range(1, len(ids) - 1):
+                shortened = torch.tensor([ids[:t] + ids[t + 1 :]])
+                less = tiny.model.probabilities(tiny.model(shortened)[0])[0]
+                assert scores[t - 1] == pytest.approx(0.5 * float((full - less).abs().sum()),
+                                                      abs=1e-6)  # fmt: skip
+            assert scores.max() > 1e-4
+
+
+def test_integrated_gradients_is_complete_on_the_classifier(tiny):
+    """captum's IG on the word-piece embeddings (positions and segments still added): one
+    signed score per piece, and completeness, sum_t IG_t over every position ([CLS] and
+    [SEP] too) = p_yhat(x) - p_yhat(zero embeddings) up to captum's convergence delta,
+    which is small at 64 Gauss-Legendre nodes."""
+    rows = tiny.rows[["id", "token_ids"]]
+    got = registry.score("integrated_gradients", tiny.model, rows,
+                         Options(ig_steps=64, ig_batch_size=2))  # fmt: skip
+    counts = [len(ids) - 2 for ids in rows["token_ids"]]
+    assert [v.shape for v in got.values] == [(n,) for n in counts]
+    assert all(np.isfinite(v).all() for v in got.values)
+    model, gaps = tiny.model, []
+    with torch.no_grad():
+        for ids, scores, delta in zip(rows["token_ids"], got.values,
+                                      got.columns["convergence_delta"], strict=True):  # fmt: skip
+            tokens = torch.tensor([ids])
+            p = model.probabilities(model(tokens)[0])[0]
+            zero = torch.zeros(1, len(ids), model.embedding.embedding_dim)
+            hidden = model.encode_embedded(zero, tokens)
+            weights = model.attend(hidden, model.masks(tokens)[1])
+            p0 = model.probabilities(model.decode(hidden, weights))[0]
+            c = int(p.argmax())
+            attributions, _, full_delta = attribute(model, tokens, 64)
+            total = float(attributions.sum())
+            assert total - float(p[c] - p0[c]) == pytest.approx(float(full_delta[0]), abs=1e-6)
+            assert abs(delta) < 1e-3
+            gaps.append(abs(float(p[c] - p0[c])))
+            # alone or in a padded batch: the same up to float noise
+            assert delta == pytest.approx(float(full_delta[0]), abs=1e-5)
+            np.testing.assert_allclose(scores, attributions[0, 1:-1].double().numpy(),
+                                       atol=1e-5)  # fmt: skip
+    assert max(gaps) > 0.05  # the identity is not 0 = 0
