@@ -28,7 +28,12 @@ def test_the_settings_name_exactly_the_registrys_rankings():
     single, multi, faith = (set(typing.get_args(t)) for t in (
         settings.SingleRanking, settings.MultiRanking, settings.FaithRanking))  # fmt: skip
     assert single | multi | faith == set(registry.RANKINGS)
-    assert list(typing.get_args(settings.FaithRanking)) == settings.ALL_FAITH_RANKINGS
+    # by default every ranking but a pretrained transformer's own (opt-in: flow is costly)
+    transformer = list(typing.get_args(settings.TransformerRanking))
+    assert [r for r in typing.get_args(settings.FaithRanking) if r not in transformer] == (
+        settings.ALL_FAITH_RANKINGS
+    )
+    assert {r for r in registry.RANKINGS if registry.RANKINGS[r].needs_layers} == set(transformer)
     # single-weight erasure ranks the topmost attention's items
     assert all(registry.RANKINGS[r].on_items for r in single)
     for renamed in settings.RENAMED_RANKINGS.values():
@@ -59,6 +64,8 @@ def test_every_entry_scores_each_item_of_each_instance_in_row_order():
     opts = Options(batch_size=4, ig_batch_size=3, ig_steps=4, n_random=3)
     counts = [len(ids) - 2 for ids in rows["token_ids"]]
     for name, ranking in registry.RANKINGS.items():
+        if ranking.needs_layers:  # a pretrained transformer's: tests/test_pretrained_model.py
+            continue
         assert "=" in ranking.doc or "~" in ranking.doc, f"{name}: its docstring states the math"
         got = registry.score(name, model, rows, opts)
         shapes = [np.shape(v) for v in got.values]

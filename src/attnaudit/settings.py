@@ -33,14 +33,17 @@ Split = Literal["train", "dev", "test"]
 # The rankings each analysis may use: names of `attnaudit.importance.registry.RANKINGS`
 # (tests/test_rankings.py checks them against it; this module plans without torch).
 SingleRanking = Literal["attention", "attention_gradient", "grad_x_attention"]
+# a pretrained transformer's explanations (importance.transformer), skipped on other models
+TransformerRanking = Literal["attention_heads", "norm_attention", "rollout", "attention_flow"]
 MultiRanking = Literal[
     "attention", "attention_gradient", "grad_x_attention", "random", "loo",
-    "integrated_gradients"
+    "integrated_gradients", TransformerRanking,
 ]  # fmt: skip
 GuideVariant = Literal["uniform", "own", "base", "adversary"]
 FaithRanking = Literal[
-    "attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random"
-]
+    "attention", "gradient", "grad_x_attention", "loo", "integrated_gradients", "random",
+    TransformerRanking,
+]  # fmt: skip
 ALL_FAITH_RANKINGS = ["attention", "gradient", "grad_x_attention", "loo", "integrated_gradients",
                       "random"]  # fmt: skip
 # Ranking names a config may still write, per section: old -> new (read with a warning).

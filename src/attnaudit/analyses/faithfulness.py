@@ -24,7 +24,6 @@ from attnaudit.data.batching import scored_batches
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
 from attnaudit.importance import registry
 from attnaudit.importance.scores import Options
-from attnaudit.models import catalog
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.settings import Params
 
@@ -41,11 +40,10 @@ def ranking_scores(
 ) -> list[tuple[str, int, list[np.ndarray], dict[str, list[float]]]]:
     """(ranking, ordering, per-instance scores over real tokens in row order, per-instance
     diagnostics by column) for every configured ranking; random rankings once per ordering.
-    A model with uniform attention has no ranking that needs attention (attention, gradient
-    x attention): its weights rank nothing."""
-    rankings = list(cfg.rankings)
-    if catalog.is_uniform(model.config.attention):  # nothing to rank by: every weight 1/T
-        rankings = [r for r in rankings if not registry.entry(r).needs_attention]
+    Only the rankings that apply to the model (`registry.applicable`): under uniform
+    attention none that needs attention (its weights rank nothing), the transformer
+    explanations only on a pretrained transformer."""
+    rankings = registry.applicable(list(cfg.rankings), model)
     opts = Options(batch_size=64, ig_steps=cfg.ig_steps, seed=cfg.seed, n_random=cfg.n_random)
     out = []
     for ranking in rankings:

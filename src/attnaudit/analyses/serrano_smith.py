@@ -133,9 +133,8 @@ def multi_weight(model, rows: pd.DataFrame, params: Params = None) -> pd.DataFra
     cfg = settings.MultiWeight.of(params)
     engine = Engine(model, batch_size=cfg.batch_size)
     rows = rows[rows["token_ids"].map(model.item_count) > 1].reset_index(drop=True)
-    rankings = list(cfg.rankings)
-    if model.hierarchical:  # rankings of tokens do not order sentences
-        rankings = [r for r in rankings if registry.entry(r).on_items]
+    # rankings of tokens do not order sentences; transformer explanations need one
+    rankings = registry.applicable(list(cfg.rankings), model)
     opts = Options(batch_size=cfg.batch_size, ig_steps=cfg.ig_steps, seed=cfg.seed,
                    n_random=cfg.n_random)  # fmt: skip
     ranked = {r: registry.score(r, model, rows, opts).orderings() for r in rankings}

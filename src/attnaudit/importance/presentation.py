@@ -29,6 +29,10 @@ LOOKS: dict[str, Look] = {
     "loo": Look("LOO", "#d62728"),
     "integrated_gradients": Look("int. grad.", "#9467bd"),
     "random": Look("random", "#7f7f7f"),
+    "attention_heads": Look("heads", "#17becf"),
+    "norm_attention": Look("norm attn.", "#bcbd22"),
+    "rollout": Look("rollout", "#e377c2"),
+    "attention_flow": Look("flow", "#393b79"),
 }
 
 

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from attnaudit.importance import decoder, input_level, integrated_gradients, leave_one_out
+from attnaudit.importance import (
+    decoder,
+    input_level,
+    integrated_gradients,
+    leave_one_out,
+    transformer,
+)
 from attnaudit.importance.random_orders import random_orders
 from attnaudit.importance.scores import Options, Scores, shared_scores
 from attnaudit.models.classifier import AttentionClassifier
@@ -30,7 +36,9 @@ class Ranking:
     """One ranking: its function, what it scores and how it is shared.
 
     `on_items`: it scores the topmost attention's items (sentences for a hierarchical model),
-    not tokens. `needs_attention`: it ranks nothing under uniform attention. `memo`: None
+    not tokens. `needs_attention`: it ranks nothing under uniform attention. `needs_layers`:
+    it reads a pretrained transformer's heads or lower layers (`models.pretrained`), and
+    other models have no such ranking. `memo`: None
     recomputes it for each analysis (cheap); otherwise the `Options` fields that change its
     numbers, and a job computes it once per model, instance and those values.
     """
@@ -38,6 +46,7 @@ class Ranking:
     measure: Measure
     on_items: bool = False
     needs_attention: bool = False
+    needs_layers: bool = False
     memo: tuple[str, ...] | None = None
 
     @property
@@ -53,6 +62,13 @@ RANKINGS: dict[str, Ranking] = {
     "loo": Ranking(leave_one_out.loo, memo=()),
     "integrated_gradients": Ranking(integrated_gradients.integrated_gradients, memo=("ig_steps",)),
     "random": Ranking(random_orders, on_items=True),
+    # pretrained transformers only (importance.transformer)
+    "attention_heads": Ranking(
+        transformer.attention_heads, needs_attention=True, needs_layers=True
+    ),
+    "norm_attention": Ranking(transformer.norm_attention, needs_attention=True, needs_layers=True),
+    "rollout": Ranking(transformer.attention_rollout, needs_layers=True, memo=()),
+    "attention_flow": Ranking(transformer.attention_flow, needs_layers=True, memo=()),
 }
 
 
@@ -60,6 +76,24 @@ def entry(name: str) -> Ranking:
     if name not in RANKINGS:
         raise ValueError(f"unknown ranking {name!r}; known: {sorted(RANKINGS)}")
     return RANKINGS[name]
+
+
+def applicable(names: list[str], model: AttentionClassifier) -> list[str]:
+    """The rankings of `names` that rank something on `model`: under uniform attention none
+    that needs attention, for a hierarchical model only those of its items, and those of a
+    pretrained transformer's layers only on one."""
+    from attnaudit.models import catalog
+
+    entries = [(name, entry(name)) for name in names]
+    uniform = catalog.is_uniform(model.config.attention)
+    layered = hasattr(model, "lower_attentions")
+    return [
+        name
+        for name, ranking in entries
+        if not (uniform and ranking.needs_attention)
+        and not (model.hierarchical and not ranking.on_items)
+        and (layered or not ranking.needs_layers)
+    ]
 
 
 def score(name: str, model: AttentionClassifier, rows: pd.DataFrame, opts: Options) -> Scores:

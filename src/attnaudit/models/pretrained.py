@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -126,6 +125,7 @@ class PretrainedClassifier(CLSClassifier):
         out = self.encoder(inputs_embeds=embedded, attention_mask=present.long())
         return out.last_hidden_state
 
+    @torch.no_grad()
     def lower_attentions(self, token_ids: torch.Tensor) -> list[torch.Tensor]:
         """Layers 1..L-1's attention probabilities, each (B, heads, T, T)."""
         present, _ = self.masks(token_ids)
@@ -142,6 +142,7 @@ class PretrainedClassifier(CLSClassifier):
         """Each head's [CLS] attention over the pieces in the last layer, (B, heads, T)."""
         return self.attention.head_distributions(hidden, mask)
 
+    @torch.no_grad()
     def value_norms(self, hidden: torch.Tensor) -> torch.Tensor:
         """||W_o V x_t|| per position (B, T): Kobayashi et al.'s ||f(x_t)|| for the [CLS]
         row, the output projection's bias left out (it does not depend on t)."""
@@ -158,7 +159,3 @@ def hf_options(checkpoint: str) -> dict[str, Any]:
     config = AutoConfig.from_pretrained(checkpoint).to_dict()
     specials = specials_of(AutoTokenizer.from_pretrained(checkpoint))
     return {"hf_config": config, "specials": specials}
-
-
-def order_of(options: dict[str, Any]) -> np.ndarray:
-    return piece_order(int(options["hf_config"]["vocab_size"]), options["specials"])
