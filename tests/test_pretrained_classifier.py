@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 import torch
 
+from attnaudit import settings
+from attnaudit.analyses import faithfulness, serrano_smith
 from attnaudit.data.batching import pad
 from attnaudit.data.pieces import split_pieces
 from attnaudit.importance import registry
@@ -23,6 +25,7 @@ from attnaudit.importance.scores import Options
 from attnaudit.models.classifier import ModelConfig
 from attnaudit.models.factory import build_model
 from attnaudit.models.pretrained import hf_options
+from tests.model_fixtures import small_model, small_rows
 from tests.tiny_bert import make_tiny_bert
 
 WORDS = ["the", "good", "bad", "movie", "great", "awful", "film", "plot", "acting", "terrible",
@@ -272,3 +275,32 @@ def test_integrated_gradients_is_complete_on_the_classifier(tiny):
             np.testing.assert_allclose(scores, attributions[0, 1:-1].double().numpy(),
                                        atol=1e-5)  # fmt: skip
     assert max(gaps) > 0.05  # the identity is not 0 = 0
+
+
+def test_the_analyses_skip_the_transformer_rankings_on_other_models_and_run_each_head(tiny):
+    """ERASER's rankings and multi-weight erasure, given the transformer explanations: on a
+    BiLSTM none of them (only `attention` is left), on the pretrained classifier every one,
+    `attention_heads` as one ordering per head whose scores are that head's softmax by
+    hand."""
+    names = ["attention", "attention_heads", "norm_attention"]
+    cfg = settings.Eraser.of({"rankings": names, "n_random": 1})
+    lstm, rows = small_model("lstm"), small_rows(n=5, seed=1)
+    assert [r for r, *_ in faithfulness.ranking_scores(lstm, rows, cfg)] == ["attention"]
+    multi = serrano_smith.multi_weight(lstm, rows, {"rankings": names})
+    assert set(multi["ranking"]) == {"attention"}
+
+    pieces = tiny.rows[["id", "label", "token_ids"]]
+    got = faithfulness.ranking_scores(tiny.model, pieces, cfg)
+    heads = tiny.model.heads
+    assert [(r, k) for r, k, *_ in got] == [
+        ("attention", 0), *[("attention_heads", h) for h in range(heads)], ("norm_attention", 0)
+    ]  # fmt: skip
+    expected, _ = hand_heads(tiny)
+    real = tiny.model.masks(tiny.tokens)[1]
+    for _, h, scores, _ in got[1 : 1 + heads]:
+        for b, values in enumerate(scores):
+            np.testing.assert_allclose(values, expected[b, h][real[b]].numpy(), atol=1e-6)
+    multi = serrano_smith.multi_weight(tiny.model, pieces, {"rankings": names})
+    orderings = multi.groupby("ranking")["ordering"].unique().map(sorted).to_dict()
+    assert orderings == {"attention": [0], "attention_heads": list(range(heads)),
+                         "norm_attention": [0]}  # fmt: skip
