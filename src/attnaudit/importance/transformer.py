@@ -21,8 +21,9 @@ def attention_heads(
     model: AttentionClassifier, rows: pd.DataFrame, opts: Options
 ) -> list[np.ndarray]:
     """s_{h,t} = a_{h,t}: each head's own [CLS] attention in the last layer, one ordering
-    per head (heads, items); the analyses report each head and their mean over heads as
-    they do for several random orders."""
+    per head (heads, items), as random's orders: the analyses' tables hold a row per head
+    (`ordering` = h), the report pools the heads as it pools random's orders (each
+    statistic a mean over instances and heads), and example pages show head 0's."""
 
     def score(index: np.ndarray, tokens: torch.Tensor) -> list[np.ndarray]:
         with torch.no_grad():
