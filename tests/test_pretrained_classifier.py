@@ -26,7 +26,7 @@ from attnaudit.models.classifier import ModelConfig
 from attnaudit.models.factory import build_model
 from attnaudit.models.pretrained import hf_options
 from tests.model_fixtures import small_model, small_rows
-from tests.tiny_bert import make_tiny_bert
+from tests.tiny_bert import make_tiny_bert, sharpen
 
 WORDS = ["the", "good", "bad", "movie", "great", "awful", "film", "plot", "acting", "terrible",
          "wonderful", "boring"]  # fmt: skip
@@ -46,22 +46,6 @@ def last_parts(hf, model_type: str) -> dict[str, torch.nn.Linear]:
     layer = hf.encoder.layer[-1]
     s = layer.attention.self
     return dict(query=s.query, key=s.key, value=s.value, out=layer.attention.output.dense)
-
-
-def sharpen(directory) -> None:
-    """Redraw the checkpoint's weights at std 0.3 (saved in place): BERT's 0.02 makes every
-    position's contribution so small that a wrong attention row would hide below 1e-5."""
-    from transformers import AutoModel
-
-    hf = AutoModel.from_pretrained(directory)
-    torch.manual_seed(1)
-    with torch.no_grad():
-        for name, p in hf.named_parameters():
-            if p.dim() > 1:
-                p.normal_(0.0, 0.3)
-            elif "LayerNorm" not in name and "layer_norm" not in name:
-                p.normal_(0.0, 0.1)
-    hf.save_pretrained(directory, safe_serialization=True)
 
 
 @pytest.fixture(scope="module", params=["bert", "distilbert"])
