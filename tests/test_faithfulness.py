@@ -207,3 +207,24 @@ def test_settings_refuse_percent_bins_outside_zero_to_a_hundred():
         settings.Eraser.of({"percents": [50.0, 150.0]})
     with pytest.raises(settings.SettingsError, match="is not above 0"):
         settings.Eraser.of({"percents": [0.0]})
+
+
+def test_agreement_is_kendall_tau_with_each_reference_per_seed_then_over_seeds():
+    rows = []
+    # seed 1: attention orders the 3 tokens as the gradient does (tau 1) and reverses LOO
+    # (tau -1); seed 2: one swap against the gradient (tau 1/3), LOO the same (1/3)
+    scores = {
+        1: {"gradient": [3, 2, 1], "loo": [1, 2, 3], "attention": [0.5, 0.3, 0.2]},
+        2: {"gradient": [3, 2, 1], "loo": [3, 2, 1], "attention": [0.3, 0.5, 0.2]},
+    }
+    for seed, by_ranking in scores.items():
+        for ranking, values in by_ranking.items():
+            values = np.array(values, dtype=float)
+            rows.append({"dataset": "d", "model": "m", "seed": seed, "id": "x",
+                         "ranking": ranking, "ordering": 0, "scores": values})  # fmt: skip
+    table = report.agreement(pd.DataFrame(rows)).set_index("ranking")
+    assert table.loc["attention", "tau_gradient"] == pytest.approx((1 + 1 / 3) / 2)
+    assert table.loc["attention", "tau_loo"] == pytest.approx((-1 + 1 / 3) / 2)
+    assert table.loc["gradient", "tau_gradient"] == pytest.approx(1.0)
+    assert "tau_integrated_gradients" not in table  # not computed: left out
+    assert table.loc["attention", "n_seeds"] == 2
