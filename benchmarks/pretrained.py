@@ -7,7 +7,9 @@ gradient with respect to the input embeddings) in sequences per second, at the a
 batch sizes and length-bucketed as they batch; then each analysis's time, its floor (the
 passes its definition needs at the best measured throughput: sequences / throughput,
 forward plus forward + backward) and their ratio, and the peak resident memory while it
-ran (sampled from /proc; the process's ru_maxrss at the end).
+ran (sampled from /proc; the process's ru_maxrss at the end). Times are wall-clock and
+CPU (the process's, all threads): on a shared, loaded machine the wall-clock ratios move
+with the other jobs, the CPU ones much less.
 
     python benchmarks/pretrained.py --threads 2 \\
         --tokens ../pt-run/results/sst/data/pieces/minilm/tokens.parquet
@@ -69,6 +71,11 @@ class PeakRSS:
             self.peak = max(self.peak, self.now())
 
 
+def clock() -> np.ndarray:
+    """Wall-clock and CPU seconds, now."""
+    return np.array([time.perf_counter(), time.process_time()])
+
+
 def forward(model, tokens: torch.Tensor) -> None:
     with torch.no_grad():
         model.probabilities(model(tokens)[0])
@@ -83,25 +90,25 @@ def forward_backward(model, tokens: torch.Tensor) -> None:
     torch.autograd.grad(probs.max(dim=-1).values.sum(), embedded)
 
 
-def throughput(model, ids: list, batch_size: int, step) -> float:
-    """Sequences per second of `step` over `ids` in length-bucketed batches, as the
-    analyses batch them; a batch larger than `ids` is measured on `ids` repeated to fill
-    it once."""
+def throughput(model, ids: list, batch_size: int, step) -> np.ndarray:
+    """Sequences per second (wall-clock, CPU) of `step` over `ids` in length-bucketed
+    batches, as the analyses batch them; a batch larger than `ids` is measured on `ids`
+    repeated to fill it once."""
     repeats = -(-batch_size // len(ids))
     ids = ids * repeats
     batches = [pad([ids[i] for i in index]) for index in
                bucketed_batches([len(s) for s in ids], batch_size)]  # fmt: skip
     step(model, batches[0][:2])  # warm-up
-    start = time.perf_counter()
+    start = clock()
     for tokens in batches:
         step(model, tokens)
-    return len(ids) / (time.perf_counter() - start)
+    return len(ids) / (clock() - start)
 
 
 @dataclass
 class Analysis:
     name: str
-    seconds: float
+    seconds: np.ndarray  # wall-clock, CPU
     peak: int
     forwards: int  # sequences its definition runs forward only
     backwards: int  # sequences it runs forward and backward
@@ -110,9 +117,9 @@ class Analysis:
 
 def timed(fn):
     with PeakRSS() as rss:
-        start = time.perf_counter()
+        start = clock()
         out = fn()
-        seconds = time.perf_counter() - start
+        seconds = clock() - start
     return out, seconds, rss.peak
 
 
@@ -188,18 +195,23 @@ def main() -> None:
     rates = {kind: {b: throughput(model, ids, b, steps[kind]) for b in sizes[kind]}
              for kind in sizes}  # fmt: skip
     columns = sorted({b for kind in sizes for b in sizes[kind]})
-    print(f"{'throughput (sequences/s)':<26}" + "".join(f"{f'batch {b}':>12}" for b in columns))
+    print(f"{'sequences/s (wall, CPU)':<26}" + "".join(f"{f'batch {b}':>14}" for b in columns))
     for kind, by_size in rates.items():
-        cells = [f"{by_size[b]:>12.1f}" if b in by_size else f"{'':>12}" for b in columns]
+        cells = [f"{'{:.1f}, {:.1f}'.format(*by_size[b]) if b in by_size else '':>14}"
+                 for b in columns]  # fmt: skip
         print(f"{kind:<26}" + "".join(cells))
-    fwd, bwd = max(rates["forward"].values()), max(rates["forward+backward"].values())
-    print(f"floors at the best: forward {fwd:.1f}/s, forward+backward {bwd:.1f}/s\n")
-    print(f"{'analysis':<22}{'seconds':>9}{'fwd seqs':>10}{'f+b seqs':>10}{'floor s':>9}"
-          f"{'ratio':>7}{'peak GiB':>10}  how")  # fmt: skip
+    fwd, bwd = (np.max(list(rates[k].values()), axis=0) for k in rates)
+    print("floors at the best: forward {:.1f}, {:.1f}/s; forward+backward {:.1f}, {:.1f}/s\n"
+          .format(*fwd, *bwd))  # fmt: skip
+    print(f"{'analysis':<22}{'fwd seqs':>9}{'f+b seqs':>9}{'wall s':>8}{'floor':>7}{'ratio':>7}"
+          f"{'CPU s':>8}{'floor':>7}{'ratio':>7}{'peak GiB':>9}  how")  # fmt: skip
     for a in run_analyses(model, rows, config):
         floor = a.forwards / fwd + a.backwards / bwd
-        print(f"{a.name:<22}{a.seconds:>9.1f}{a.forwards:>10}{a.backwards:>10}{floor:>9.1f}"
-              f"{a.seconds / floor:>6.2f}x{a.peak / 2**30:>10.2f}  {a.note}")  # fmt: skip
+        wall, cpu = (
+            f"{s:>8.1f}{f:>7.1f}{s / f:>6.2f}x" for s, f in zip(a.seconds, floor, strict=True)
+        )
+        print(f"{a.name:<22}{a.forwards:>9}{a.backwards:>9}{wall}{cpu}{a.peak / 2**30:>9.2f}"
+              f"  {a.note}")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"\npeak resident memory of the process (ru_maxrss): {peak:.2f} GiB")
 
