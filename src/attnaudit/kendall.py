@@ -98,12 +98,11 @@ def _same_length(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @functools.cache
 def exact_pvalue(n: int, concordant: int) -> float:
     """Two-sided exact p-value of `concordant` concordant pairs among n tie-free items: twice
-    the lower tail of the null distribution, by scipy's `_kendall_p_exact` (the same special
-    cases and the same floating-point sums, so the same float)."""
+    the lower tail of the null distribution, clipped to 1, by scipy's `_kendall_p_exact`
+    (the same closed forms for c <= 1 and the same floating-point sums, so the same float;
+    scipy's shortcuts to 1 for n = 2 and the centre c = P / 2 are what the clip gives)."""
     total = n * (n - 1) // 2
     c = min(concordant, total - concordant)
-    if n == 2 or 4 * c == n * (n - 1):
-        return 1.0
     if c == 0:
         return 2.0 / math.factorial(n) if n < 171 else 0.0
     if c == 1:
