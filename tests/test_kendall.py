@@ -81,7 +81,8 @@ def test_mismatched_lengths_are_refused():
 def draws(rng: np.random.Generator):
     """Pairs of every length 2..60: continuous (no ties, exact p up to n = 33), small-range
     integers (ties, the tie-corrected variance), and near-agreement (one or two adjacent
-    swaps: one discordant pair takes scipy's exact path at any n, two do not above 33)."""
+    swaps: one discordant pair takes scipy's exact path at any n, two do not above 33);
+    and some on both sides of `LONGEST`, beyond which scipy is called itself."""
     for n in range(2, 61):
         for _ in range(4):
             yield rng.normal(size=n), rng.normal(size=n)
@@ -94,6 +95,10 @@ def draws(rng: np.random.Generator):
                 y[[2 * i, 2 * i + 1]] = y[[2 * i + 1, 2 * i]]
             yield x, y
             yield x, -y
+    for n in (kendall.LONGEST, kendall.LONGEST + 1, 2 * kendall.LONGEST):
+        yield rng.integers(0, 3, n).astype(float), rng.normal(size=n)
+        yield rng.normal(size=n), rng.normal(size=n)
+        yield np.ones(n), rng.normal(size=n)
 
 
 def scipy_reference(xs, ys) -> tuple[np.ndarray, np.ndarray]:
