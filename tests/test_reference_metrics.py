@@ -63,24 +63,6 @@ def test_kl_ignores_zero_entries_of_p():
     assert metrics.kl([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]) == pytest.approx(np.log(2), abs=1e-9)
 
 
-def test_kendall_tau_of_two_items_is_plus_or_minus_one():
-    # two items, one pair: concordant or discordant; scipy's exact p-value is 1
-    tau, p = metrics.kendall_tau([0.2, 0.7], [1.0, 3.0])
-    assert tau == pytest.approx(1.0) and p == pytest.approx(1.0)
-    assert metrics.kendall_tau([0.2, 0.7], [3.0, 1.0])[0] == pytest.approx(-1.0)
-    # no item, one item: NaN, no error
-    assert all(np.isnan(metrics.kendall_tau([], [])))
-    assert all(np.isnan(metrics.kendall_tau([0.5], [0.1])))
-
-
-def test_kendall_tau_constant_input_is_nan_and_otherwise_scipys():
-    assert np.isnan(metrics.kendall_tau([0.3, 0.3, 0.3], [1.0, 2.0, 3.0])[0])
-    assert np.isnan(metrics.kendall_tau([1.0, 2.0, 3.0], [5.0, 5.0, 5.0])[1])
-    a, b = [0.1, 0.4, 0.4, 0.9, 0.3], [2.0, 1.0, 3.0, 5.0, 4.0]
-    ref = stats.kendalltau(a, b)
-    assert metrics.kendall_tau(a, b) == pytest.approx((ref.statistic, ref.pvalue))
-
-
 def test_k_class_scores_take_each_rows_argmax():
     # first three rows: predictions 1, 1, 0 (row-wise argmax), labels 1, 0, 0;
     # F1 = 2 tp / (labels + predictions): class 0: tp 1, 2 labels, 1 prediction -> 2/3;

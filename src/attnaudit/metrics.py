@@ -3,8 +3,8 @@
 Natural logarithms everywhere, so JSD lies in [0, ln 2]. TVD, KL and JSD are written once for
 numpy arrays and torch tensors alike (the engine's analyses pass tensors, the tables arrays):
 this module never imports torch, it uses torch's functions only when handed a tensor.
-scipy.stats is imported where Kendall's tau needs it, not at module import: it takes a second
-to load, and training jobs, which import this module for their scores, never need it.
+Kendall's tau lives in `attnaudit.kendall`, which imports scipy: training jobs, which import
+this module for their scores, never need scipy (a second to load).
 """
 
 from __future__ import annotations
@@ -55,18 +55,6 @@ def jsd(p: Any, q: Any) -> Any:
     p, q = _floats(p, xp), _floats(q, xp)
     m = 0.5 * (p + q)
     return xp.clip(0.5 * kl(p, m) + 0.5 * kl(q, m), 0.0, _LN2)
-
-
-def kendall_tau(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Kendall tau-b and its p-value; NaN for fewer than two items or constant input."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.size < 2 or np.all(a == a[0]) or np.all(b == b[0]):
-        return float("nan"), float("nan")
-    from scipy import stats
-
-    res = stats.kendalltau(a, b)
-    return float(res.statistic), float(res.pvalue)
 
 
 def classification_scores(labels: np.ndarray, probs: np.ndarray) -> dict[str, float]:

@@ -33,6 +33,7 @@ DE = "src/attnaudit/analyses/deception.py"
 JW = "src/attnaudit/analyses/jain_wallace.py"
 EN = "src/attnaudit/engine.py"
 ME = "src/attnaudit/metrics.py"
+KE = "src/attnaudit/kendall.py"
 TA = "src/attnaudit/report/tables.py"
 RR = "src/attnaudit/report/replacement.py"
 TR = "src/attnaudit/train.py"
@@ -270,12 +271,12 @@ BUGS = [
         T_ME + T_TR,
     ),
     (
-        "me_kendall_tau_c",
-        ME,
-        "res = stats.kendalltau(a, b)",
-        'res = stats.kendalltau(a, b, variant="c")',
-        "tau-c instead of tau-b (identical without ties; differs with sparse-attention zeros)",
-        T_ME + T_JW,
+        "ke_tau_a",
+        KE,
+        "tau = con_minus_dis / np.sqrt(total - xtie) / np.sqrt(total - ytie)",
+        "tau = con_minus_dis / total",
+        "tau-a instead of tau-b (identical without ties; differs with sparse-attention zeros)",
+        ["tests/test_kendall.py"] + T_ME + T_JW,
     ),
     (
         "me_pred_threshold",

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from attnaudit import metrics, settings
+from attnaudit import kendall, settings
 from attnaudit.analyses.common import base_columns, collect
 from attnaudit.engine import EncodedBatch, Engine, per_instance, real_values
 from attnaudit.importance import registry
@@ -50,9 +50,7 @@ def importance_agreement(
     pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
              "grad_loo": ("gradient", "loo")}  # fmt: skip
     for name, (a, b) in pairs.items():
-        taus = [metrics.kendall_tau(x, y) for x, y in zip(out[a], out[b], strict=True)]
-        out[f"tau_{name}"] = [t for t, _ in taus]
-        out[f"p_{name}"] = [p for _, p in taus]
+        out[f"tau_{name}"], out[f"p_{name}"] = kendall.tau_b(list(out[a]), list(out[b]))
     return out
 
 
