@@ -63,21 +63,19 @@ def agreement(eraser: pd.DataFrame) -> pd.DataFrame:
     instance (ERASER's table holds both), per seed a mean over instances and orderings
     (random, each head), then over seeds: `tau_<reference>` with its std, n and ci95.
     A reference the analyses did not compute is left out."""
-    from attnaudit.metrics import kendall_tau  # scipy: only here
+    from attnaudit.kendall import tau_b  # scipy: only here
 
     refs = [r for r in REFERENCES if r in set(eraser["ranking"])]
     if eraser.empty or not refs:
         return pd.DataFrame(columns=KEYS)
-    base = eraser[eraser["ordering"] == 0]
     index = ["dataset", "model", "seed", "id"]
-    by_ref = {r: base[base["ranking"] == r].set_index(index)["scores"] for r in refs}
-    rows = []
-    for row in eraser[[*index, "ranking", "scores"]].itertuples(index=False):
-        key = (row.dataset, row.model, row.seed, row.id)
-        taus = {f"tau_{r}": kendall_tau(row.scores, by_ref[r].loc[key])[0] for r in refs}
-        rows.append({"dataset": row.dataset, "model": row.model, "seed": row.seed,
-                     "ranking": row.ranking, **taus})  # fmt: skip
-    return over_seeds(pd.DataFrame(rows), [f"tau_{r}" for r in refs])
+    base = eraser[eraser["ordering"] == 0]
+    rows = eraser[[*index, "ranking"]].reset_index(drop=True)
+    for r in refs:
+        reference = base[base["ranking"] == r].set_index(index)["scores"]
+        paired = reference.reindex(pd.MultiIndex.from_frame(rows[index])).to_list()
+        rows[f"tau_{r}"] = tau_b(list(eraser["scores"]), paired)[0]
+    return over_seeds(rows, [f"tau_{r}" for r in refs])
 
 
 PLANTED_MEASURES = ["precision_at_k", "average_precision", "distractor_share",
