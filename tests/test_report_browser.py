@@ -64,6 +64,7 @@ TITLES = {
     "guided_mlp": "Guided MLP",
     "adversarial": "End-to-end adversarial models",
     "aopc": "ERASER faithfulness per token ranking",
+    "agreement": "Agreement of every ranking with the input-level ones",
     "planted": "Recovery of the planted deciding tokens",
     "replacement": "Is the learned attention needed at inference?",
 }

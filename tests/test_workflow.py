@@ -122,7 +122,7 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
     }
     figures = {p.relative_to(tiny_run).as_posix() for p in report.glob("figures/*.png")}
     pages = {p.relative_to(tiny_run).as_posix() for p in report.glob("verdicts/*-*.html")}
-    assert len(tables) == 16 and len(figures) == 11 and len(pages) == 4  # 2 models x 2 pages
+    assert len(tables) == 17 and len(figures) == 11 and len(pages) == 4  # 2 models x 2 pages
     assert items == tables | figures | pages
     assert set(categories) == {
         "Data", "Jain & Wallace", "Serrano & Smith", "Wiegreffe & Pinter", "Beyond the papers",

@@ -18,6 +18,7 @@ from attnaudit import settings
 from attnaudit.config import canonical, lambda_label
 from attnaudit.data import checkpoints
 from attnaudit.models import catalog
+from attnaudit.models.catalog import split_model
 
 # -- path patterns: the one place result paths are built from wildcards ---------------------
 RUN = "results/{dataset}/{encoder}-{attention}/seed{seed}"
@@ -52,12 +53,6 @@ def expand(pattern: str, **values: Any) -> list[str]:
         pattern.format(**dict(zip(used, combination, strict=True)))
         for combination in itertools.product(*used.values())
     ]
-
-
-def split_model(model: str) -> tuple[str, str]:
-    """'<encoder>-<attention>' -> (encoder, attention)."""
-    encoder, attention = model.split("-")
-    return encoder, attention
 
 
 def guide_key(variant: str, seed: int) -> str:

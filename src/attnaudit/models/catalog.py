@@ -132,6 +132,12 @@ ENCODERS: dict[str, Encoder | Hierarchical] = {
 }
 
 
+def split_model(model: str) -> tuple[str, str]:
+    """A run's model name '<encoder>-<attention>' -> (encoder, attention)."""
+    encoder, attention = model.split("-")
+    return encoder, attention
+
+
 def flat_encoders() -> list[str]:
     """The encoders over tokens."""
     return [name for name, entry in ENCODERS.items() if isinstance(entry, Encoder)]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import io
-from attnaudit.plan import split_model
+from attnaudit.models.catalog import split_model
 from attnaudit.report import catalogue, figures, tables, verdicts
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import pages as pages_html
