@@ -170,6 +170,8 @@ def test_editing_model_code_reruns_training_not_preprocessing(trained, checkout,
     counts, jobs = plan(trained, checkout)
     assert counts == {"train": N_RUNS, "learned_vs_uniform": 1}
     train = [job for job in jobs if job.rule == "train"]
+    # code inputs are recorded relative to the working directory (a moved project keeps them)
+    edited = os.path.relpath(edited, trained)
     assert all(f"Updated input files: {edited}" in job.reason for job in train), train[0].reason
 
 
