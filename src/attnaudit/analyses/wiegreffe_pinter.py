@@ -22,6 +22,7 @@ import torch
 
 from attnaudit.analyses.seed_variance import divergence_to
 from attnaudit.data.batching import pad
+from attnaudit.data.pieces import sum_per_word
 from attnaudit.metrics import tvd
 from attnaudit.models.attention import FixedAttention
 from attnaudit.models.classifier import AttentionClassifier
@@ -56,10 +57,10 @@ def words_attention(guide: pd.DataFrame, pieces: pd.DataFrame, words: pd.DataFra
     were cut (`max_pieces`) get 0. Sums stay 1."""
     piece_words = pieces.set_index("id")["words"]
     counts = words.set_index("id")["tokens"].map(len)
-    mapped = []
-    for ident, weights in zip(guide["id"], guide["attention"], strict=True):
-        index = np.asarray([w for w in piece_words.loc[ident] if w >= 0], dtype=np.int64)
-        mapped.append(np.bincount(index, weights=weights, minlength=int(counts.loc[ident])))
+    mapped = [
+        sum_per_word(weights, piece_words.loc[ident], int(counts.loc[ident]))
+        for ident, weights in zip(guide["id"], guide["attention"], strict=True)
+    ]
     return guide.assign(attention=mapped)
 
 

@@ -100,6 +100,14 @@ def split_pieces(
     return out, vocab, summary
 
 
+def sum_per_word(values, piece_words: list[int], n_words: int) -> np.ndarray:
+    """Values over an instance's items (its pieces, specials left out) summed per word:
+    `piece_words` is its `words` column (each piece's word, -1 at the specials), `n_words`
+    its number of words (a word whose pieces were cut gets 0)."""
+    index = np.asarray([w for w in piece_words if w != NO_PIECE], dtype=np.int64)
+    return np.bincount(index, weights=np.asarray(values, dtype=float), minlength=n_words)
+
+
 def join_pieces(pieces: list[str], words: list[int]) -> list[tuple[int, str]]:
     """A display of pieces as words: (word index, text) per word, its pieces joined with
     their markers dropped (WordPiece's leading `##`, SentencePiece's `\u2581`, byte-level

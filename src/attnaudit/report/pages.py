@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import settings
-from attnaudit.data.pieces import join_pieces
+from attnaudit.data.pieces import join_pieces, sum_per_word
 from attnaudit.data.tokens import EOS, PAD, SEP, SOS
 from attnaudit.report import columns as described
 from attnaudit.report import verdicts
@@ -416,12 +416,11 @@ def examples_context(
     for ident, why in chosen_examples(importance, adversary, seed):
         row = imp.loc[ident]
         text = [str(t) for t in words.loc[ident] if str(t) not in SPECIAL_TOKENS]
-        piece_words = None
+        merge = np.asarray  # items are words
         if pieces is not None:
             joined = join_pieces([str(t) for t in words.loc[ident]], list(pieces.loc[ident]))
             text = [w for _, w in joined]
-            piece_words = [int(w) for w in pieces.loc[ident] if w >= 0]
-        merge = partial(per_word, piece_words, len(text))
+            merge = partial(sum_per_word, piece_words=list(pieces.loc[ident]), n_words=len(text))
         marks = frozenset()
         if planted is not None and planted.loc[ident] is not None:
             marks = frozenset(int(p) for p in planted.loc[ident])
@@ -462,14 +461,6 @@ def examples_context(
                           float(row["tau_attn_grad"]), rows)  # fmt: skip
         shown.append(example)
     return {"title": f"{dataset} / {model}: attention examples", "seed": seed, "examples": shown}
-
-
-def per_word(piece_words: list[int] | None, n_words: int, values):
-    """Item values over word pieces summed per word (`piece_words`: each piece's word, in
-    order); the values themselves where the items are words (None)."""
-    if piece_words is None:
-        return values
-    return np.bincount(piece_words, weights=np.asarray(values, dtype=float), minlength=n_words)
 
 
 def deleted(era: pd.DataFrame | None, ident: str, ranking: str, p: float) -> str:

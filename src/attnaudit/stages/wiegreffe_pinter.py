@@ -67,14 +67,15 @@ def train_guided(
     """
     torch.set_num_threads(threads)
     table = io.read_table(tokens)
+    pieces = {v: io.read_table(files[f"{v}_guide_pieces"])
+              for v in guides if f"{v}_guide_pieces" in files}  # fmt: skip
     results = {}
     for seed in seeds:
         for variant, guide_model in guides.items():
             model = load_model(files[f"{variant}_guide_model_{seed}"])[0]
-            pieces = files.get(f"{variant}_guide_pieces")
-            if pieces:  # a pretrained guide: its attention over pieces, summed per word
-                guide = wiegreffe_pinter.guide_attention(model, io.read_table(pieces), batch_size)
-                guide = wiegreffe_pinter.words_attention(guide, io.read_table(pieces), table)
+            if variant in pieces:  # a pretrained guide: its attention over pieces, per word
+                guide = wiegreffe_pinter.guide_attention(model, pieces[variant], batch_size)
+                guide = wiegreffe_pinter.words_attention(guide, pieces[variant], table)
             else:
                 guide = wiegreffe_pinter.guide_attention(model, table, batch_size)
             io.write_table(files[f"{variant}_guide_{seed}"], guide)
