@@ -118,8 +118,11 @@ class Plan:
         return checkpoints.locate(encoder, self.pretrained[encoder], self.config.get("mirror"))
 
     def checkpoint_files(self, encoder: str) -> list[str]:
-        """What a job reads of a checkpoint: the directory a download makes, or the files
-        a local or mirror directory holds (config, weights, tokenizer)."""
+        """What a job reads of a pretrained encoder's checkpoint: the directory a download
+        makes, or the files a local or mirror directory holds (config, weights,
+        tokenizer); nothing for an encoder trained from scratch."""
+        if not self.is_pretrained(encoder):
+            return []
         directory, download = self.checkpoint(encoder)
         if download:
             return [directory]
@@ -438,8 +441,7 @@ class Plan:
     def adversary_checkpoint(self) -> list[str]:
         """A pretrained base's checkpoint files: the adversary starts from them, as the base
         did; none for a base trained from scratch."""
-        encoder = split_model(self.adversary_base)[0]
-        return self.checkpoint_files(encoder) if self.is_pretrained(encoder) else []
+        return self.checkpoint_files(split_model(self.adversary_base)[0])
 
     # -- Pruthi et al.: deception training -------------------------------------------------
     def deception_weights(self) -> list[str]:

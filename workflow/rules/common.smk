@@ -169,18 +169,13 @@ def run_data(name):
     return lambda wc: PLAN.data_file(wc.dataset, wc.encoder, name)
 
 
-def checkpoint_inputs(wildcards):
-    """A pretrained encoder's checkpoint (its files or download), none for the others."""
-    if not PLAN.is_pretrained(wildcards.encoder):
-        return []
-    return PLAN.checkpoint_files(wildcards.encoder)
-
-
-def embedding_inputs(wildcards):
-    """The dataset's cached matrix of `training.embeddings` (.npy, .json); none: random init
-    or a pretrained encoder's own embeddings."""
-    name = config["training"]["embeddings"]
-    if not name or PLAN.is_pretrained(getattr(wildcards, "encoder", "")):
+def embedding_inputs(wildcards, training=None):
+    """The dataset's cached matrix of the run's `embeddings` (.npy, .json; `training`: the
+    run's settings, by default its encoder's); none: random init or, for a pretrained
+    encoder, its own embeddings."""
+    training = training or PLAN.training_of(getattr(wildcards, "encoder", ""))
+    name = training["embeddings"]
+    if not name:
         return []
     return expand(
         f"{MATRIX}.{{ext}}",

@@ -7,7 +7,7 @@ rule train:
         vocab=run_data("vocab.json"),
         summary=run_data("summary.json"),
         embeddings=embedding_inputs,
-        checkpoint=checkpoint_inputs,
+        checkpoint=lambda wc: PLAN.checkpoint_files(wc.encoder),  # pretrained encoders
         code=code("train.py"),  # editing the model or training code reruns training
     output:
         checkpoint=f"{RUN}/model.pt",

@@ -162,9 +162,7 @@ rule wp_adversary:
         tokens=lambda wc: PLAN.adversary_data(wc.dataset, "tokens.parquet"),
         vocab=lambda wc: PLAN.adversary_data(wc.dataset, "vocab.json"),
         summary=lambda wc: PLAN.adversary_data(wc.dataset, "summary.json"),
-        embeddings=lambda wc: (
-            [] if PLAN.adversary_checkpoint() else embedding_inputs(wc)
-        ),
+        embeddings=lambda wc: embedding_inputs(wc, PLAN.adversary_training()),
         pretrained=PLAN.adversary_checkpoint(),  # a pretrained base's checkpoint
         base=lambda wc: PLAN.adversary_base_run(wc.dataset, wc.seed, "model.pt"),
         base_predictions=lambda wc: PLAN.adversary_base_run(
