@@ -103,7 +103,7 @@ def hand_heads(tiny) -> tuple[torch.Tensor, torch.Tensor]:
                       output_hidden_states=True)  # fmt: skip
     x = out.hidden_states[-2]
     parts = last_parts(tiny.hf, tiny.model_type)
-    heads = tiny.model.heads
+    heads = tiny.model.attention.heads
     d_h = x.shape[-1] // heads
     real = tiny.model.masks(tiny.tokens)[1]
     expected = torch.zeros(x.shape[0], heads, x.shape[1])
@@ -275,7 +275,7 @@ def test_the_analyses_skip_the_transformer_rankings_on_other_models_and_run_each
 
     pieces = tiny.rows[["id", "label", "token_ids"]]
     got = faithfulness.ranking_scores(tiny.model, pieces, cfg)
-    heads = tiny.model.heads
+    heads = tiny.model.attention.heads
     assert [(r, k) for r, k, *_ in got] == [
         ("attention", 0), *[("attention_heads", h) for h in range(heads)], ("norm_attention", 0)
     ]  # fmt: skip

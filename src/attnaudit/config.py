@@ -234,7 +234,7 @@ def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
         ("guided_mlp.base", guided["base"]),
         ("adversarial.base", adversarial["base"]),
     ]:
-        encoder, attention = model.split("-")
+        encoder, attention = catalog.split_model(model)
         check_names(f"{key}.{name}", [encoder], [*catalog.flat_encoders(), *config["pretrained"]])
         check_names(f"{key}.{name}", [attention], catalog.ATTENTIONS)
     base_seed = section["seed_variance"]["base_seed"]
@@ -249,7 +249,7 @@ def check_deception(config: dict[str, Any]) -> None:
     """Model names and penalty weights of `pruthi.deception` (defaults filled in)."""
     key, section = "pruthi.deception", config["pruthi"]["deception"]
     for model in section["models"]:
-        encoder, attention = model.split("-")
+        encoder, attention = catalog.split_model(model)
         check_names(f"{key}.models", [encoder], catalog.flat_encoders())
         check_names(f"{key}.models", [attention], catalog.ATTENTIONS)
     labels = [lambda_label(w) for w in section["weights"]]

@@ -12,7 +12,6 @@ stops it, and the error says how to get the files). Weights are safetensors only
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -85,9 +84,9 @@ def check_entry(name: str, entry: dict[str, Any], mirror: str | None) -> None:
     directory, download = locate(name, entry, mirror)
     if download:
         return
-    missing = [f for f in REQUIRED if not (Path(directory) / f).is_file()]
     if not Path(directory).is_dir():
         raise CheckpointError(f"config key '{key}.checkpoint': no directory {directory}")
+    missing = [f for f in REQUIRED if not (Path(directory) / f).is_file()]
     if missing:
         pickled = (Path(directory) / "pytorch_model.bin").is_file()
         raise CheckpointError(
@@ -105,6 +104,8 @@ def verify_mirror_copy(directory: str | Path) -> list[str]:
     """Check a mirror copy's files against the mirror's SHA256SUMS (the line
     `<sha256>  ./hf/<folder>/<file>`), if it lists them; the names checked, or
     CheckpointError naming the file whose bytes differ."""
+    from attnaudit.data.download import sha256sum  # pandas: in the job, not at planning
+
     directory = Path(directory)
     sums = directory.parent.parent / "SHA256SUMS"
     if not sums.is_file():
@@ -116,12 +117,9 @@ def verify_mirror_copy(directory: str | Path) -> list[str]:
         if not name.startswith(prefix) or name[len(prefix) :] not in REQUIRED:
             continue
         path = directory / name[len(prefix) :]
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        if h.hexdigest() != digest:
-            raise CheckpointError(f"{path}: SHA-256 {h.hexdigest()} is not the mirror's {digest}")
+        actual = sha256sum(path)
+        if actual != digest:
+            raise CheckpointError(f"{path}: SHA-256 {actual} is not the mirror's {digest}")
         checked.append(path.name)
     return checked
 

@@ -26,6 +26,7 @@ from attnaudit.importance import (
 )
 from attnaudit.importance.random_orders import random_orders
 from attnaudit.importance.scores import Options, Scores, shared_scores
+from attnaudit.models import catalog
 from attnaudit.models.classifier import AttentionClassifier
 
 Measure = Callable[[AttentionClassifier, pd.DataFrame, Options], "list[np.ndarray] | Scores"]
@@ -82,8 +83,6 @@ def applicable(names: list[str], model: AttentionClassifier) -> list[str]:
     """The rankings of `names` that rank something on `model`: under uniform attention none
     that needs attention, for a hierarchical model only those of its items, and those of a
     pretrained transformer's layers only on one."""
-    from attnaudit.models import catalog
-
     entries = [(name, entry(name)) for name in names]
     uniform = catalog.is_uniform(model.config.attention)
     layered = hasattr(model, "lower_attentions")

@@ -29,9 +29,8 @@ from attnaudit.models.classifier import ModelConfig
 from attnaudit.models.cls_attention import CLSAttention, UniformCLSAttention
 from attnaudit.models.cls_classifier import CLSClassifier
 
-# model_type -> how to reach its layer list and name the parts of a layer
-BERT_LIKE = ("bert", "roberta", "xlm-roberta", "electra", "camembert")
-SUPPORTED = (*BERT_LIKE, "distilbert")
+# the model types whose last layer `layer_parts` takes apart: BERT's layout, and DistilBERT's
+SUPPORTED = ("bert", "roberta", "xlm-roberta", "electra", "camembert", "distilbert")
 
 
 def check_supported(model_type: str) -> None:
@@ -101,9 +100,8 @@ class PretrainedClassifier(CLSClassifier):
         layers = layer_list(model, model_type)
         last = layers[-1]
         del layers[-1]
-        self.heads = int(hf_config.num_attention_heads)
-        uniform = config.attention == "clsuniform"
-        self.attention = cls_layer(last, model_type, self.heads, uniform)
+        heads, uniform = int(hf_config.num_attention_heads), config.attention == "clsuniform"
+        self.attention = cls_layer(last, model_type, heads, uniform)
         words = model.get_input_embeddings()
         order = torch.as_tensor(piece_order(words.num_embeddings, options["specials"]))
         table = torch.zeros(len(order), words.embedding_dim)
