@@ -70,8 +70,10 @@ def flow(layers: list[torch.Tensor], top_row: torch.Tensor, mask: torch.Tensor) 
     L n^2 + n edges. At n = 30 with L = 6 lower layers (MiniLM's), 0.3 to 0.5 s per
     instance on one core of a loaded 2-core machine, flat or peaked attention alike
     (rollout: a batch of 8 in 1 ms), so flow suits an audit sample, not a whole split."""
-    weights = [augmented(attention).detach().double().cpu().numpy() for attention in layers]
-    tops = augmented_top(top_row).detach().double().cpu().numpy()
+    # in float64 throughout: renormalised there, the top row's capacities sum to 1 to 1e-16,
+    # and no flow exceeds that sum (float32 rows summing to 1 + 1e-7 would let one)
+    weights = [augmented(attention.detach().double()).cpu().numpy() for attention in layers]
+    tops = augmented_top(top_row.detach().double()).cpu().numpy()
     real = mask.detach().cpu().numpy().astype(bool)
     values = np.zeros(real.shape)
     for b in range(real.shape[0]):
