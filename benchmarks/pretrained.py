@@ -4,12 +4,13 @@ On MiniLM (all-MiniLM-L6-v2 as the [CLS] classifier, a seeded random head: timin
 fine-tuning) over N SST test sentences in MiniLM's word pieces, measures in one process:
 the throughput of whole-model forward passes (no grad) and forward + backward passes (the
 gradient with respect to the input embeddings) in sequences per second, at the analyses'
-batch sizes and length-bucketed as they batch; then each analysis's time, its floor (the
-passes its definition needs at the best measured throughput: sequences / throughput,
-forward plus forward + backward) and their ratio, and the peak resident memory while it
-ran (sampled from /proc; the process's ru_maxrss at the end). Times are wall-clock and
-CPU (the process's, all threads): on a shared, loaded machine the wall-clock ratios move
-with the other jobs, the CPU ones much less.
+batch sizes and length-bucketed as they batch, and of the [CLS] layer's tail in attention
+rows per second; then each analysis's time, its floor (the passes its definition needs at
+the best measured throughput: sequences / throughput, forward plus forward + backward,
+plus the permutation's permuted rows through the tail) and their ratio, and the peak
+resident memory while it ran (sampled from /proc; the process's ru_maxrss at the end).
+Times are wall-clock and CPU (the process's, all threads): on a shared, loaded machine the
+wall-clock ratios move with the other jobs, the CPU ones much less.
 
     python benchmarks/pretrained.py --threads 2 \\
         --tokens ../pt-run/results/sst/data/pieces/minilm/tokens.parquet
@@ -106,6 +107,20 @@ def throughput(model, ids: list, batch_size: int, step) -> np.ndarray:
     return len(ids) / (clock() - start)
 
 
+def tail_throughput(model, ids: list, stacks: int = 1000) -> np.ndarray:
+    """Attention rows per second (wall-clock, CPU) through the [CLS] layer's tail (its
+    output projection, LayerNorms, feed-forward block and the head) from one cached encoder
+    pass: `stacks` random rows per instance of one length-bucketed batch of 64."""
+    tokens = pad([ids[i] for i in bucketed_batches([len(s) for s in ids], 64)[0]])
+    with torch.no_grad():
+        cache = model.decoder_cache(model.encode(tokens)[0])
+        weights = torch.rand(*tokens.shape[:1], stacks, tokens.shape[1])
+        model.decode_cached(cache, weights[:, :2])  # warm-up
+        start = clock()
+        model.decode_cached(cache, weights)
+    return weights.shape[0] * stacks / (clock() - start)
+
+
 @dataclass
 class Analysis:
     name: str
@@ -114,6 +129,7 @@ class Analysis:
     forwards: int  # sequences its definition runs forward only
     backwards: int  # sequences it runs forward and backward
     note: str
+    tails: int = 0  # attention rows it decodes through the [CLS] layer's tail
 
 
 def timed(fn):
@@ -141,18 +157,22 @@ def eraser_forwards(rows: pd.DataFrame, result: pd.DataFrame, cfg: settings.Eras
 def run_analyses(model, rows: pd.DataFrame, config: dict) -> list[Analysis]:
     """Each analysis as its job runs it: the rankings through the registry (and its memo,
     which the ERASER metrics then read), ERASER and the permutation with the config's
-    blocks; the gradient at `jain_wallace.importance.batch_size`, the analysis that asks
-    for it first in a job (its memo serves the others)."""
+    blocks; the gradient and leave-one-out at `jain_wallace.importance`'s batch sizes, the
+    analysis that asks for them first in a job (its memo serves the others)."""
     n = len(rows)
     real = np.array([len(faithfulness.real_positions(t)) for t in rows["token_ids"]])
     eraser_cfg = settings.Eraser.of(config["faithfulness"]["eraser"])
     opts = Options(batch_size=64, ig_steps=eraser_cfg.ig_steps)  # as faithfulness asks
     importance = settings.Importance.of(config["jain_wallace"]["importance"])
-    first = Options(batch_size=importance.batch_size, ig_steps=eraser_cfg.ig_steps)
+    first = Options(
+        batch_size=importance.batch_size,
+        ig_steps=eraser_cfg.ig_steps,
+        deletions_per_pass=importance.deletions_per_pass,
+    )
     out = []
-    _, s, peak = timed(lambda: registry.score("loo", model, rows, opts))
+    _, s, peak = timed(lambda: registry.score("loo", model, rows, first))
     out.append(Analysis("leave-one-out", s, peak, int((real + 1).sum()), 0,
-                        f"{opts.deletions_per_pass} deletions per pass"))  # fmt: skip
+                        f"{first.deletions_per_pass} deletions per pass"))  # fmt: skip
     _, s, peak = timed(lambda: registry.score("gradient", model, rows, first))
     out.append(Analysis("gradient", s, peak, 0, n, f"batch {first.batch_size}"))
     _, s, peak = timed(lambda: registry.score("integrated_gradients", model, rows, opts))
@@ -168,8 +188,8 @@ def run_analyses(model, rows: pd.DataFrame, config: dict) -> list[Analysis]:
     ))  # fmt: skip
     perm_cfg = settings.Permutation.of(config["jain_wallace"]["permutation"])
     _, s, peak = timed(lambda: jain_wallace.permutation(model, rows, perm_cfg))
-    note = f"{perm_cfg.n_permutations} permutations, decoder tail not counted"
-    out.append(Analysis("permutation", s, peak, n, 0, note))
+    note = f"{perm_cfg.n_permutations} permutations x batch {perm_cfg.batch_size}"
+    out.append(Analysis("permutation", s, peak, n, 0, note, n * perm_cfg.n_permutations))
     return out
 
 
@@ -211,12 +231,13 @@ def main() -> None:
                  for b in columns]  # fmt: skip
         print(f"{kind:<26}" + "".join(cells))
     fwd, bwd = (np.max(list(rates[k].values()), axis=0) for k in rates)
-    print("floors at the best: forward {:.1f}, {:.1f}/s; forward+backward {:.1f}, {:.1f}/s\n"
-          .format(*fwd, *bwd))  # fmt: skip
+    tail = tail_throughput(model, ids)
+    print("floors at the best: forward {:.1f}, {:.1f}/s; forward+backward {:.1f}, {:.1f}/s; "
+          "[CLS] tail {:.0f}, {:.0f} rows/s\n".format(*fwd, *bwd, *tail))  # fmt: skip
     print(f"{'analysis':<22}{'fwd seqs':>9}{'f+b seqs':>9}{'wall s':>8}{'floor':>7}{'ratio':>7}"
           f"{'CPU s':>8}{'floor':>7}{'ratio':>7}{'peak GiB':>9}  how")  # fmt: skip
     for a in run_analyses(model, rows, config):
-        floor = a.forwards / fwd + a.backwards / bwd
+        floor = a.forwards / fwd + a.backwards / bwd + a.tails / tail
         wall, cpu = (
             f"{s:>8.1f}{f:>7.1f}{s / f:>6.2f}x" for s, f in zip(a.seconds, floor, strict=True)
         )
