@@ -163,15 +163,71 @@ def test_the_logged_train_loss_is_the_mean_cross_entropy_over_train(data):
 
 @pytest.mark.parametrize("n_rows", [1, 5])
 def test_the_mean_objective_is_the_mean_over_instances(n_rows):
-    """An objective equal to p(positive) of the trained model: its mean over the rows is
-    the mean of the hand model's outputs (one row included: no other denominator)."""
+    """An objective of both models' outputs and attention, p(positive) + sum_t a_t b_t: its
+    mean over the rows is the mean of the hand models' outputs and attention computed in
+    numpy (one row included: no other denominator; the layout of each row's weights on
+    the batch matters, since the product pairs them position by position)."""
     tokens = {10: (1.0, 2.0), 11: (0.0, -1.0), 12: (0.5, 0.5)}
+    base_tokens = {10: (-1.0, 1.0), 11: (2.0, 0.0), 12: (0.0, 1.0)}
     seqs = [[10, 11], [11], [12, 10, 11], [11, 11], [12]][:n_rows]
-    model = hand_model(tokens)
-    against = train.Against(hand_model(tokens), lambda probs, *rest: probs[:, 1], init_seed=1)
-    got = train.mean_objective(model, rows_of(*seqs), against, 2, torch.device("cpu"))
-    expected = np.mean([hand_output(tokens, s)[1] for s in seqs])
-    assert got == pytest.approx(expected, rel=1e-9)
+    rows = rows_of(*seqs)
+
+    def objective(probs, weights, base_probs, base_weights, mask):
+        return probs[:, 1] + (weights * base_weights).masked_fill(~mask, 0.0).sum(-1)
+
+    against = train.Against(hand_model(base_tokens), objective, init_seed=1)
+    base = train.BaseOutputs.of(against.model, rows, 2, torch.device("cpu"))
+    predictions = train.predict(hand_model(tokens), rows, 2, torch.device("cpu"))
+    got = train.mean_objective(predictions, against, base)
+
+    def softmax(table, seq):
+        s = np.array([table[k][0] for k in seq])
+        return np.exp(s) / np.exp(s).sum()
+
+    expected = np.mean(
+        [hand_output(tokens, s)[1] + softmax(tokens, s) @ softmax(base_tokens, s) for s in seqs]
+    )
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_cached_base_gives_the_objective_of_the_base_run_on_the_batch(data):
+    """The base's outputs computed once (in other batches: 256 instances, bucketed apart
+    from the training batch) give the per-instance adversarial objective of the base run
+    on the training batch itself, to 1e-6, on every row of a shuffled batch."""
+    from attnaudit.analyses.wiegreffe_pinter import adversary_against
+
+    table, config = data
+    base = fit(table, config, {**TRAIN, "epochs": 2}, seed=1, progress=False).model.eval()
+    rows = table[table["split"] != "test"].reset_index(drop=True)
+    cached = train.BaseOutputs.of(base, rows, 256, torch.device("cpu"))
+    against = adversary_against(base, lam=0.5, seed=1)
+    model = train.build_model(config).eval()
+    pick = np.random.default_rng(0).permutation(len(rows))[:16]
+    tokens = pad([rows["token_ids"][i] for i in pick])
+    ids = [str(rows["id"][i]) for i in pick]
+    with torch.no_grad():
+        got = train.objective_of(model, tokens, ids, against, cached)
+        logits, weights, mask = train.run_model(model, tokens, ids)
+        base_logits, base_weights, _ = train.run_model(base, tokens, ids)
+        direct = against.objective(model.probabilities(logits), weights,
+                                   base.probabilities(base_logits), base_weights, mask)  # fmt: skip
+    torch.testing.assert_close(got, direct, rtol=0, atol=1e-6)
+    assert direct.abs().max() > 1e-3  # not a pair of zeros
+
+
+def test_training_against_a_base_runs_the_base_once_per_instance(data, monkeypatch):
+    """Three epochs against a fixed base: the base encodes each train and dev instance
+    once (its outputs do not change), not once per batch and epoch."""
+    table, config = data
+    cfg = {**TRAIN, "epochs": 3}
+    base = fit(table, config, cfg, seed=1, progress=False).model
+    seen = []
+    encode = base.encode
+    monkeypatch.setattr(base, "encode", lambda tokens: seen.append(len(tokens)) or encode(tokens))
+    against = train.Against(base, lambda probs, *rest: probs[:, 1], init_seed=7)
+    result = fit(table, config, cfg, seed=1, progress=False, against=against)
+    assert sum(seen) == int((table["split"] != "test").sum())
+    assert len(result.history) == 3
 
 
 def test_auto_takes_cuda_only_when_torch_sees_it(monkeypatch):

@@ -13,7 +13,7 @@ import copy
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +72,10 @@ class Against:
 
     `objective(probs, weights, base_probs, base_weights, mask)` is a per-instance loss (B,)
     from the new and the base model's output distributions (B, K) and attention (B, T) on
-    the same batch (`mask`: the real positions). Training minimises its mean; the kept epoch
-    is the one with the lowest mean objective on dev (labels are never used). `init_seed`
+    the same batch (`mask`: the real positions, the only ones it may read). The base's are
+    computed once per split before training (`BaseOutputs`). Training minimises its mean;
+    the kept epoch is the one with the lowest mean objective on dev (labels are never
+    used). `init_seed`
     draws the new model's initialisation and batch order (default: the run's seed, which
     would start it from the base model's own initialisation when both share a seed).
     """
@@ -112,39 +114,61 @@ def run_model(
     return run_with_states(model, tokens, ids, fixed_attention)[:3]
 
 
+@dataclass
+class BaseOutputs:
+    """The fixed base model's output distribution and attention over its items, per instance
+    id. The base never changes while a model trains against it, so they are computed once
+    per split (`of`), not on every batch and epoch."""
+
+    probs: dict[str, np.ndarray]  # (K,)
+    attention: dict[str, np.ndarray]  # over the real items, in order
+
+    @classmethod
+    def of(
+        cls, model: AttentionClassifier, rows: pd.DataFrame, batch_size: int, device: torch.device
+    ) -> BaseOutputs:
+        out = predict(model, rows, batch_size, device)
+        ids = out["id"].astype(str)
+        return cls(dict(zip(ids, out["probs"], strict=True)),
+                   dict(zip(ids, out["attention"], strict=True)))  # fmt: skip
+
+    def batch(self, ids: Sequence[str], mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Probabilities (B, K) and attention (B, T), exactly 0 outside `mask` (B, T), for
+        the instances `ids` of a batch."""
+        probs = np.stack([self.probs[str(i)] for i in ids])
+        weights = torch.zeros(mask.shape, dtype=torch.float32, device=mask.device)
+        weights[mask] = torch.from_numpy(
+            np.concatenate([self.attention[str(i)] for i in ids])
+        ).float().to(mask.device)  # fmt: skip
+        return torch.from_numpy(probs).float().to(mask.device), weights
+
+
 def objective_of(
     model: AttentionClassifier,
     tokens: torch.Tensor,
     ids: list[str],
     against: Against,
+    base: BaseOutputs,
     fixed_attention: FixedAttention | None = None,
 ) -> torch.Tensor:
     """The per-instance objective of `against` for one batch (gradients through `model`)."""
     logits, weights, mask = run_model(model, tokens, ids, fixed_attention)
-    with torch.no_grad():
-        base_logits, base_weights, _ = run_model(against.model, tokens, ids)
-        base_probs = against.model.probabilities(base_logits)
+    base_probs, base_weights = base.batch(ids, mask)
     return against.objective(model.probabilities(logits), weights, base_probs, base_weights, mask)
 
 
-@torch.no_grad()
-def mean_objective(
-    model: AttentionClassifier,
-    rows: pd.DataFrame,
-    against: Against,
-    batch_size: int,
-    device: torch.device,
-    fixed_attention: FixedAttention | None = None,
-) -> float:
-    """The mean per-instance objective of `against` over `rows`."""
-    model.eval()
-    ids, names = list(rows["token_ids"]), [str(i) for i in rows["id"]]
-    total = 0.0
-    for batch in bucketed_batches([len(s) for s in ids], batch_size):
-        tokens = pad([ids[i] for i in batch], device)
-        part = objective_of(model, tokens, [names[i] for i in batch], against, fixed_attention)
-        total += part.sum().item()
-    return total / max(len(ids), 1)
+def mean_objective(predictions: pd.DataFrame, against: Against, base: BaseOutputs) -> float:
+    """The mean per-instance objective of `against` over `predictions` (`predict`'s table of
+    the model trained against the base): the objective reads only the items' weights, so
+    each row's attention is laid out on positions 0..length-1."""
+    lengths = torch.as_tensor(predictions["length"].to_numpy())
+    mask = torch.arange(int(lengths.max()))[None, :] < lengths[:, None]
+    ids = list(predictions["id"].astype(str))
+    weights = torch.zeros(mask.shape)
+    weights[mask] = torch.from_numpy(np.concatenate(list(predictions["attention"]))).float()
+    probs = torch.from_numpy(np.stack(predictions["probs"])).float()
+    per_instance = against.objective(probs, weights, *base.batch(ids, mask), mask)
+    return float(per_instance.mean())
 
 
 @torch.no_grad()
@@ -302,6 +326,7 @@ def fit(
     if against is not None:
         select = "objective"  # lower is better: its negative is compared below
         against.model.to(device).eval()
+        base = BaseOutputs.of(against.model, pd.concat([train, dev]), EVAL_BATCH_SIZE, device)
     rng = np.random.default_rng(seed)
     train_ids, train_names = list(train["token_ids"]), [str(i) for i in train["id"]]
     train_labels = torch.as_tensor(train["label"].to_numpy().copy())
@@ -320,7 +345,7 @@ def fit(
                 loss = label_loss(model, loss_fn, tokens, names, target, fixed_attention,
                                   attention_penalty)  # fmt: skip
             else:
-                loss = objective_of(model, tokens, names, against, fixed_attention).mean()
+                loss = objective_of(model, tokens, names, against, base, fixed_attention).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -328,9 +353,7 @@ def fit(
         dev_predictions = predict(model, dev, EVAL_BATCH_SIZE, device, fixed_attention)
         dev_scores = scores_of(dev_predictions, n_classes)
         if against is not None:
-            dev_scores["objective"] = mean_objective(
-                model, dev, against, EVAL_BATCH_SIZE, device, fixed_attention
-            )
+            dev_scores["objective"] = mean_objective(dev_predictions, against, base)
         score = -dev_scores[select] if against is not None else dev_scores[select]
         row = {"epoch": epoch, "train_loss": total / len(train_ids)}
         row.update({f"dev_{k}": v for k, v in dev_scores.items()})
