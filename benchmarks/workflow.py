@@ -101,6 +101,39 @@ def print_records(records: list[dict], top: int = 8) -> None:
         print(f"    {r['seconds']:7.1f} s {r['max_rss_mib']:7.0f} MiB  {r['job']}")
 
 
+def epochs_run(run: Path) -> int:
+    """The epochs a training job ran: the rows of its epochs.csv."""
+    with (run / "epochs.csv").open() as fh:
+        return sum(1 for _ in fh) - 1
+
+
+def print_wiegreffe_pinter(records: list[dict], config: dict, workdir: Path) -> None:
+    """The adversarial trainings against their base's trainings (the same seeds, one run)
+    and the guided-MLP job's time per MLP it trained."""
+    wp = config.get("wiegreffe_pinter", {})
+    base = wp.get("adversarial", {}).get("base")
+    adversaries = [r for r in records if "/adversary/" in r["job"]]
+    seeds = {Path(r["job"]).name for r in adversaries}
+    bases = [r for r in records if r["kind"] == "train" and f"/{base}/" in f"{r['job']}/"
+             and Path(r["job"]).name in seeds]  # fmt: skip
+    if adversaries and bases:
+        mean_adv = sum(r["seconds"] for r in adversaries) / len(adversaries)
+        mean_base = sum(r["seconds"] for r in bases) / len(bases)
+        epochs = [epochs_run(workdir / "results" / r["job"].split("/", 1)[1])
+                  for r in (adversaries[0], bases[0])]  # fmt: skip
+        print(f"  adversarial training: {len(adversaries)} jobs, mean {mean_adv:.1f} s; its "
+              f"base {base}: {len(bases)} jobs, mean {mean_base:.1f} s; ratio "
+              f"{mean_adv / mean_base:.2f} (epochs run: adversary {epochs[0]}, base "
+              f"{epochs[1]})")  # fmt: skip
+    for r in records:
+        if r["job"].endswith("/guided"):
+            dataset = Path(r["job"]).parts[1]
+            mlps = len(list((workdir / "results" / dataset).glob(
+                "wiegreffe_pinter/guided/*/seed*/metrics.json")))  # fmt: skip
+            print(f"  guided MLPs ({dataset}): {r['seconds']:.1f} s for {mlps} MLPs, "
+                  f"{r['seconds'] / max(mlps, 1):.1f} s per MLP")  # fmt: skip
+
+
 def scenario(name: str, config_files: list[Path], extra: list[str], workdir: Path) -> dict:
     # --configfile last: it takes every word up to the next option, targets included
     command = [*SNAKEMAKE, "--cores", "2", *extra, "--configfile", *map(str, config_files)]
@@ -110,6 +143,10 @@ def scenario(name: str, config_files: list[Path], extra: list[str], workdir: Pat
     print(f"  wall {result['wall']:.1f} s; CPU: snakemake {result['snakemake_cpu']:.1f} s, "
           f"jobs {result['jobs_cpu']:.1f} s; {len(records)} jobs with records")  # fmt: skip
     print_records(records)
+    config: dict = {}
+    for path in config_files:  # later files override earlier ones, key by key at the top
+        config.update(yaml.safe_load(Path(path).read_text()) or {})
+    print_wiegreffe_pinter(records, config, workdir)
     return {**result, "records": records}
 
 
