@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 from collections.abc import Iterator
 
 import matplotlib.pyplot as plt
@@ -56,6 +55,7 @@ def eraser_summary(eraser: pd.DataFrame) -> pd.DataFrame:
 # the input-level rankings every explanation is compared with (Jain & Wallace's gradient and
 # leave-one-out, and Integrated Gradients)
 REFERENCES = ("gradient", "loo", "integrated_gradients")
+RECORD_CHUNK = 10_000  # eraser rows turned into dicts at a time for the JSONL export
 
 
 def agreement(eraser: pd.DataFrame) -> pd.DataFrame:
@@ -228,8 +228,12 @@ def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tu
     `--aopc_thresholds` are 0.01 ... 0.5)."""
     label = format(percent, "g")
     bins = [format(b, "g") for b in percent_bins(eraser)]
-    # records, not itertuples: a bin such as 12.5 is no attribute name
-    for row in eraser[eraser["ordering"] == 0].to_dict("records"):
+    first = eraser[eraser["ordering"] == 0]
+    # records, not itertuples: a bin such as 12.5 is no attribute name; in chunks, so that
+    # a study's hundreds of thousands of rows are never all dicts at once
+    rows = (row for start in range(0, len(first), RECORD_CHUNK)
+            for row in first.iloc[start : start + RECORD_CHUNK].to_dict("records"))  # fmt: skip
+    for row in rows:
         scores = np.asarray(row["scores"], dtype=np.float64)
         keyed = np.where(np.isnan(scores), -np.inf, scores)
         count = min(len(scores), math.ceil(percent * len(scores) / 100.0 - 1e-9))
@@ -274,16 +278,17 @@ def write_rationales(eraser: pd.DataFrame, path: str) -> None:
     came from (`dataset`, `model`, `seed`, `ranking`) beside ERASER's own fields, grouped
     by them. ERASER scores one model's predictions per file, its annotation ids those of
     the data: split the file by these four keys (docs/experiments.md#faith-eraser) and each
-    part is one file ERASER's scorer reads, every annotation id once."""
-    records = sorted(eraser_rationales(eraser, hard_percent(eraser)), key=lambda kr: kr[0])
-    twice = [k for k, n in Counter((key, r["annotation_id"]) for key, r in records).items()
-             if n > 1]  # fmt: skip
-    if twice:
-        raise ValueError(f"annotation ids repeated within a run: {twice[:5]}")
-    lines = [
-        json.dumps(
-            {"dataset": key[0], "model": key[1], "seed": key[2], "ranking": key[3], **record}
-        )  # fmt: skip
-        for key, record in records
-    ]
-    io.write_text(path, "\n".join(lines) + "\n")
+    part is one file ERASER's scorer reads, every annotation id once. Written line by line
+    (a study's file is hundreds of MB: SST's 30 runs, 557 MB)."""
+    run = ["dataset", "model", "seed", "ranking"]
+    first = eraser[eraser["ordering"] == 0]
+    twice = first[first.duplicated([*run, "id"])]
+    if len(twice):
+        pairs = [((d, m, int(s), r), str(i)) for d, m, s, r, i in
+                 twice[[*run, "id"]].itertuples(index=False)][:5]  # fmt: skip
+        raise ValueError(f"annotation ids repeated within a run: {pairs}")
+    grouped = eraser.sort_values(run, kind="stable")  # instances in table order within a run
+    with io.atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        for key, record in eraser_rationales(grouped, hard_percent(eraser)):
+            head = {"dataset": key[0], "model": key[1], "seed": key[2], "ranking": key[3]}
+            out.write(json.dumps({**head, **record}) + "\n")
