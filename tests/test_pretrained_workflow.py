@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     work = tmp_path_factory.mktemp("pretrained")
-    # WordPiece learns whole words only for frequent ones: the rare words come in pieces
+    # whole words only for frequent ones (tests/tiny_bert.py): the rare words come in pieces
     words = [pseudo_word(i) for i in range(300)] * 3 + [pseudo_word(i) for i in range(300, 400)]
     checkpoint = make_tiny_bert(work / "my-checkpoint", words)
     write_config(work, {

@@ -1,12 +1,32 @@
 """A tiny randomly initialised BERT checkpoint in the Hugging Face layout, built offline: a
-`BertConfig`, a WordPiece tokenizer trained by `tokenizers` on the given words, both saved
-with `save_pretrained` (weights as safetensors) so that the workflow loads it through the
-same code path as a hub checkpoint."""
+`BertConfig`, a WordPiece tokenizer of `tokenizers` over the given words, both saved with
+`save_pretrained` (weights as safetensors) so that the workflow loads it through the same
+code path as a hub checkpoint.
+
+The vocabulary is built here, not by `tokenizers`' WordPieceTrainer: the trainer breaks
+ties between equally frequent merges in hash order, which differs from process to process,
+so its tokens (and the tests' numbers) would too."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def wordpiece_vocabulary(words: Iterable[str]) -> dict[str, int]:
+    """WordPiece's layout, deterministically: the specials, every character alone and as a
+    continuation (`##c`), each word seen more than once whole, and for each word seen once
+    only its first two characters, so rare words come in pieces (`wb` `##a` `##c`) as
+    WordPiece leaves them."""
+    counts = Counter(w.lower() for w in words)
+    chars = sorted({c for w in counts for c in w})
+    whole = sorted(w for w, n in counts.items() if n > 1)
+    prefixes = sorted({w[:2] for w, n in counts.items() if n == 1 and len(w) > 2})
+    tokens = [*SPECIALS, *chars, *(f"##{c}" for c in chars), *whole, *prefixes]
+    return {t: i for i, t in enumerate(dict.fromkeys(tokens))}
 
 
 def make_tiny_bert(
@@ -20,7 +40,7 @@ def make_tiny_bert(
 ) -> Path:
     """Write the checkpoint to `directory` and return it."""
     import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import (
         BertConfig,
         BertModel,
@@ -30,12 +50,10 @@ def make_tiny_bert(
     )
 
     directory = Path(directory)
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    vocab = wordpiece_vocabulary(words)
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials)
-    tokenizer.train_from_iterator([" ".join(words)], trainer)
 
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
