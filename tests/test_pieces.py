@@ -44,6 +44,10 @@ def test_split_pieces_maps_specials_to_sos_eos_and_cuts_long_inputs(tiny):
     first, second = out["token_ids"]
     assert first[0] == 2 and first[-1] == 3 and len(first) == 5  # <SOS> ... <EOS>
     assert len(second) == 5 and second[-1] == 3  # cut to 5 pieces, [SEP] kept last
+    truncated = tokenizer(list(table["tokens"][1]), is_split_into_words=True, truncation=True,
+                          max_length=5)  # the tokenizer's own cut  # fmt: skip
+    assert out["tokens"][1] == tokenizer.convert_ids_to_tokens(truncated["input_ids"])
+    assert out["words"][1] == [-1 if w is None else w for w in truncated.word_ids()]
     assert summary["cut_instances"] == 1 and summary["max_pieces"] == 5
     assert out["words"][0] == [-1, 0, 1, 2, -1]
     # each project id names the checkpoint's piece: vocab[p] is the piece at order[p]

@@ -73,23 +73,23 @@ def split_pieces(
     order = piece_order(len(tokenizer), specials)
     to_project = project_ids(order)
     words = [list(w) for w in table["tokens"]]
-    encoded = tokenizer(
-        words, is_split_into_words=True, truncation=True, max_length=max_pieces,
-        add_special_tokens=True,
-    )  # fmt: skip
-    full = tokenizer(words, is_split_into_words=True, add_special_tokens=True)
+    encoded = tokenizer(words, is_split_into_words=True, add_special_tokens=True)
+    rows, piece_words, cut = [], [], 0
+    for i, row in enumerate(encoded["input_ids"]):
+        word_ids = encoded.word_ids(i)
+        if len(row) > max_pieces:  # as the tokenizer truncates: the last special stays
+            row, word_ids = row[: max_pieces - 1] + row[-1:], word_ids[: max_pieces - 1] + [None]
+            cut += 1
+        rows.append(row)
+        piece_words.append([NO_PIECE if w is None else int(w) for w in word_ids])
     out = table.drop(columns=["token_ids"]).copy()
-    ids = [to_project[np.asarray(row, dtype=np.int64)].tolist() for row in encoded["input_ids"]]
-    out["token_ids"] = ids
-    out["tokens"] = [tokenizer.convert_ids_to_tokens(row) for row in encoded["input_ids"]]
-    out["words"] = [
-        [NO_PIECE if w is None else int(w) for w in encoded.word_ids(i)] for i in range(len(ids))
-    ]
+    out["token_ids"] = [to_project[np.asarray(row, dtype=np.int64)].tolist() for row in rows]
+    out["tokens"] = [tokenizer.convert_ids_to_tokens(row) for row in rows]
+    out["words"] = piece_words
     names = tokenizer.convert_ids_to_tokens([int(i) for i in order[order >= 0]])
     vocab = [*SPECIALS[:4], SPECIALS[4], *names[4:]]
     n_words = sum(len(w) for w in words)
-    n_pieces = sum(len(row) - 2 for row in full["input_ids"])
-    cut = sum(len(a) > len(b) for a, b in zip(full["input_ids"], encoded["input_ids"], strict=True))
+    n_pieces = sum(len(row) - 2 for row in encoded["input_ids"])
     summary = {
         "pieces_per_word": n_pieces / max(1, n_words),
         "max_pieces": int(max_pieces),
