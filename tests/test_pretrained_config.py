@@ -43,10 +43,10 @@ def test_its_runs_read_word_pieces_and_fine_tune_with_their_own_settings(plan):
     assert not download and directory.endswith("hf/sentence-transformers--all-MiniLM-L6-v2")
     names = [f.rsplit("/", 1)[1] for f in plan.checkpoint_files("minilm")]
     assert names[:2] == ["config.json", "model.safetensors"] and "vocab.txt" in names
-    assert plan.token_tables() == [
-        "results/sst/data/tokens.parquet",
-        "results/sst/data/pieces/minilm/tokens.parquet",
-    ]
+    assert plan.token_tables() == {
+        "sst": "results/sst/data/tokens.parquet",
+        "sst/minilm": "results/sst/data/pieces/minilm/tokens.parquet",
+    }
 
 
 def test_defaults_of_an_entry_are_filled_in(plan):

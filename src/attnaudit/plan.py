@@ -134,12 +134,15 @@ class Plan:
         pattern = PIECES if self.is_pretrained(encoder) else DATA
         return expand(f"{pattern}/{name}", dataset=dataset, encoder=encoder)[0]
 
-    def token_tables(self) -> list[str]:
-        """Every dataset's token table and, per pretrained encoder run, its word pieces."""
+    def token_tables(self) -> dict[str, str]:
+        """Every dataset's token table (named by the dataset) and, per pretrained encoder,
+        its word pieces (named `<dataset>/<encoder>`)."""
         pieces = [e for e in self.encoders if self.is_pretrained(e)]
-        return self.per_dataset(f"{DATA}/tokens.parquet") + expand(
-            f"{PIECES}/tokens.parquet", dataset=self.datasets, encoder=pieces
-        )
+        tables = {d: expand(f"{DATA}/tokens.parquet", dataset=d)[0] for d in self.datasets}
+        for d in self.datasets:
+            for e in pieces:
+                tables[f"{d}/{e}"] = expand(f"{PIECES}/tokens.parquet", dataset=d, encoder=e)[0]
+        return tables
 
     def training_of(self, encoder: str) -> dict[str, Any]:
         """A run's training settings: `training:`, with a pretrained encoder's own

@@ -13,7 +13,7 @@ rule verdicts:
         adversary=PLAN.family_tables("jain_wallace", "adversary"),
         pairs=PLAN.verdict_seed_pairs(),
         trained=PLAN.verdict_trained_adversaries(),
-        tokens=PLAN.token_tables(),
+        tokens=list(PLAN.token_tables().values()),
         code=code("verdicts.py"),
     output:
         **{
@@ -49,6 +49,7 @@ rule verdicts:
         runtime=15,
     params:
         pages=PLAN.verdict_pages(),
+        token_keys=list(PLAN.token_tables()),
         rules=config["verdicts"],
         epsilon=config["jain_wallace"]["adversary"]["select_epsilon"],
     script:

@@ -390,8 +390,8 @@ def verdict_pages(
     tables: Mapping[str, str], metrics: Sequence[str], eraser: Sequence[str],
     importance: Sequence[str], single: Sequence[str], adversary: Sequence[str],
     pairs: Sequence[str], trained: Sequence[str], tokens: Sequence[str],
-    pages: Sequence[Sequence], rules: Mapping[str, Mapping], epsilon: float, index: str,
-    front: str, csv: str, comparisons: str, **outputs: str,
+    token_keys: Sequence[str], pages: Sequence[Sequence], rules: Mapping[str, Mapping],
+    epsilon: float, index: str, front: str, csv: str, comparisons: str, **outputs: str,
 ) -> None:  # fmt: skip
     """Per dataset x model of `pages` ((dataset, model, example seed) per page) its three
     verdicts (`report.verdicts`, settings `rules`: the config's `verdicts:`), a verdict page
@@ -399,7 +399,8 @@ def verdict_pages(
     (one row per question) and `comparisons` (every comparison behind them); an index, and
     the same answers as `front`, the reStructuredText report.html's front page includes.
     `tables`: the report tables a page reads (`plan.Plan.verdict_tables`), found by their
-    catalogue entry."""
+    catalogue entry; `tokens` the token tables the examples pages show, named by
+    `token_keys` (`plan.Plan.token_tables`: a dataset, or `<dataset>/<encoder>`)."""
     by_name = {catalogue.of(p).name: io.read_table(p) for p in tables.values()}
     runs = read_metrics(metrics)
     per_run = {name: read_tables(paths) if paths else pd.DataFrame()
@@ -407,7 +408,7 @@ def verdict_pages(
                                    ("single", single), ("adversary", adversary),
                                    ("pairs", pairs))}  # fmt: skip
     trained_table = read_tables(trained) if trained else pd.DataFrame()
-    words = {token_table_key(p): io.read_table(p) for p in tokens}
+    words = {key: io.read_table(p) for key, p in zip(token_keys, tokens, strict=True)}
     entries, headline, detail = [], [], []
     for i, (dataset, model, seed) in enumerate(pages):
         mine = {k: v[(v["dataset"] == dataset) & (v["model"] == model)] if len(v) else None
@@ -423,8 +424,9 @@ def verdict_pages(
         example_file = ""
         if f"examples_{i}" in outputs:
             first = {k: v[v["seed"] == seed] if v is not None else None for k, v in mine.items()}
+            shown = words.get(f"{dataset}/{split_model(model)[0]}", words[dataset])
             page = pages_html.examples_context(
-                dataset, model, seed, words.get((dataset, split_model(model)[0]), words[dataset]),
+                dataset, model, seed, shown,
                 first["importance"], first["adversary"],
                 first["eraser"] if first["eraser"] is not None and len(first["eraser"]) else None,
             )  # fmt: skip
@@ -435,15 +437,6 @@ def verdict_pages(
     io.write_table(comparisons, pd.DataFrame(detail))
     io.write_text(index, render("index.html", **pages_html.index_context(entries, rules)))
     io.write_text(front, pages_html.front_rst(entries))
-
-
-def token_table_key(path: str) -> str | tuple[str, str]:
-    """A token table by what it holds: `results/<dataset>/data/tokens.parquet` -> dataset,
-    a pretrained encoder's `.../data/pieces/<encoder>/tokens.parquet` -> (dataset, encoder)."""
-    parts = Path(path).parts
-    if parts[-3] == "pieces":
-        return parts[-5], parts[-2]
-    return parts[-3]
 
 
 def model_verdicts(
