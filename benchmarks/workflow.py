@@ -9,11 +9,13 @@ records, the time and peak memory per rule and the slowest jobs. Scenarios:
     sst-jw    Jain & Wallace on SST: configs/sst.yaml with encoders [lstm], attentions
               [additive], seeds [1], training.threads 2, analyses [jain_wallace]; targets the
               three jain_wallace/*.parquet of that run; --cores 2; needs the mirror
+    sst-adversary  Wiegreffe & Pinter's adversary (lambda 0.1) against its BiLSTM base, seeds
+              1 and 2, one thread a job: the adversarial-to-base training time ratio
     sst       the full SST configuration (configs/sst.yaml), --cores 2; needs the mirror
     plan      `snakemake -n` of configs/paper.yaml (with configs/mirror.yaml) beside a bare
               Snakefile with as many jobs: the cost of planning
 
-    python benchmarks/workflow.py default [sst-jw sst plan] [--mirror ../shared/data]
+    python benchmarks/workflow.py default [sst-jw sst-adversary sst plan] [--mirror ../shared/data]
 
 Timings are only comparable with figures measured in the same run on the same machine;
 the reference figures of the original code printed by `sst-jw` are from another day.
@@ -190,6 +192,21 @@ def sst_jw(mirror: str | None) -> dict:
     return {**out, "train": train, "analyses": analyses}
 
 
+def sst_adversary(mirror: str | None) -> dict:
+    """Wiegreffe & Pinter's adversary against its base, side by side: two BiLSTM base
+    trainings (seeds 1, 2) and their two adversaries (lambda 0.1), one thread each, so each
+    pair runs together on the 2 cores under the same load."""
+    workdir = Path(tempfile.mkdtemp(prefix="attnaudit-sst-adversary."))
+    narrow = {"encoders": ["lstm"], "attentions": ["additive"], "seeds": [1, 2],
+              "training": {"threads": 1},
+              "wiegreffe_pinter": {"adversarial": {"lambdas": [0.1]}}}  # fmt: skip
+    extra = overlay(workdir, narrow)
+    targets = [f"results/sst/wiegreffe_pinter/adversary/lambda0.1/seed{s}/metrics.json"
+               for s in (1, 2)]  # fmt: skip
+    return scenario("sst-adversary", [REPO / "configs" / "sst.yaml", extra],
+                    [*targets, "--config", f"mirror={mirror}"], workdir)  # fmt: skip
+
+
 def sst(mirror: str | None) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="attnaudit-sst."))
     return scenario("sst", [REPO / "configs/sst.yaml"], ["--config", f"mirror={mirror}"],
@@ -237,7 +254,8 @@ def plan(mirror: str | None) -> dict:
     return {"jobs": jobs, "plan": ours, "bare": baseline, "torch": imported_torch}
 
 
-SCENARIOS = {"default": default, "sst-jw": sst_jw, "sst": sst, "plan": plan}
+SCENARIOS = {"default": default, "sst-jw": sst_jw, "sst-adversary": sst_adversary, "sst": sst,
+             "plan": plan}  # fmt: skip
 
 
 def main() -> None:
