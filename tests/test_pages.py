@@ -274,6 +274,24 @@ def test_examples_rows_colour_each_ranking_and_mark_planted_tokens():
     assert "tau(attention, gradient) 0.50" in text and "Seed 1." in text
 
 
+def test_examples_of_word_pieces_show_words_even_one_without_pieces():
+    """Pieces joined into words, values summed per word: a word the tokenizer gave no
+    piece (word 1 here) is left out, and the words after it keep their own values and
+    planted marks."""
+    tokens = pd.DataFrame({"id": ["a"], "tokens": [["[CLS]", "go", "##od", "film", "[SEP]"]],
+                           "words": [[-1, 0, 0, 2, -1]], "rationale": [[2]]})  # fmt: skip
+    importance = pd.DataFrame({"id": ["a"], "pred": [1], "label": [1], "tau_attn_grad": [0.5],
+                               "attention": [[0.5, 0.25, 0.25]], "gradient": [[0.1, 0.2, 0.4]],
+                               "loo": [[0.0, 0.0, 0.3]]})  # fmt: skip
+    adversary = pd.DataFrame(columns=["id", "adversary_attention", "max_jsd", "output_tvd"])
+    context = pages.examples_context("d", MODEL, 1, tokens, importance, adversary, None)
+    rows = {r.name: r.tokens for r in context["examples"][0].rows}
+    assert [(t.text, t.value, t.planted) for t in rows["attention"]] == [
+        ("good", 0.75, False), ("film", 0.25, True)]  # fmt: skip
+    assert [t.value for t in rows["gradient"]] == pytest.approx([0.3, 0.4])
+    assert [t.value for t in rows["leave-one-out"]] == pytest.approx([0.0, 0.3])
+
+
 def snakemake_links(files) -> str:
     """The link targets Snakemake appends to every caption (report/__init__.py, rst_links):
     a result by its file name, a category by its name."""

@@ -334,6 +334,13 @@ class TokenRow(NamedTuple):
     prediction: str
 
 
+def per_shown_word(values, piece_words: list[int], shown: list[int]) -> np.ndarray:
+    """Piece values summed per word (`pieces.sum_per_word`), at the words shown: those with
+    pieces, in order (a word the tokenizer gave no piece is not shown, and takes no
+    value)."""
+    return sum_per_word(values, piece_words, max(shown, default=-1) + 1)[shown]
+
+
 def token_row(
     name: str, tokens: list[str], values, prediction: str, signed=False, planted=frozenset()
 ) -> TokenRow:
@@ -416,14 +423,15 @@ def examples_context(
     for ident, why in chosen_examples(importance, adversary, seed):
         row = imp.loc[ident]
         text = [str(t) for t in words.loc[ident] if str(t) not in SPECIAL_TOKENS]
-        merge = np.asarray  # items are words
+        merge, at = np.asarray, list(range(len(text)))  # items are words
         if pieces is not None:
             joined = join_pieces([str(t) for t in words.loc[ident]], list(pieces.loc[ident]))
-            text = [w for _, w in joined]
-            merge = partial(sum_per_word, piece_words=list(pieces.loc[ident]), n_words=len(text))
+            text, at = [w for _, w in joined], [i for i, _ in joined]
+            merge = partial(per_shown_word, piece_words=list(pieces.loc[ident]), shown=at)
         marks = frozenset()
         if planted is not None and planted.loc[ident] is not None:
-            marks = frozenset(int(p) for p in planted.loc[ident])
+            chosen = {int(p) for p in planted.loc[ident]}
+            marks = frozenset(j for j, word in enumerate(at) if word in chosen)
         p = float(era.loc[(ident, "attention"), "p_pred"]) if era is not None else float("nan")
         rows = [token_row("attention", text, merge(row["attention"]), f"p(pred) {p:.3f}",
                           planted=marks)]  # fmt: skip
