@@ -49,6 +49,13 @@ def test_its_runs_read_word_pieces_and_fine_tune_with_their_own_settings(plan):
     }
 
 
+def test_a_pretrained_encoders_analyses_ask_for_their_measured_memory(plan):
+    """MiniLM's analysis jobs peaked at 4.35 GB (docs/cluster.md#resources): above the 4000
+    MB of the models trained from scratch, so its jobs ask for 8000."""
+    assert plan.analysis_mem_mb("minilm") == 8000
+    assert plan.analysis_mem_mb("lstm") == 4000
+
+
 def test_defaults_of_an_entry_are_filled_in(plan):
     assert plan.pretrained["minilm"]["max_pieces"] == 128
 

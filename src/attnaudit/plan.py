@@ -113,6 +113,12 @@ class Plan:
     def is_pretrained(self, encoder: str) -> bool:
         return encoder in self.pretrained
 
+    def analysis_mem_mb(self, encoder: str) -> int:
+        """An analysis job's memory request (docs/cluster.md#resources): measured peaks
+        4.35 GB for MiniLM on 500 SST test sentences, 1.0 GB for a BiLSTM on SST's whole
+        test split."""
+        return 8000 if self.is_pretrained(encoder) else 4000
+
     def checkpoint(self, encoder: str) -> tuple[str, bool]:
         """A pretrained encoder's checkpoint directory, and whether a job downloads it."""
         return checkpoints.locate(encoder, self.pretrained[encoder], self.config.get("mirror"))

@@ -29,7 +29,7 @@ if PLAN.analysis_outputs("learned"):
             ENV
         threads: THREADS
         resources:
-            mem_mb=4000,
+            mem_mb=lambda wildcards: PLAN.analysis_mem_mb(wildcards.encoder),
             runtime=240,
         params:
             settings=PLAN.analysis_settings("learned"),
