@@ -36,6 +36,7 @@ from pathlib import Path
 
 import psutil
 import yaml
+from snakemake.utils import update_config
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")]
@@ -146,8 +147,8 @@ def scenario(name: str, config_files: list[Path], extra: list[str], workdir: Pat
           f"jobs {result['jobs_cpu']:.1f} s; {len(records)} jobs with records")  # fmt: skip
     print_records(records)
     config: dict = {}
-    for path in config_files:  # later files override earlier ones, key by key at the top
-        config.update(yaml.safe_load(Path(path).read_text()) or {})
+    for path in config_files:  # merged as Snakemake merges its --configfile files
+        update_config(config, yaml.safe_load(Path(path).read_text()) or {})
     print_wiegreffe_pinter(records, config, workdir)
     return {**result, "records": records}
 
