@@ -50,7 +50,7 @@ def test_its_runs_read_word_pieces_and_fine_tune_with_their_own_settings(plan):
 
 
 def test_a_pretrained_encoders_analyses_ask_for_their_measured_memory(plan):
-    """MiniLM's analysis jobs peaked at 4.35 GB (docs/cluster.md#resources): above the 4000
+    """MiniLM's analysis jobs peaked at 4.54 GB (docs/cluster.md#resources): above the 4000
     MB of the models trained from scratch, so its jobs ask for 8000."""
     assert plan.analysis_mem_mb("minilm") == 8000
     assert plan.analysis_mem_mb("lstm") == 4000
