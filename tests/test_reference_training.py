@@ -176,7 +176,7 @@ def test_the_mean_objective_is_the_mean_over_instances(n_rows):
         return probs[:, 1] + (weights * base_weights).masked_fill(~mask, 0.0).sum(-1)
 
     against = train.Against(hand_model(base_tokens), objective, init_seed=1)
-    base = train.BaseOutputs.of(against.model, rows, 2, torch.device("cpu"))
+    base = train.Outputs.of(against.model, rows, 2, torch.device("cpu"))
     predictions = train.predict(hand_model(tokens), rows, 2, torch.device("cpu"))
     got = train.mean_objective(predictions, against, base)
 
@@ -199,7 +199,7 @@ def test_the_cached_base_gives_the_objective_of_the_base_run_on_the_batch(data):
     table, config = data
     base = fit(table, config, {**TRAIN, "epochs": 2}, seed=1, progress=False).model.eval()
     rows = table[table["split"] != "test"].reset_index(drop=True)
-    cached = train.BaseOutputs.of(base, rows, 256, torch.device("cpu"))
+    cached = train.Outputs.of(base, rows, 256, torch.device("cpu"))
     against = adversary_against(base, lam=0.5, seed=1)
     model = train.build_model(config).eval()
     pick = np.random.default_rng(0).permutation(len(rows))[:16]

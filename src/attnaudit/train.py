@@ -73,7 +73,7 @@ class Against:
     `objective(probs, weights, base_probs, base_weights, mask)` is a per-instance loss (B,)
     from the new and the base model's output distributions (B, K) and attention (B, T) on
     the same batch (`mask`: the real positions, the only ones it may read). The base's are
-    computed once per split before training (`BaseOutputs`). Training minimises its mean;
+    computed once per split before training (`Outputs`). Training minimises its mean;
     the kept epoch is the one with the lowest mean objective on dev (labels are never
     used). `init_seed`
     draws the new model's initialisation and batch order (default: the run's seed, which
@@ -115,10 +115,10 @@ def run_model(
 
 
 @dataclass
-class BaseOutputs:
-    """The fixed base model's output distribution and attention over its items, per instance
-    id. The base never changes while a model trains against it, so they are computed once
-    per split (`of`), not on every batch and epoch."""
+class Outputs:
+    """A model's output distribution and attention over its items, per instance id: what
+    training against a fixed base reads of the base (computed once per split, `of`, not on
+    every batch and epoch) and of the trained model's dev predictions."""
 
     probs: dict[str, np.ndarray]  # (K,)
     attention: dict[str, np.ndarray]  # over the real items, in order
@@ -126,11 +126,15 @@ class BaseOutputs:
     @classmethod
     def of(
         cls, model: AttentionClassifier, rows: pd.DataFrame, batch_size: int, device: torch.device
-    ) -> BaseOutputs:
-        out = predict(model, rows, batch_size, device)
-        ids = out["id"].astype(str)
-        return cls(dict(zip(ids, out["probs"], strict=True)),
-                   dict(zip(ids, out["attention"], strict=True)))  # fmt: skip
+    ) -> Outputs:
+        return cls.from_predictions(predict(model, rows, batch_size, device))
+
+    @classmethod
+    def from_predictions(cls, predictions: pd.DataFrame) -> Outputs:
+        """From `predict`'s table."""
+        ids = predictions["id"].astype(str)
+        return cls(dict(zip(ids, predictions["probs"], strict=True)),
+                   dict(zip(ids, predictions["attention"], strict=True)))  # fmt: skip
 
     def batch(self, ids: Sequence[str], mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Probabilities (B, K) and attention (B, T), exactly 0 outside `mask` (B, T), for
@@ -148,7 +152,7 @@ def objective_of(
     tokens: torch.Tensor,
     ids: list[str],
     against: Against,
-    base: BaseOutputs,
+    base: Outputs,
     fixed_attention: FixedAttention | None = None,
 ) -> torch.Tensor:
     """The per-instance objective of `against` for one batch (gradients through `model`)."""
@@ -157,18 +161,15 @@ def objective_of(
     return against.objective(model.probabilities(logits), weights, base_probs, base_weights, mask)
 
 
-def mean_objective(predictions: pd.DataFrame, against: Against, base: BaseOutputs) -> float:
+def mean_objective(predictions: pd.DataFrame, against: Against, base: Outputs) -> float:
     """The mean per-instance objective of `against` over `predictions` (`predict`'s table of
     the model trained against the base): the objective reads only the items' weights, so
     each row's attention is laid out on positions 0..length-1."""
     lengths = torch.as_tensor(predictions["length"].to_numpy())
     mask = torch.arange(int(lengths.max()))[None, :] < lengths[:, None]
     ids = list(predictions["id"].astype(str))
-    weights = torch.zeros(mask.shape)
-    weights[mask] = torch.from_numpy(np.concatenate(list(predictions["attention"]))).float()
-    probs = torch.from_numpy(np.stack(predictions["probs"])).float()
-    per_instance = against.objective(probs, weights, *base.batch(ids, mask), mask)
-    return float(per_instance.mean())
+    probs, weights = Outputs.from_predictions(predictions).batch(ids, mask)
+    return float(against.objective(probs, weights, *base.batch(ids, mask), mask).mean())
 
 
 @torch.no_grad()
@@ -326,7 +327,7 @@ def fit(
     if against is not None:
         select = "objective"  # lower is better: its negative is compared below
         against.model.to(device).eval()
-        base = BaseOutputs.of(against.model, pd.concat([train, dev]), EVAL_BATCH_SIZE, device)
+        base = Outputs.of(against.model, pd.concat([train, dev]), EVAL_BATCH_SIZE, device)
     rng = np.random.default_rng(seed)
     train_ids, train_names = list(train["token_ids"]), [str(i) for i in train["id"]]
     train_labels = torch.as_tensor(train["label"].to_numpy().copy())
