@@ -287,7 +287,7 @@ def write_rationales(eraser: pd.DataFrame, path: str) -> None:
         pairs = [((d, m, int(s), r), str(i)) for d, m, s, r, i in
                  twice[[*run, "id"]].itertuples(index=False)][:5]  # fmt: skip
         raise ValueError(f"annotation ids repeated within a run: {pairs}")
-    grouped = eraser.sort_values(run, kind="stable")  # instances in table order within a run
+    grouped = first.sort_values(run, kind="stable")  # instances in table order within a run
     with io.atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
         for key, record in eraser_rationales(grouped, hard_percent(eraser)):
             head = {"dataset": key[0], "model": key[1], "seed": key[2], "ranking": key[3]}
