@@ -158,7 +158,6 @@ def main() -> None:
         dataset = parts[1] if parts and parts[0] in PER_DATASET else ""
         size = sizes(Path(args.data), dataset) if dataset and dataset != base else reference_size
         ref = reference(by_class, key.replace(f"/{dataset}/", f"/{base}/", 1) if dataset else key)
-        ref = ref if key else None
         if ref is None:
             cost = STARTUP
         elif rule in ("train", "wp_adversary", "wp_guided"):
