@@ -79,18 +79,22 @@ def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None
     rankings = ranking_scores(model, rows, cfg)
     # every distinct reduced input of every ranking, instance and bin, evaluated together
     # (short inputs give the same top tokens for several bins and rankings)
-    distinct: dict[tuple[int, tuple[int, ...]], int] = {}
+    # (keyed by instance and the removed positions as a mask: the same set gives one key)
+    distinct: dict[tuple[int, bytes], int] = {}
     sequences, where = [], []
     for _, _, scores, _ in rankings:
         for i, (tokens, real) in enumerate(zip(ids, positions, strict=True)):
             order = top_order(np.asarray(scores[i], dtype=np.float64))
+            is_real = np.zeros(len(tokens), dtype=bool)
+            is_real[real] = True
             for percent in cfg.percents:
-                top = real[order[: top_count(percent, len(real))]]
-                for removed in (top, np.setdiff1d(real, top)):
-                    key = (i, tuple(sorted(removed.tolist())))
+                top = np.zeros(len(tokens), dtype=bool)
+                top[real[order[: top_count(percent, len(real))]]] = True
+                for removed in (top, is_real & ~top):
+                    key = (i, removed.tobytes())
                     if key not in distinct:
                         distinct[key] = len(sequences)
-                        sequences.append(np.delete(tokens, removed))
+                        sequences.append(tokens[~removed])
                     where.append(distinct[key])
     # (ranking, instance, bin, without r_k / r_k alone, class)
     reduced = all_probabilities(model, sequences, cfg.batch_size)[where]

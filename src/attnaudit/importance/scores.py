@@ -20,7 +20,9 @@ class Options:
 
     batch_size: int = 64  # instances per pass (decoder-level rankings, the gradient)
     ig_steps: int = 50  # Integrated Gradients: integration steps
-    ig_batch_size: int = 32  # Integrated Gradients: instances per pass (times ig_steps)
+    # Integrated Gradients: instances per pass (times ig_steps); on SST's BiLSTM 8 takes 18 %
+    # less CPU than 32 (the steps of a few instances stay in cache)
+    ig_batch_size: int = 8
     deletions_per_pass: int = 4096  # leave-one-out: deletions evaluated together
     seed: int = 0  # random orders: seed (with the instance id)
     n_random: int = 1  # random orders per instance

@@ -21,10 +21,13 @@ log = logging.getLogger("attnaudit")
 
 
 def load_model(checkpoint: str) -> tuple[AttentionClassifier, dict[str, Any]]:
+    """A trained model to read, not to train: in eval mode, its parameters frozen, so that
+    the gradients the analyses take (with respect to embeddings or attention) skip the
+    weights' gradients."""
     state = io.load_checkpoint(checkpoint)
     model = build_model(state["config"])
     model.load_state_dict(state["state_dict"])
-    return model.eval(), state
+    return model.eval().requires_grad_(False), state
 
 
 def select_rows(table: pd.DataFrame, split: str, max_instances: int | None, seed: int = 0):
