@@ -213,56 +213,70 @@ def percent_bins(eraser: pd.DataFrame) -> list[float]:
                   if c.startswith("comprehensiveness_"))  # fmt: skip
 
 
-def class_scores(distribution) -> dict[str, float]:
-    """An output distribution as ERASER's score dict: every class, named by its index."""
-    return {str(c): float(p) for c, p in enumerate(distribution)}
+def class_scores(distributions) -> list[dict[str, float]]:
+    """Output distributions (a column of (K,) arrays) as ERASER's score dicts: every class,
+    named by its index."""
+    values = np.stack(list(distributions)).astype(np.float64)
+    names = [str(c) for c in range(values.shape[1])]
+    return [dict(zip(names, row, strict=True)) for row in values.tolist()]
+
+
+def hard_spans(scores: np.ndarray, percent: float) -> list[dict[str, int]]:
+    """The top `percent` % of real tokens by score (ties in token order, NaN last) as
+    contiguous [start_token, end_token) spans over real-token positions."""
+    keyed = np.where(np.isnan(scores), -np.inf, scores)
+    count = min(len(scores), math.ceil(percent * len(scores) / 100.0 - 1e-9))
+    top = np.sort(np.argsort(-keyed, kind="stable")[:count]).tolist()
+    spans, start = [], None
+    for i, position in enumerate(top):
+        start = position if start is None else start
+        if i + 1 == len(top) or top[i + 1] != position + 1:
+            spans.append({"start_token": start, "end_token": position + 1})
+            start = None
+    return spans
 
 
 def eraser_rationales(eraser: pd.DataFrame, percent: float) -> Iterator[tuple[tuple, dict]]:
     """((dataset, model, seed, ranking), ERASER JSONL record) per instance of the first
-    ordering of each ranking: hard rationale spans = the top `percent` % of real tokens (as
-    contiguous [start_token, end_token) spans over real-token positions), soft scores = the
-    ranking's scores, every class's score on the full input, on the input without them
-    (comprehensiveness) and on them alone (sufficiency), and `thresholded_scores`: the same
-    two distributions at every bin, its threshold the bin as a fraction (ERASER's
-    `--aopc_thresholds` are 0.01 ... 0.5)."""
+    ordering of each ranking: hard rationale spans = the top `percent` % of real tokens
+    (`hard_spans`), soft scores = the ranking's scores, every class's score on the full
+    input, on the input without them (comprehensiveness) and on them alone (sufficiency),
+    and `thresholded_scores`: the same two distributions at every bin, its threshold the
+    bin as a fraction (ERASER's `--aopc_thresholds` are 0.01 ... 0.5)."""
     label = format(percent, "g")
     bins = [format(b, "g") for b in percent_bins(eraser)]
     first = eraser[eraser["ordering"] == 0]
-    # records, not itertuples: a bin such as 12.5 is no attribute name; in chunks, so that
-    # a study's hundreds of thousands of rows are never all dicts at once
-    rows = (row for start in range(0, len(first), RECORD_CHUNK)
-            for row in first.iloc[start : start + RECORD_CHUNK].to_dict("records"))  # fmt: skip
-    for row in rows:
-        scores = np.asarray(row["scores"], dtype=np.float64)
-        keyed = np.where(np.isnan(scores), -np.inf, scores)
-        count = min(len(scores), math.ceil(percent * len(scores) / 100.0 - 1e-9))
-        top = np.sort(np.argsort(-keyed, kind="stable")[:count])
-        spans, start = [], None
-        for i, position in enumerate(top):
-            start = position if start is None else start
-            if i + 1 == len(top) or top[i + 1] != position + 1:
-                spans.append({"start_token": int(start), "end_token": int(position) + 1})
-                start = None
-        record = {
-            "annotation_id": str(row["id"]),
-            "rationales": [{
-                "docid": str(row["id"]),
-                "hard_rationale_predictions": spans,
-                "soft_rationale_predictions": [float(s) for s in np.nan_to_num(scores)],
-            }],
-            "classification": str(int(row["pred"])),
-            "classification_scores": class_scores(row["probs"]),
-            "comprehensiveness_classification_scores": class_scores(row[f"probs_without_{label}"]),
-            "sufficiency_classification_scores": class_scores(row[f"probs_alone_{label}"]),
-            "thresholded_scores": [
-                {"threshold": float(b) / 100.0,
-                 "comprehensiveness_classification_scores": class_scores(row[f"probs_without_{b}"]),
-                 "sufficiency_classification_scores": class_scores(row[f"probs_alone_{b}"])}
-                for b in bins
-            ],
-        }  # fmt: skip
-        yield (row["dataset"], row["model"], int(row["seed"]), row["ranking"]), record
+    # column by column in chunks: a study's hundreds of thousands of rows are never all
+    # records at once, and no row becomes a dict of every column
+    for start in range(0, len(first), RECORD_CHUNK):
+        chunk = first.iloc[start : start + RECORD_CHUNK]
+        full = class_scores(chunk["probs"])
+        without = {b: class_scores(chunk[f"probs_without_{b}"]) for b in bins}
+        alone = {b: class_scores(chunk[f"probs_alone_{b}"]) for b in bins}
+        keys = zip(chunk["dataset"], chunk["model"], chunk["seed"].tolist(), chunk["ranking"],
+                   strict=True)  # fmt: skip
+        columns = zip(keys, chunk["id"], chunk["pred"].tolist(), chunk["scores"], strict=True)
+        for j, (key, ident, pred, scores) in enumerate(columns):
+            scores = np.asarray(scores, dtype=np.float64)
+            record = {
+                "annotation_id": str(ident),
+                "rationales": [{
+                    "docid": str(ident),
+                    "hard_rationale_predictions": hard_spans(scores, percent),
+                    "soft_rationale_predictions": np.nan_to_num(scores).tolist(),
+                }],
+                "classification": str(int(pred)),
+                "classification_scores": full[j],
+                "comprehensiveness_classification_scores": without[label][j],
+                "sufficiency_classification_scores": alone[label][j],
+                "thresholded_scores": [
+                    {"threshold": float(b) / 100.0,
+                     "comprehensiveness_classification_scores": without[b][j],
+                     "sufficiency_classification_scores": alone[b][j]}
+                    for b in bins
+                ],
+            }  # fmt: skip
+            yield (key[0], key[1], int(key[2]), key[3]), record
 
 
 def hard_percent(eraser: pd.DataFrame, preferred: float = 20.0) -> float:
