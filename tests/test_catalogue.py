@@ -23,7 +23,7 @@ def reported() -> list[tuple[str, str]]:
 
 def test_every_reported_file_is_an_item_with_that_caption():
     files = reported()
-    assert len(files) == 31  # 18 table pages and 13 figures, as the rules mark them
+    assert len(files) == 33  # 19 table pages and 14 figures, as the rules mark them
     for path, caption in files:
         item = catalogue.of(path)
         assert path == f"{item.name}{'.png' if item.figure else '.html'}"
@@ -33,7 +33,8 @@ def test_every_reported_file_is_an_item_with_that_caption():
 def test_every_item_is_reported_and_every_caption_file_belongs_to_one():
     assert {catalogue.of(path).name for path, _ in reported()} == set(CATALOGUE)
     captions = {p.name for p in (ROOT / "workflow/report").glob("*.rst")}
-    assert {item.caption for item in catalogue.ITEMS} == captions - {"workflow.rst", "verdicts.rst"}
+    assert {item.caption for item in catalogue.ITEMS} == captions - {
+        "workflow.rst", "verdicts.rst", "open_questions.rst"}  # fmt: skip
 
 
 def test_of_finds_an_item_by_any_path_and_suffix():

@@ -143,8 +143,8 @@ def test_encoder_options_are_the_encoder_class_arguments_by_name():
 
 @pytest.mark.parametrize(
     "path",
-    ["encoders", "attentions", "seeds", "wiegreffe_pinter.adversarial.lambdas",
-     "wiegreffe_pinter.guided_mlp.variants", "serrano_smith.multi_weight.rankings"],
+    ["encoders", "attentions", "seeds", "wiegreffe_pinter.guided_mlp.variants",
+     "serrano_smith.multi_weight.rankings"],
 )  # fmt: skip
 def test_no_list_may_be_empty(path):
     message = refused(with_(path, []))

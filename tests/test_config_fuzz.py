@@ -47,8 +47,13 @@ def get(config: dict, path: Path_) -> Any:
 
 
 def put(config: dict, path: Path_, value: Any) -> dict:
+    """A copy with `value` at `path`; blocks on the way that an earlier edit left out (a
+    block given as {}) are made."""
     config = copy.deepcopy(config)
-    get(config, path[:-1])[path[-1]] = value
+    node = config
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
     return config
 
 
@@ -130,8 +135,13 @@ def out_of_range(rng: random.Random, config: dict) -> tuple[str, str]:
     return dump(put(config, path, value)), dotted(path)
 
 
+# lists that may be empty: no analysis family, no adversary (a study of training alone)
+MAY_BE_EMPTY = {("analyses",), ("wiegreffe_pinter", "adversarial", "lambdas")}
+
+
 def empty_list(rng: random.Random, config: dict) -> tuple[str, str]:
-    path = rng.choice([p for p, v in walk(config) if isinstance(v, list)])
+    path = rng.choice([p for p, v in walk(config) if isinstance(v, list) and
+                       tuple(p) not in MAY_BE_EMPTY])  # fmt: skip
     return dump(put(config, path, [])), dotted(path)
 
 
@@ -331,6 +341,9 @@ def valid(rng: random.Random, config: dict) -> str:
         lambda c: put(c, ("datasets", "synthetic", "n_classes"), rng.randint(2, 5)),
         lambda c: put(c, ("datasets", "synthetic", "sentence_length"), rng.randint(2, 6)),
         lambda c: put(c, ("datasets", "other"), {"type": "synthetic", "n_train": 50}),
+        lambda c: put(c, ("datasets", "synthetic", "task"), rng.choice(["needle", "counts"])),
+        lambda c: put(c, ("analyses",), []),
+        lambda c: put(c, ("wiegreffe_pinter", "adversarial", "lambdas"), []),
         lambda c: put(c, ("training", "encoder_options", "average"), {"hidden_size": 8}),
         lambda c: put(c, ("training", "encoder_options", "hancnn"), {"kernel_sizes": [1, 3]}),
         lambda c: put(c, ("wiegreffe_pinter", "adversarial", "lambdas"), [0.5]),

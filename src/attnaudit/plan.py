@@ -268,6 +268,18 @@ class Plan:
             return []
         return [f"{REPORT}/reproduction.md"]
 
+    OPEN_QUESTIONS_PAGE = f"{REPORT}/open_questions.html"
+
+    def open_questions_outputs(self) -> list[str]:
+        """The "Open questions" page and its first section's table and figure, where a model
+        with learned attention has its uniform control among the runs."""
+        controls = {f"{split_model(m)[0]}-{catalog.uniform_control(split_model(m)[1])}"
+                    for m in self.learned}  # fmt: skip
+        if not controls & set(self.models):
+            return []
+        return [f"{REPORT}/open_questions/needs.md", f"{REPORT}/figures/open_questions_needs.png",
+                self.OPEN_QUESTIONS_PAGE]  # fmt: skip
+
     def pruthi_outputs(self) -> list[str]:
         """The deception table and figure where there are weights and a synthetic dataset."""
         if not self.deception_runs():
@@ -290,6 +302,7 @@ class Plan:
             *self.vashishth_outputs(),
             *(self.verdict_outputs().values() if self.verdict_pages() else []),
             *self.reproduction_outputs(),
+            *self.open_questions_outputs(),
             *self.pruthi_outputs(),
         ]
 

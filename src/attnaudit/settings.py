@@ -349,8 +349,8 @@ class Adversarial(Settings):
     key: ClassVar[str] = "wiegreffe_pinter.adversarial"
     base: str = setting("lstm-additive", "the base run M_b", pattern=MODEL_PATTERN)
     lambdas: tuple[float, ...] = setting(
-        [0.0, 0.1, 1.0], "one adversarial model per lambda",
-        minimum=0, minItems=1, maxItems=bounds.MAX_RUNS,
+        [0.0, 0.1, 1.0], "one adversarial model per lambda; [] trains none",
+        minimum=0, maxItems=bounds.MAX_RUNS,
     )  # fmt: skip
     epochs: int | None = setting(
         None, "training epochs; null: training.epochs", minimum=1, maximum=bounds.MAX_EPOCHS
@@ -638,8 +638,9 @@ class TopLevel(Settings):
     )  # fmt: skip
     analyses: tuple[str, ...] = setting(
         list(FAMILIES), "the per-run analysis families each trained model's analysis job runs "
-        "(each on the models attnaudit.settings.FAMILIES says)",
-        schema={"items": {"enum": list(FAMILIES)}}, minItems=1,
+        "(each on the models attnaudit.settings.FAMILIES says); [] runs none (a study of "
+        "training alone, such as configs/open_questions.yaml)",
+        schema={"items": {"enum": list(FAMILIES)}},
     )  # fmt: skip
     attentions: tuple[str, ...] = setting(
         REQUIRED, "attention names (attnaudit.models.catalog.ATTENTIONS)",

@@ -15,6 +15,7 @@ AGGREGATES = {
     "wp_guided_report": report.wiegreffe_pinter_guided,
     "wp_adversarial_report": report.wiegreffe_pinter_adversarial,
     "pruthi_deception_report": report.pruthi_deception,
+    "open_questions": report.open_questions,
 }
 
 with job_log(snakemake.log[0]):

@@ -92,6 +92,19 @@ ITEMS = [
         "learned_vs_uniform.rst",
     ),
     table(
+        "open_questions/needs", "Open questions: which tasks need attention?",
+        "open_questions_needs_table.rst",
+        "Per dataset and model with learned attention: test F1 against its uniform control, "
+        "paired by seed, the verdict of the rule 'needed' (margin and level of "
+        "verdicts.needed) and, for a synthetic task, the answer built into it.",
+        columns.OPEN_QUESTIONS_NEEDS,
+        formats={"seeds_needed": ".0f", "margin": "g"},
+    ),
+    figure(
+        "open_questions_needs", "Figure: which tasks need attention (learned minus uniform F1)",
+        "open_questions_needs.rst",
+    ),
+    table(
         "jain_wallace/tau_per_seed", "Kendall tau per seed", "jain_wallace_tau_per_seed.rst",
         "Kendall tau-b between two importance measures over an instance's tokens, per "
         "seed and predicted class (instances whose tau is undefined are left out).",

@@ -233,3 +233,21 @@ AGREEMENT = {
     "tau_loo": "Kendall tau-b with leave-one-out, likewise",
     "tau_integrated_gradients": "Kendall tau-b with Integrated Gradients, likewise",
 }
+
+OPEN_QUESTIONS_NEEDS = {
+    "dataset": "the dataset (its name in the config)",
+    "model": "the model with learned attention, <encoder>-<attention>",
+    "control": "its uniform control: the same encoder with uniform attention",
+    "n_seeds": "seeds with both runs (the pairs of the interval)",
+    "learned_f1": f"{F1} with learned attention, mean over seeds",
+    "uniform_f1": f"{F1} of the uniform control, mean over seeds",
+    "difference": "learned minus uniform test F1, mean of the per-seed differences",
+    "lower": "lower end of its 95 % Student-t interval over seeds",
+    "upper": "upper end of that interval",
+    "margin": "the smallest gain that counts as a need (verdicts.needed.margin)",
+    "needed": "the verdict: yes, no or undecided (the rule above the table)",
+    "seeds_needed": "undecided: the seeds at which the observed spread would decide",
+    "built_in": "the answer the synthetic task has by construction (blank: none set)",
+    "recovered": "whether the verdict equals the built-in answer (blank: undecided or none)",
+}
+"""The open questions' first section: which tasks need attention (open_questions/needs.csv)."""

@@ -435,3 +435,43 @@ def deception_curve(table: pd.DataFrame, path: str) -> None:
     fig.suptitle("Deception training: accuracy and attention on the deciding tokens")
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     save(fig, path)
+
+
+ANSWER_COLORS = {"yes": "#2ca02c", "no": "#d62728", "undecided": "#7f7f7f"}
+
+
+@styled
+def task_needs(table: pd.DataFrame, path: str) -> None:
+    """The open questions' first section (`report.open_questions.task_needs`): per dataset,
+    each learned-attention model's test-F1 gain over its uniform control (mean over seeds,
+    its interval), the margin a need must clear (dashed), coloured by the verdict; a ring
+    marks the answer a synthetic task has by construction."""
+    datasets = sorted(table["dataset"].unique())
+    n_models = table.groupby("dataset")["model"].nunique().max() if len(table) else 1
+    fig, axes = grid(max(len(datasets), 1), max(3.2, 0.7 * n_models + 1.6), 3.0)
+    for ax, dataset in zip(axes, datasets, strict=True):
+        sub = table[table["dataset"] == dataset].reset_index(drop=True)
+        x = np.arange(len(sub))
+        for i, r in sub.iterrows():
+            low, high = r["difference"] - r["lower"], r["upper"] - r["difference"]
+            yerr = None if not np.isfinite(low) else [[low], [high]]
+            ax.errorbar(i, r["difference"], yerr=yerr, fmt="D", ms=6, capsize=3, lw=1.4,
+                        color=ANSWER_COLORS[r["needed"]], zorder=4)  # fmt: skip
+            if r["built_in"]:
+                ax.scatter(i, r["difference"], s=170, facecolors="none", zorder=5,
+                           edgecolors=ANSWER_COLORS[r["built_in"]], linewidths=1.5)  # fmt: skip
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.axhline(sub["margin"].iloc[0], color="black", lw=0.8, ls="--")
+        ax.set_xticks(x, sub["model"], rotation=30, ha="right")
+        ax.set_xlim(-0.6, len(sub) - 0.4)
+        ax.set_title(dataset)
+        ax.set_ylabel("learned minus uniform test F1")
+    handles = [Line2D([], [], marker="D", ls="", color=c, label=f"verdict: {a}")
+               for a, c in ANSWER_COLORS.items()]  # fmt: skip
+    handles += [
+        Line2D([], [], marker="o", ls="", ms=11, mfc="none", mec="black", label="built-in answer"),
+        Line2D([], [], color="black", ls="--", lw=0.8, label="margin"),
+    ]
+    legend_below(fig, handles, [h.get_label() for h in handles], ncol=5)
+    fig.suptitle("Which tasks need attention? (mean over seeds, 95 % interval)")
+    save(fig, path)

@@ -8,6 +8,7 @@ over which seeds, and what each column holds.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from attnaudit import io
 from attnaudit.models.catalog import split_model
 from attnaudit.report import catalogue, figures, tables, verdicts
 from attnaudit.report import faithfulness as faithful
+from attnaudit.report import open_questions as questions
 from attnaudit.report import pages as pages_html
 from attnaudit.report import replacement as replaced
 from attnaudit.report import reproduction as reproduce
 from attnaudit.report.catalogue import CATALOGUE, Item
-from attnaudit.report.html import seeds_text, table_page
+from attnaudit.report.html import grid, seeds_text, table_page
 from attnaudit.report.templating import render
 
 
@@ -64,6 +66,32 @@ def learned_vs_uniform(
         seeds=runs["seed"],
     )
     figures.learned_vs_uniform(runs, figure)
+
+
+def open_questions(
+    metrics: Sequence[str], datasets: Mapping[str, Mapping], needed: Mapping | None, csv: str,
+    markdown: str, html: str, figure: str, page: str,
+) -> pd.DataFrame:  # fmt: skip
+    """The "Open questions" page and its tables and figures (`report.open_questions`): so
+    far its first section, which tasks need attention. `datasets`: the configured datasets'
+    options (a synthetic task's construction sets its answer); `needed`: the verdicts'
+    needed rule."""
+    runs = read_metrics(metrics)
+    built_in = questions.built_in_answers(datasets, sorted(runs["encoder"].unique()))
+    table = questions.task_needs(runs, built_in, needed)
+    findings = questions.task_finding(table)
+    item = CATALOGUE["open_questions/needs"]
+    publish(item, table, csv, html, markdown=markdown, seeds=runs["seed"], notes=findings)
+    figures.task_needs(table, figure)
+    section = questions.Section(
+        "needs", "Which tasks need attention?", questions.TASKS_DESIGN,
+        base64.b64encode(Path(figure).read_bytes()).decode(), findings,
+        f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
+        grid(table, item.formats, item.floatfmt), item.file_name,
+        questions.task_caveats(runs, table),
+    )  # fmt: skip
+    io.write_text(page, render("open_questions.html", title="Open questions", sections=[section]))
+    return table
 
 
 def dataset_statistics(
