@@ -175,6 +175,9 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
     out = {k: str(tmp_path / f"{k}.{ext}") for k, ext in
            [("csv", "csv"), ("markdown", "md"), ("html", "html"), ("figure", "png"),
             ("page", "html2")]}  # fmt: skip
+    out |= {k: str(tmp_path / f"{k}.{k.rsplit('_', 1)[1]}") for k in
+            ["encoders_csv", "encoders_html", "differences_csv", "differences_html"]}  # fmt: skip
+    out["encoders_figure"] = str(tmp_path / "encoders.png")
     datasets = {"needle": NEEDLE, "counts": COUNTS, "sst": {"type": "sst"}}
     table = open_questions(paths, datasets, {"margin": 0.02, "level": 0.05}, **out)
     assert list(table["recovered"][:2]) == [True, True]
@@ -185,6 +188,10 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
     assert 'src="data:image/png;base64,' in page
     assert (tmp_path / "figure.png").read_bytes()[:4] == b"\x89PNG"
     assert pd.read_csv(out["csv"])["needed"].tolist() == ["no", "yes", "undecided"]
+    # one learned encoder per dataset: nothing to compare, said so; F1 per encoder still shown
+    assert "Fewer than two encoders with learned attention on any dataset" in page
+    assert set(pd.read_csv(out["encoders_csv"])["measure"]) == {"test_f1"}
+    assert (tmp_path / "encoders.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_the_page_is_planned_only_where_a_model_has_its_uniform_control():
@@ -198,3 +205,131 @@ def test_the_page_is_planned_only_where_a_model_has_its_uniform_control():
     assert plan(["additive", "uniform"]).open_questions_outputs() == [
         "results/report/open_questions/needs.md", "results/report/figures/open_questions_needs.png",
         "results/report/open_questions.html"]  # fmt: skip
+
+
+# -- what the encoder changes -----------------------------------------------------------------
+def analysis_tables() -> dict[str, pd.DataFrame]:
+    """Per-instance rows of two runs (lstm-additive and average-additive, seed 1) and what
+    each measure is for them, by hand."""
+    key = {"dataset": "d", "seed": 1}
+    lstm, avg = {**key, "model": "lstm-additive"}, {**key, "model": "average-additive"}
+    return {
+        "importance": pd.DataFrame([
+            {**lstm, "tau_attn_grad": 0.2, "tau_attn_loo": 0.1},
+            {**lstm, "tau_attn_grad": 0.4, "tau_attn_loo": np.nan},  # undefined tau: left out
+            {**avg, "tau_attn_grad": 0.9, "tau_attn_loo": 0.5},
+        ]),
+        "permutation": pd.DataFrame([{**lstm, "median_change": v} for v in (0.1, 0.5, 0.2)]
+                                    + [{**avg, "median_change": 0.3}]),
+        "adversary": pd.DataFrame([{**lstm, "max_jsd": 0.6}, {**lstm, "max_jsd": 0.2},
+                                   {**avg, "max_jsd": 0.1}]),
+        "eraser": pd.DataFrame([
+            {**lstm, "ranking": "attention", "ordering": 0, "aopc_comprehensiveness": 0.3},
+            {**lstm, "ranking": "random", "ordering": 0, "aopc_comprehensiveness": 0.9},
+            {**lstm, "ranking": "attention", "ordering": 1, "aopc_comprehensiveness": 0.9},
+            {**avg, "ranking": "attention", "ordering": 0, "aopc_comprehensiveness": 0.1},
+        ]),
+        "replacement": pd.DataFrame([
+            {**lstm, "replacement": "removed", "replaced_pred": 1, "label": 1},
+            {**lstm, "replacement": "removed", "replaced_pred": 0, "label": 1},
+            {**lstm, "replacement": "uniform", "replaced_pred": 0, "label": 0},
+            {**avg, "replacement": "removed", "replaced_pred": 1, "label": 1},
+        ]),
+    }  # fmt: skip
+
+
+def test_run_measures_summarise_each_runs_instances_as_each_measure_says():
+    runs = metrics({("d", "lstm-additive"): [0.8], ("d", "average-additive"): [0.7],
+                    ("d", "lstm-uniform"): [0.79]})  # fmt: skip
+    runs["test_conicity"] = [0.5, 0.4, 0.3]
+    per_run = questions.run_measures(runs, analysis_tables()).set_index("model")
+    assert list(per_run.index) == ["average-additive", "lstm-additive"]  # learned only
+    assert per_run.loc["lstm-additive"].to_dict() | {"dataset": "d"} == {
+        "dataset": "d", "seed": 1, "encoder": "lstm", "test_f1": 0.8, "conicity": 0.5,
+        "tau_attention_gradient": pytest.approx(0.3), "tau_attention_loo": 0.1,
+        "permutation_tvd": 0.2, "adversary_jsd": pytest.approx(0.4),
+        "aopc_comprehensiveness": 0.3, "accuracy_attention_removed": 0.5,
+    }  # fmt: skip
+    assert per_run.loc["average-additive", "tau_attention_gradient"] == 0.9
+
+
+def test_encoder_differences_are_scipys_paired_tests_with_holm():
+    rng = np.random.default_rng(3)
+    seeds = range(1, 6)
+    rows = [{"dataset": "d", "model": m, "seed": s, "encoder": m.split("-")[0],
+             "test_f1": base + rng.normal(0, 0.01)}
+            for m, base in (("lstm-additive", 0.80), ("cnn-additive", 0.79),
+                            ("average-additive", 0.70)) for s in seeds]  # fmt: skip
+    per_run = pd.DataFrame(rows)
+    got = questions.encoder_differences(per_run).set_index(["first", "second"])
+    wide = per_run.pivot(index="seed", columns="model", values="test_f1")
+    p = {}
+    for a, b in [("average-additive", "cnn-additive"), ("average-additive", "lstm-additive"),
+                 ("cnn-additive", "lstm-additive")]:  # fmt: skip
+        p[(a, b)] = stats.ttest_rel(wide[a], wide[b]).pvalue
+        assert got.loc[(a, b), "p_paired"] == pytest.approx(p[(a, b)], rel=1e-12)
+        assert got.loc[(a, b), "difference"] == pytest.approx((wide[a] - wide[b]).mean())
+    # Holm by hand: sorted p against 0.05/3, 0.05/2, 0.05/1, stopping at the first miss
+    order = sorted(p, key=p.get)
+    expected, going = {}, True
+    for rank, pair in enumerate(order):
+        going = going and p[pair] <= 0.05 / (3 - rank)
+        expected[pair] = going
+    assert {pair: bool(got.loc[pair, "differ"]) for pair in p} == expected
+    assert expected[("average-additive", "lstm-additive")]  # 0.10 apart at spread 0.01
+
+
+@pytest.mark.parametrize(("differences", "p"), [
+    ([0.1, 0.1, 0.1], 0.0), ([0.0, 0.0], 1.0), ([0.3], 1.0), ([], 1.0),
+])  # fmt: skip
+def test_paired_p_without_spread(differences, p):
+    assert questions.paired_p(np.array(differences, dtype=float)) == p
+
+
+def test_encoder_finding_words_each_measure():
+    pairs = pd.DataFrame([
+        {"dataset": "d", "measure": "test_f1", "first": "average-additive",
+         "second": "lstm-additive", "n_seeds": 5, "difference": -0.1, "p_paired": 0.001,
+         "differ": True},
+        {"dataset": "d", "measure": "conicity", "first": "average-additive",
+         "second": "lstm-additive", "n_seeds": 5, "difference": 0.01, "p_paired": 0.4,
+         "differ": False},
+    ])  # fmt: skip
+    assert questions.encoder_finding(pairs) == [
+        "d, test F1: average-additive below lstm-additive (-0.100).",
+        "d, mean conicity of the hidden states on test (Mohankumar et al.): no two encoders "
+        "differ at these seeds.",
+    ]
+
+
+def test_the_stage_compares_encoders_from_the_analysis_tables_on_disk(tmp_path):
+    """Two encoders x 2 seeds with every analysis table written as the jobs write them: the
+    encoder table holds each measure by hand, the page words each measure's pairs."""
+    paths, tables = [], {name: [] for name in analysis_tables()}
+    for seed, shift in ((1, 0.0), (2, 0.01)):
+        for model, f1 in (("lstm-additive", 0.8), ("average-additive", 0.7)):
+            path = tmp_path / f"metrics-{model}-{seed}.json"
+            path.write_text(json.dumps({"dataset": "d", "model": model, "seed": seed,
+                                        "encoder": model.split("-")[0], "attention": "additive",
+                                        "test_f1": f1 + shift, "test_conicity": 0.5}))  # fmt: skip
+            paths.append(str(path))
+        for name, table in analysis_tables().items():
+            out = tmp_path / f"{name}-{seed}.parquet"
+            table.assign(seed=seed).to_parquet(out)
+            tables[name].append(str(out))
+    suffixes = {"csv": "csv", "markdown": "md", "html": "html", "figure": "png",
+                "page": "page", "encoders_csv": "csv", "encoders_html": "html",
+                "differences_csv": "csv", "differences_html": "html", "encoders_figure": "png"}  # fmt: skip
+    out = {k: str(tmp_path / f"{k}.{suffix}") for k, suffix in suffixes.items()}
+    open_questions(paths, {"d": {"type": "table"}}, None, **out, **tables)
+    summary = pd.read_csv(out["encoders_csv"]).set_index(["measure", "model"])
+    assert summary.loc[("permutation_tvd", "lstm-additive"), "mean"] == pytest.approx(0.2)
+    assert summary.loc[("test_f1", "average-additive"), "mean"] == pytest.approx(0.705)
+    assert len(summary) == 2 * len(questions.ENCODER_MEASURES)
+    pairs = pd.read_csv(out["differences_csv"]).set_index("measure")
+    # F1 0.1 apart at both seeds: no spread, a nonzero difference: they differ
+    assert pairs.loc["test_f1", "differ"] and pairs.loc["test_f1", "p_paired"] == 0.0
+    assert not pairs.loc["conicity", "differ"]
+    page = (tmp_path / "page.page").read_text()
+    assert "d, test F1: average-additive below lstm-additive (-0.100)." in page
+    assert "Not compared" not in page  # every measure's analysis ran

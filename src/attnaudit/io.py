@@ -210,15 +210,17 @@ def write_table(path: str | os.PathLike, df: pd.DataFrame) -> None:
             raise ValueError(f"unsupported table format {suffix!r} for {path}")
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A table written by `write_table`; one that cannot be parsed is named (pyarrow's and
-    pandas' own errors do not say which file)."""
+def read_table(path: str | os.PathLike, columns: list[str] | None = None) -> pd.DataFrame:
+    """A table written by `write_table` (only `columns`, where given); one that cannot be
+    parsed is named (pyarrow's and pandas' own errors do not say which file)."""
     suffix = Path(path).suffix
     if suffix not in (".parquet", ".csv"):
         raise ValueError(f"unsupported table format {suffix!r} for {path}")
     checked(path, suffix[1:].upper() + " table")
     try:
-        return pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+        if suffix == ".parquet":
+            return pd.read_parquet(path, columns=columns)
+        return pd.read_csv(path, usecols=columns)
     except FileNotFoundError:
         raise
     except (OSError, ValueError, UnicodeDecodeError) as exc:

@@ -1,5 +1,6 @@
 # The questions the 2019 debate left open, answered from the runs: the "Open questions" page
-# (attnaudit.report.open_questions). Built so far: which tasks need attention.
+# (attnaudit.report.open_questions). Built so far: which tasks need attention, and what the
+# encoder changes.
 
 
 if PLAN.open_questions_outputs():
@@ -7,6 +8,11 @@ if PLAN.open_questions_outputs():
     rule open_questions:
         input:
             metrics=PLAN.runs(rules.train.output.metrics),
+            importance=PLAN.family_tables("jain_wallace", "importance"),
+            permutation=PLAN.family_tables("jain_wallace", "permutation"),
+            adversary=PLAN.family_tables("jain_wallace", "adversary"),
+            eraser=PLAN.family_tables("faithfulness", "eraser"),
+            replacement=PLAN.family_tables("vashishth", "replacement"),
             code=code("aggregate.py"),
         output:
             csv=f"{REPORT}/open_questions/needs.csv",
@@ -26,6 +32,29 @@ if PLAN.open_questions_outputs():
                 category="Open questions",
                 subcategory="Which tasks need attention?",
                 labels={"item": "Figure: learned minus uniform F1 per task"},
+            ),
+            encoders_csv=f"{REPORT}/open_questions/encoders.csv",
+            encoders_html=report(
+                f"{REPORT}/open_questions/encoders.html",
+                caption="../report/open_questions_encoders_table.rst",
+                category="Open questions",
+                subcategory="What does the encoder change?",
+                labels={"item": "Table: each encoder's measures over seeds"},
+            ),
+            differences_csv=f"{REPORT}/open_questions/encoder_differences.csv",
+            differences_html=report(
+                f"{REPORT}/open_questions/encoder_differences.html",
+                caption="../report/open_questions_encoder_differences_table.rst",
+                category="Open questions",
+                subcategory="What does the encoder change?",
+                labels={"item": "Table: which encoders differ, paired by seed"},
+            ),
+            encoders_figure=report(
+                f"{REPORT}/figures/open_questions_encoders.png",
+                caption="../report/open_questions_encoders.rst",
+                category="Open questions",
+                subcategory="What does the encoder change?",
+                labels={"item": "Figure: each measure per encoder"},
             ),
             page=report(
                 PLAN.OPEN_QUESTIONS_PAGE,  # a page, not a catalogue item

@@ -105,6 +105,26 @@ ITEMS = [
         "open_questions_needs.rst",
     ),
     table(
+        "open_questions/encoders", "Open questions: what the encoder changes",
+        "open_questions_encoders_table.rst",
+        "Per dataset, measure and model with learned attention: the measure's mean over seeds "
+        "(one number per run) with its 95 % interval.",
+        columns.OPEN_QUESTIONS_ENCODERS,
+    ),
+    table(
+        "open_questions/encoder_differences",
+        "Open questions: which encoders differ, measure by measure",
+        "open_questions_encoder_differences_table.rst",
+        "Per dataset, measure and pair of models with learned attention: the mean per-seed "
+        "difference, the paired t-test and whether they differ after Holm's correction.",
+        columns.OPEN_QUESTIONS_ENCODER_DIFFERENCES,
+        formats={"p_paired": ".3g"},
+    ),
+    figure(
+        "open_questions_encoders", "Figure: what the encoder changes, measure by measure",
+        "open_questions_encoders.rst",
+    ),
+    table(
         "jain_wallace/tau_per_seed", "Kendall tau per seed", "jain_wallace_tau_per_seed.rst",
         "Kendall tau-b between two importance measures over an instance's tokens, per "
         "seed and predicted class (instances whose tau is undefined are left out).",

@@ -251,3 +251,26 @@ OPEN_QUESTIONS_NEEDS = {
     "recovered": "whether the verdict equals the built-in answer (blank: undecided or none)",
 }
 """The open questions' first section: which tasks need attention (open_questions/needs.csv)."""
+
+OPEN_QUESTIONS_ENCODERS = {
+    "dataset": "the dataset",
+    "measure": "the measure (the page's figure titles say what each is)",
+    "model": "the model with learned attention, <encoder>-<attention>",
+    "n_seeds": "seeds with a value",
+    "mean": "the measure's mean over seeds (one number per run)",
+    "lower": "lower end of its 95 % Student-t interval over seeds",
+    "upper": "upper end of that interval",
+}
+"""The open questions' second section: each encoder's measures (open_questions/encoders.csv)."""
+
+OPEN_QUESTIONS_ENCODER_DIFFERENCES = {
+    "dataset": "the dataset",
+    "measure": "the measure",
+    "first": "one model of the pair",
+    "second": "the other",
+    "n_seeds": "seeds with both values (the pairs of the test)",
+    "difference": "first minus second, mean of the per-seed differences",
+    "p_paired": "two-sided p value of the paired t-test (1: fewer than 2 seeds)",
+    "differ": "whether they differ after Holm's correction over the pairs of the measure",
+}
+"""The pairs behind the second section's findings (open_questions/encoder_differences.csv)."""

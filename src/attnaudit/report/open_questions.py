@@ -10,11 +10,13 @@ finding is worded by code from the table (`task_finding`), never by hand.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from attnaudit import settings
 from attnaudit.data import synthetic
@@ -193,3 +195,152 @@ class Section(NamedTuple):
     grid: Grid
     source: str
     caveats: list[str]
+
+
+# -- what the encoder changes -----------------------------------------------------------------
+# measure -> (what it is, the per-run table it comes from: a metrics.json field or an
+# analysis table by name)
+ENCODER_MEASURES = {
+    "test_f1": ("test F1", "metrics"),
+    "conicity": ("mean conicity of the hidden states on test (Mohankumar et al.)", "metrics"),
+    "tau_attention_gradient": ("mean Kendall tau-b of attention with the gradient", "importance"),
+    "tau_attention_loo": ("mean Kendall tau-b of attention with leave-one-out", "importance"),
+    "permutation_tvd": ("median output change (TVD) when attention is permuted", "permutation"),
+    "adversary_jsd": ("mean max JSD of an adversarial attention within epsilon", "adversary"),
+    "aopc_comprehensiveness": ("ERASER AOPC comprehensiveness of the attention ranking", "eraser"),
+    "accuracy_attention_removed": ("test accuracy with attention removed at inference "
+                                   "(Vashishth et al.)", "replacement"),
+}  # fmt: skip
+ENCODER_RULE = (
+    "For each measure and each pair of encoders with learned attention on one dataset: the "
+    "per-seed difference of their values, paired by seed; the two differ when a paired "
+    "t-test rejects equal means at the verdicts' level after Holm's correction over the "
+    "pairs of that measure and dataset. Each seed's value is one number per run (a mean or "
+    "median over its test instances, as the measure says)."
+)
+
+
+def run_measures(metrics: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per run with learned attention, one column per measure of
+    `ENCODER_MEASURES` that the runs have: from metrics.json and, where given, the
+    analyses' per-instance tables (`tables`: importance, permutation, adversary, eraser,
+    replacement, each every run's rows with `dataset`, `model`, `seed`)."""
+    keys = ["dataset", "model", "seed"]
+    runs = metrics[~metrics["attention"].map(catalog.is_uniform)]
+    out = runs[[*keys, "encoder", "test_f1"]].copy()
+    if "test_conicity" in runs:
+        out["conicity"] = runs["test_conicity"].to_numpy()
+    per_run = {
+        "importance": lambda t: t.groupby(keys)[["tau_attn_grad", "tau_attn_loo"]].mean()
+        .rename(columns={"tau_attn_grad": "tau_attention_gradient",
+                         "tau_attn_loo": "tau_attention_loo"}),
+        "permutation": lambda t: t.groupby(keys)["median_change"].median()
+        .rename("permutation_tvd"),
+        "adversary": lambda t: t.groupby(keys)["max_jsd"].mean().rename("adversary_jsd"),
+        "eraser": lambda t: t[(t["ranking"] == "attention") & (t["ordering"] == 0)]
+        .groupby(keys)["aopc_comprehensiveness"].mean(),
+        "replacement": lambda t: t[t["replacement"] == "removed"]
+        .assign(right=lambda r: r["replaced_pred"] == r["label"])
+        .groupby(keys)["right"].mean().rename("accuracy_attention_removed"),
+    }  # fmt: skip
+    for name, summarise in per_run.items():
+        if name in tables and len(tables[name]):
+            out = out.merge(summarise(tables[name]).reset_index(), on=keys, how="left")
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def measures_of(per_run: pd.DataFrame) -> list[str]:
+    return [m for m in ENCODER_MEASURES if m in per_run and per_run[m].notna().any()]
+
+
+def encoder_summary(per_run: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
+    """Per dataset, model and measure: the mean over seeds, its Student-t interval at
+    1 - `level`, the seeds."""
+    rows = []
+    for measure in measures_of(per_run):
+        for (dataset, model), runs in per_run.groupby(["dataset", "model"], sort=True):
+            values = runs[measure].dropna().to_numpy(dtype=np.float64)
+            n = len(values)
+            mean = float(values.mean()) if n else np.nan
+            half = (float(stats.t.ppf(1 - level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+                    if n > 1 else np.nan)  # fmt: skip
+            rows.append({"dataset": dataset, "measure": measure, "model": model, "n_seeds": n,
+                         "mean": mean, "lower": mean - half, "upper": mean + half})  # fmt: skip
+    return pd.DataFrame(rows, columns=["dataset", "measure", "model", "n_seeds", "mean",
+                                       "lower", "upper"])  # fmt: skip
+
+
+def paired_p(differences: np.ndarray) -> float:
+    """The two-sided paired t-test's p value of per-seed `differences` (scipy's
+    `ttest_rel`: a one-sample test of their mean); with no spread, 0 when they are all the
+    same nonzero value and 1 when all zero; 1 with fewer than 2 seeds."""
+    if len(differences) < 2:
+        return 1.0
+    if np.all(differences == differences[0]):
+        return 0.0 if differences[0] != 0 else 1.0
+    return float(stats.ttest_1samp(differences, 0.0).pvalue)
+
+
+def encoder_differences(per_run: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
+    """Per dataset, measure and pair of models: the mean per-seed difference (first minus
+    second), the paired t-test's p value, and whether they differ after Holm's correction
+    over the pairs of that dataset and measure (`ENCODER_RULE`)."""
+    rows = []
+    for measure in measures_of(per_run):
+        for dataset, runs in per_run.groupby("dataset", sort=True):
+            wide = runs.pivot(index="seed", columns="model", values=measure)
+            pairs = []
+            for first, second in itertools.combinations(sorted(wide.columns), 2):
+                both = wide[[first, second]].dropna()
+                d = (both[first] - both[second]).to_numpy(dtype=np.float64)
+                pairs.append((first, second, len(d), float(d.mean()) if len(d) else np.nan,
+                              paired_p(d)))  # fmt: skip
+            differ = verdicts.holm([p for *_, p in pairs], level) if pairs else []
+            rows += [{"dataset": dataset, "measure": measure, "first": a, "second": b,
+                      "n_seeds": n, "difference": mean, "p_paired": p, "differ": bool(flag)}
+                     for (a, b, n, mean, p), flag in zip(pairs, differ, strict=True)]  # fmt: skip
+    return pd.DataFrame(rows, columns=["dataset", "measure", "first", "second", "n_seeds",
+                                       "difference", "p_paired", "differ"])  # fmt: skip
+
+
+def encoder_finding(differences: pd.DataFrame) -> list[str]:
+    """Per dataset and measure, in words: which models differ (the higher named first) and
+    that the rest cannot be told apart by these seeds."""
+    if differences.empty:
+        return ["Fewer than two encoders with learned attention on any dataset: nothing to "
+                "compare."]  # fmt: skip
+    found = []
+    for (dataset, measure), pairs in differences.groupby(["dataset", "measure"], sort=False):
+        apart = [
+            f"{a} {'above' if d > 0 else 'below'} {b} ({d:+.3f})"
+            for a, b, d in pairs.loc[pairs["differ"], ["first", "second", "difference"]]
+            .itertuples(index=False, name=None)
+        ]  # fmt: skip
+        name = ENCODER_MEASURES[measure][0]
+        if apart:
+            found.append(f"{dataset}, {name}: {'; '.join(apart)}.")
+        else:
+            found.append(f"{dataset}, {name}: no two encoders differ at these seeds.")
+    return found
+
+
+ENCODER_DESIGN = (
+    "Design: every encoder with learned attention on the same dataset, seeds and "
+    "settings; per run one number per measure (its test-split analyses, summarised over "
+    "the instances as the measure says), then per encoder the mean over seeds with its "
+    "interval (figure) and every pair of encoders compared seed by seed (table).",
+)
+
+
+def encoder_caveats(per_run: pd.DataFrame) -> list[str]:
+    """What the comparison does not say, from the runs it has."""
+    notes = [
+        "The encoders differ in size as configured (hidden sizes of the catalogue or "
+        "training.encoder_options), so a difference belongs to the architecture as run, "
+        "not to context alone.",
+        "Not different is not the same: a pair that does not differ may differ with more seeds.",
+    ]
+    missing = [ENCODER_MEASURES[m][0] for m in ENCODER_MEASURES if m not in measures_of(per_run)]
+    if missing:
+        notes.append(f"Not compared (their analyses did not run): {'; '.join(missing)}.")
+    return notes

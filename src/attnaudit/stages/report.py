@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from attnaudit import io
+from attnaudit import io, settings
 from attnaudit.models.catalog import split_model
 from attnaudit.report import catalogue, figures, tables, verdicts
 from attnaudit.report import faithfulness as faithful
@@ -68,30 +68,71 @@ def learned_vs_uniform(
     figures.learned_vs_uniform(runs, figure)
 
 
+# the columns of each analysis table the encoder comparison reads
+MEASURED_COLUMNS = {
+    "importance": ["tau_attn_grad", "tau_attn_loo"],
+    "permutation": ["median_change"],
+    "adversary": ["max_jsd"],
+    "eraser": ["ranking", "ordering", "aopc_comprehensiveness"],
+    "replacement": ["replacement", "replaced_pred", "label"],
+}
+
+
 def open_questions(
     metrics: Sequence[str], datasets: Mapping[str, Mapping], needed: Mapping | None, csv: str,
-    markdown: str, html: str, figure: str, page: str,
+    markdown: str, html: str, figure: str, page: str, encoders_csv: str, encoders_html: str,
+    differences_csv: str, differences_html: str, encoders_figure: str,
+    **analysis_tables: Sequence[str],
 ) -> pd.DataFrame:  # fmt: skip
-    """The "Open questions" page and its tables and figures (`report.open_questions`): so
-    far its first section, which tasks need attention. `datasets`: the configured datasets'
-    options (a synthetic task's construction sets its answer); `needed`: the verdicts'
-    needed rule."""
+    """The "Open questions" page and its tables and figures (`report.open_questions`):
+    which tasks need attention, and what the encoder changes. `datasets`: the configured
+    datasets' options (a synthetic task's construction sets its answer); `needed`: the
+    verdicts' needed rule (its level is the encoder comparison's too);
+    `analysis_tables`: the runs' importance, permutation, adversary, eraser and replacement
+    tables, where those analyses ran."""
     runs = read_metrics(metrics)
+    level = settings.VerdictNeeded.of(needed).level
     built_in = questions.built_in_answers(datasets, sorted(runs["encoder"].unique()))
     table = questions.task_needs(runs, built_in, needed)
     findings = questions.task_finding(table)
     item = CATALOGUE["open_questions/needs"]
     publish(item, table, csv, html, markdown=markdown, seeds=runs["seed"], notes=findings)
     figures.task_needs(table, figure)
-    section = questions.Section(
+    needs = questions.Section(
         "needs", "Which tasks need attention?", questions.TASKS_DESIGN,
-        base64.b64encode(Path(figure).read_bytes()).decode(), findings,
-        f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
+        png_base64(figure), findings, f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
         grid(table, item.formats, item.floatfmt), item.file_name,
         questions.task_caveats(runs, table),
     )  # fmt: skip
-    io.write_text(page, render("open_questions.html", title="Open questions", sections=[section]))
+    keys = ["dataset", "model", "seed"]
+    tables = {name: pd.concat([io.read_table(p, [*keys, *MEASURED_COLUMNS[name]])
+                               for p in paths], ignore_index=True)
+              for name, paths in analysis_tables.items() if paths}  # fmt: skip
+    per_run = questions.run_measures(runs, tables)
+    summary = questions.encoder_summary(per_run, level)
+    differences = questions.encoder_differences(per_run, level)
+    found = questions.encoder_finding(differences)
+    publish(CATALOGUE["open_questions/encoders"], summary, encoders_csv, encoders_html,
+            seeds=runs["seed"])  # fmt: skip
+    pairs = CATALOGUE["open_questions/encoder_differences"]
+    publish(pairs, differences, differences_csv, differences_html, seeds=runs["seed"],
+            notes=found)  # fmt: skip
+    names = {m: text for m, (text, _) in questions.ENCODER_MEASURES.items()}
+    figures.encoder_measures(summary, names, encoders_figure)
+    encoders = questions.Section(
+        "encoders", "What does the encoder change?", questions.ENCODER_DESIGN,
+        png_base64(encoders_figure), found, questions.ENCODER_RULE,
+        grid(differences, pairs.formats, pairs.floatfmt), pairs.file_name,
+        questions.encoder_caveats(per_run),
+    )  # fmt: skip
+    io.write_text(page, render("open_questions.html", title="Open questions",
+                               sections=[needs, encoders]))  # fmt: skip
     return table
+
+
+def png_base64(path: str) -> str:
+    """A written figure as base64, for a page that stands alone."""
+    return base64.b64encode(Path(path).read_bytes()).decode()
 
 
 def dataset_statistics(
