@@ -319,7 +319,8 @@ def test_the_stage_compares_encoders_from_the_analysis_tables_on_disk(tmp_path):
             tables[name].append(str(out))
     suffixes = {"csv": "csv", "markdown": "md", "html": "html", "figure": "png",
                 "page": "page", "encoders_csv": "csv", "encoders_html": "html",
-                "differences_csv": "csv", "differences_html": "html", "encoders_figure": "png"}  # fmt: skip
+                "differences_csv": "csv", "differences_html": "html",
+                "encoders_figure": "png"}  # fmt: skip
     out = {k: str(tmp_path / f"{k}.{suffix}") for k, suffix in suffixes.items()}
     open_questions(paths, {"d": {"type": "table"}}, None, **out, **tables)
     summary = pd.read_csv(out["encoders_csv"]).set_index(["measure", "model"])
