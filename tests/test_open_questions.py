@@ -190,6 +190,8 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
     assert pd.read_csv(out["csv"])["needed"].tolist() == ["no", "yes", "undecided"]
     # one learned encoder per dataset: nothing to compare, said so; F1 per encoder still shown
     assert "Fewer than two encoders with learned attention on any dataset" in page
+    assert "Not compared, their analysis tables absent: " in page
+    assert "; mean Kendall tau-b of attention with the gradient (importance);" in page
     assert set(pd.read_csv(out["encoders_csv"])["measure"]) == {"test_f1"}
     assert (tmp_path / "encoders.png").read_bytes()[:4] == b"\x89PNG"
 

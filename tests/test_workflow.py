@@ -122,11 +122,11 @@ def test_tiny_run_produces_models_tables_figure_and_report(tiny_run):
     }
     figures = {p.relative_to(tiny_run).as_posix() for p in report.glob("figures/*.png")}
     pages = {p.relative_to(tiny_run).as_posix() for p in report.glob("verdicts/*-*.html")}
-    assert len(tables) == 17 and len(figures) == 11 and len(pages) == 4  # 2 models x 2 pages
-    assert items == tables | figures | pages
+    assert len(tables) == 20 and len(figures) == 13 and len(pages) == 4  # 2 models x 2 pages
+    assert items == tables | figures | pages | {"results/report/open_questions.html"}
     assert set(categories) == {
         "Data", "Jain & Wallace", "Serrano & Smith", "Wiegreffe & Pinter", "Beyond the papers",
-        "Verdicts",
+        "Verdicts", "Open questions",
     }  # fmt: skip
 
 
@@ -140,7 +140,7 @@ def test_nothing_reruns_and_a_training_edit_reruns_only_downstream(tiny_run):
             "report_jain_wallace": 1, "report_serrano_smith": 1, "report_faithfulness": 1,
             "report_vashishth": 1, "verdicts": 1, "wp_seed_variance": 2,
             "wp_seed_variance_report": 1, "wp_guided": 1, "wp_guided_report": 1,
-            "wp_adversary": 4, "wp_adversarial_report": 1,
+            "wp_adversary": 4, "wp_adversarial_report": 1, "open_questions": 1,
         }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)
@@ -158,7 +158,7 @@ def test_an_analysis_edit_reruns_the_analysis_jobs_and_tables_never_training(tin
         assert planned_jobs(tiny_run) == {
             "all": 1, "analyse": 4, "report_jain_wallace": 1, "report_serrano_smith": 1,
             "report_faithfulness": 1, "report_vashishth": 1, "wp_seed_variance_report": 1,
-            "verdicts": 1,
+            "verdicts": 1, "open_questions": 1,  # the encoder comparison reads the analyses
         }  # fmt: skip
     finally:
         write_config(tiny_run, TINY)
@@ -188,7 +188,7 @@ def test_a_new_lambda_or_seed_runs_only_its_own_jobs(tiny_run):
     aggregates = [
         "learned_vs_uniform", "report_jain_wallace", "report_serrano_smith",
         "report_faithfulness", "report_vashishth", "verdicts", "wp_seed_variance_report",
-        "wp_guided_report", "wp_adversarial_report",
+        "wp_guided_report", "wp_adversarial_report", "open_questions",
     ]  # fmt: skip
     adversarial = TINY["wiegreffe_pinter"]["adversarial"]
     lambdas = {"wiegreffe_pinter": {"adversarial": {**adversarial, "lambdas": [0.0, 0.5, 1.0]}}}

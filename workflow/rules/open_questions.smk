@@ -75,7 +75,7 @@ if PLAN.open_questions_outputs():
             mem_mb=2000,
             runtime=15,
         params:
-            datasets={d: config["datasets"][d] for d in PLAN.datasets},
+            datasets={d: PLAN.dataset_options(d) for d in PLAN.datasets},
             needed=config["verdicts"]["needed"],
         script:
             "../scripts/aggregate.py"

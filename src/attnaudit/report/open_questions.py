@@ -198,8 +198,8 @@ class Section(NamedTuple):
 
 
 # -- what the encoder changes -----------------------------------------------------------------
-# measure -> (what it is, the per-run table it comes from: a metrics.json field or an
-# analysis table by name)
+# measure -> (what it is, the per-run table it comes from: metrics.json or an analysis table,
+# named as the rule's inputs)
 ENCODER_MEASURES = {
     "test_f1": ("test F1", "metrics"),
     "conicity": ("mean conicity of the hidden states on test (Mohankumar et al.)", "metrics"),
@@ -340,7 +340,8 @@ def encoder_caveats(per_run: pd.DataFrame) -> list[str]:
         "not to context alone.",
         "Not different is not the same: a pair that does not differ may differ with more seeds.",
     ]
-    missing = [ENCODER_MEASURES[m][0] for m in ENCODER_MEASURES if m not in measures_of(per_run)]
+    missing = [f"{text} ({source})" for m, (text, source) in ENCODER_MEASURES.items()
+               if m not in measures_of(per_run)]  # fmt: skip
     if missing:
-        notes.append(f"Not compared (their analyses did not run): {'; '.join(missing)}.")
+        notes.append(f"Not compared, their analysis tables absent: {'; '.join(missing)}.")
     return notes
