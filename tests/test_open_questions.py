@@ -194,6 +194,12 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
     assert "; mean Kendall tau-b of attention with the gradient (importance);" in page
     assert set(pd.read_csv(out["encoders_csv"])["measure"]) == {"test_f1"}
     assert (tmp_path / "encoders.png").read_bytes()[:4] == b"\x89PNG"
+    # without the encoder section's outputs (the plan has one encoder): one section
+    alone = {k: v.replace(".", "-alone.") for k, v in out.items() if "encoder" not in k and
+             "differences" not in k}  # fmt: skip
+    open_questions(paths, datasets, {"margin": 0.02, "level": 0.05}, **alone)
+    page = Path(alone["page"]).read_text()
+    assert "Which tasks need attention?" in page and "What does the encoder change?" not in page
 
 
 def test_the_page_is_planned_only_where_a_model_has_its_uniform_control():
@@ -204,6 +210,7 @@ def test_the_page_is_planned_only_where_a_model_has_its_uniform_control():
         return Plan(config)
 
     assert plan(["additive"]).open_questions_outputs() == []
+    assert plan(["additive"]).compares_encoders()  # config.yaml: lstm and average
     assert plan(["additive", "uniform"]).open_questions_outputs() == [
         "results/report/open_questions/needs.md", "results/report/figures/open_questions_needs.png",
         "results/report/open_questions.html"]  # fmt: skip

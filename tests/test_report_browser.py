@@ -67,7 +67,9 @@ TITLES = {
     "agreement": "Agreement of every ranking with the input-level ones",
     "planted": "Recovery of the planted deciding tokens",
     "replacement": "Is the learned attention needed at inference?",
+    "needs": "Open questions: which tasks need attention?",
 }
+OPEN_QUESTIONS = "results/report/open_questions.html"  # a page, not a table
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--window-size=1400,1000"]  # fmt: skip
@@ -242,7 +244,7 @@ def visit_everything(chrome, report: Path) -> dict[str, dict]:
                 if path.endswith(".png"):
                     width = wait(lambda p=path: chrome.execute_script(IMAGE, p), what=path)
                     seen[path] = {"natural_width": width}
-                elif "/verdicts/" in path:
+                elif "/verdicts/" in path or path == OPEN_QUESTIONS:
                     seen[path] = shown_page(chrome, path)
                 else:
                     seen[path] = shown_table(chrome, path)
@@ -266,9 +268,12 @@ def test_every_figure_loads_and_every_table_is_rendered_with_caption_and_header(
     pages = {p.relative_to(report).as_posix() for p in results.glob("verdicts/*.html")}
     pages -= {"results/report/verdicts/index.html"}
     # every figure, table and page the workflow wrote is in the report, and nothing else
-    assert set(seen) == figures | set(csvs) | pages
-    assert len(figures) == 11 and {Path(p).stem for p in csvs} == set(TITLES)
+    assert set(seen) == figures | set(csvs) | pages | {OPEN_QUESTIONS}
+    assert len(figures) == 12 and {Path(p).stem for p in csvs} == set(TITLES)
     assert len(pages) == 2  # one model with learned attention: verdicts and examples
+    # the open questions page: its one section here (one encoder: nothing to compare)
+    shown = seen[OPEN_QUESTIONS]
+    assert shown["loaded"] and shown["images"] == 1 and shown["tables"] == 1, shown
     for path in pages:
         shown = seen[path]
         assert shown["loaded"], path
@@ -292,7 +297,7 @@ def test_every_figure_loads_and_every_table_is_rendered_with_caption_and_header(
     for path in seen:
         assert captions[path].strip(), path
     # the same pages stand alone: opened as files, every image and table loads
-    for path in sorted(results.glob("verdicts/*.html")):
+    for path in [*sorted(results.glob("verdicts/*.html")), report / OPEN_QUESTIONS]:
         browser.get(path.as_uri())
         shown = wait(lambda: (lambda r: r if r["title"] else None)(browser.execute_script(PAGE)),
                      what=str(path))  # fmt: skip

@@ -280,6 +280,11 @@ class Plan:
         return [f"{REPORT}/open_questions/needs.md", f"{REPORT}/figures/open_questions_needs.png",
                 self.OPEN_QUESTIONS_PAGE]  # fmt: skip
 
+    def compares_encoders(self) -> bool:
+        """Whether the open questions' encoder section has pairs to compare: two or more
+        encoders with learned attention (every dataset has every model)."""
+        return len({split_model(m)[0] for m in self.learned}) > 1
+
     def pruthi_outputs(self) -> list[str]:
         """The deception table and figure where there are weights and a synthetic dataset."""
         if not self.deception_runs():

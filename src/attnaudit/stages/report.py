@@ -80,30 +80,48 @@ MEASURED_COLUMNS = {
 
 def open_questions(
     metrics: Sequence[str], datasets: Mapping[str, Mapping], needed: Mapping | None, csv: str,
-    markdown: str, html: str, figure: str, page: str, encoders_csv: str, encoders_html: str,
-    differences_csv: str, differences_html: str, encoders_figure: str,
+    markdown: str, html: str, figure: str, page: str, encoders_csv: str | None = None,
+    encoders_html: str | None = None, differences_csv: str | None = None,
+    differences_html: str | None = None, encoders_figure: str | None = None,
     **analysis_tables: Sequence[str],
 ) -> pd.DataFrame:  # fmt: skip
     """The "Open questions" page and its tables and figures (`report.open_questions`):
-    which tasks need attention, and what the encoder changes. `datasets`: the configured
+    which tasks need attention, and (where the `encoders_*` and `differences_*` outputs are
+    given: two encoders to compare) what the encoder changes. `datasets`: the configured
     datasets' options (a synthetic task's construction sets its answer); `needed`: the
-    verdicts' needed rule (its level is the encoder comparison's too);
-    `analysis_tables`: the runs' importance, permutation, adversary, eraser and replacement
-    tables, where those analyses ran."""
+    verdicts' needed rule (its level is the encoder comparison's too); `analysis_tables`:
+    the runs' importance, permutation, adversary, eraser and replacement tables, where those
+    analyses ran."""
     runs = read_metrics(metrics)
-    level = settings.VerdictNeeded.of(needed).level
     built_in = questions.built_in_answers(datasets, sorted(runs["encoder"].unique()))
     table = questions.task_needs(runs, built_in, needed)
     findings = questions.task_finding(table)
     item = CATALOGUE["open_questions/needs"]
     publish(item, table, csv, html, markdown=markdown, seeds=runs["seed"], notes=findings)
     figures.task_needs(table, figure)
-    needs = questions.Section(
+    sections = [questions.Section(
         "needs", "Which tasks need attention?", questions.TASKS_DESIGN,
         png_base64(figure), findings, f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
         grid(table, item.formats, item.floatfmt), item.file_name,
         questions.task_caveats(runs, table),
-    )  # fmt: skip
+    )]  # fmt: skip
+    if encoders_csv and encoders_html and differences_csv and differences_html and encoders_figure:
+        sections.append(encoder_section(
+            runs, analysis_tables, settings.VerdictNeeded.of(needed).level, encoders_csv,
+            encoders_html, differences_csv, differences_html, encoders_figure,
+        ))  # fmt: skip
+    io.write_text(page, render("open_questions.html", title="Open questions",
+                               sections=sections))  # fmt: skip
+    return table
+
+
+def encoder_section(
+    runs: pd.DataFrame, analysis_tables: Mapping[str, Sequence[str]], level: float,
+    encoders_csv: str, encoders_html: str, differences_csv: str, differences_html: str,
+    encoders_figure: str,
+) -> questions.Section:  # fmt: skip
+    """The open questions' second section, what the encoder changes: its tables, figure
+    and the page's section."""
     keys = ["dataset", "model", "seed"]
     tables = {name: pd.concat([io.read_table(p, [*keys, *MEASURED_COLUMNS[name]])
                                for p in paths], ignore_index=True)
@@ -119,15 +137,17 @@ def open_questions(
             notes=found)  # fmt: skip
     names = {m: text for m, (text, _) in questions.ENCODER_MEASURES.items()}
     figures.encoder_measures(summary, names, encoders_figure)
-    encoders = questions.Section(
-        "encoders", "What does the encoder change?", questions.ENCODER_DESIGN,
-        png_base64(encoders_figure), found, questions.ENCODER_RULE,
-        grid(differences, pairs.formats, pairs.floatfmt), pairs.file_name,
+    return questions.Section(
+        "encoders",
+        "What does the encoder change?",
+        questions.ENCODER_DESIGN,
+        png_base64(encoders_figure),
+        found,
+        questions.ENCODER_RULE,
+        grid(differences, pairs.formats, pairs.floatfmt),
+        pairs.file_name,
         questions.encoder_caveats(per_run),
-    )  # fmt: skip
-    io.write_text(page, render("open_questions.html", title="Open questions",
-                               sections=[needs, encoders]))  # fmt: skip
-    return table
+    )
 
 
 def png_base64(path: str) -> str:
