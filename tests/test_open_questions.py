@@ -343,3 +343,4 @@ def test_the_stage_compares_encoders_from_the_analysis_tables_on_disk(tmp_path):
     page = (tmp_path / "page.page").read_text()
     assert "d, test F1: average-additive below lstm-additive (-0.100)." in page
     assert "Not compared" not in page  # every measure's analysis ran
+    assert "permutation_tvd, median output change (TVD) when attention is permuted;" in page

@@ -329,6 +329,9 @@ ENCODER_DESIGN = (
     "settings; per run one number per measure (its test-split analyses, summarised over "
     "the instances as the measure says), then per encoder the mean over seeds with its "
     "interval (figure) and every pair of encoders compared seed by seed (table).",
+    "The figure's panels and the tables name each measure: "
+    + "; ".join(f"{key}, {text}" for key, (text, _) in ENCODER_MEASURES.items())
+    + ".",
 )
 
 

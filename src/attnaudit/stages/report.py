@@ -135,8 +135,7 @@ def encoder_section(
     pairs = CATALOGUE["open_questions/encoder_differences"]
     publish(pairs, differences, differences_csv, differences_html, seeds=runs["seed"],
             notes=found)  # fmt: skip
-    names = {m: text for m, (text, _) in questions.ENCODER_MEASURES.items()}
-    figures.encoder_measures(summary, names, encoders_figure)
+    figures.encoder_measures(summary, encoders_figure)
     return questions.Section(
         "encoders",
         "What does the encoder change?",
