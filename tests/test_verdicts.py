@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from attnaudit.models import catalog
 from attnaudit.report import verdicts
 
 
@@ -186,10 +187,10 @@ def test_needed_pairs_by_seed():
 
 
 def test_the_uniform_control_keeps_the_architecture():
-    assert verdicts.uniform_control("transformer-cls") == "transformer-clsuniform"
-    assert verdicts.uniform_control("lstm-cls") == "lstm-clsuniform"
-    assert verdicts.uniform_control("lstm-additive") == "lstm-uniform"
-    assert verdicts.uniform_control("transformer-sparsemax") == "transformer-uniform"
+    assert catalog.control_model("transformer-cls") == "transformer-clsuniform"
+    assert catalog.control_model("lstm-cls") == "lstm-clsuniform"
+    assert catalog.control_model("lstm-additive") == "lstm-uniform"
+    assert catalog.control_model("transformer-sparsemax") == "transformer-uniform"
 
 
 # -- faithful -----------------------------------------------------------------------------------

@@ -273,9 +273,7 @@ class Plan:
     def open_questions_outputs(self) -> list[str]:
         """The "Open questions" page and its first section's table and figure, where a model
         with learned attention has its uniform control among the runs."""
-        controls = {f"{split_model(m)[0]}-{catalog.uniform_control(split_model(m)[1])}"
-                    for m in self.learned}  # fmt: skip
-        if not controls & set(self.models):
+        if not {catalog.control_model(m) for m in self.learned} & set(self.models):
             return []
         return [f"{REPORT}/open_questions/needs.md", f"{REPORT}/figures/open_questions_needs.png",
                 self.OPEN_QUESTIONS_PAGE]  # fmt: skip

@@ -138,6 +138,13 @@ def split_model(model: str) -> tuple[str, str]:
     return encoder, attention
 
 
+def control_model(model: str) -> str:
+    """The run `model` is compared with: its encoder with the uniform attention of the same
+    architecture (`uniform_control`: `<encoder>-clsuniform` for `<encoder>-cls`)."""
+    encoder, attention = model.split("-", 1)
+    return f"{encoder}-{uniform_control(attention)}"
+
+
 def flat_encoders() -> list[str]:
     """The encoders over tokens."""
     return [name for name, entry in ENCODERS.items() if isinstance(entry, Encoder)]

@@ -23,6 +23,7 @@ from attnaudit.data import synthetic
 from attnaudit.models import catalog
 from attnaudit.report import verdicts
 from attnaudit.report.html import Grid
+from attnaudit.report.seeds import interval
 
 BUILT_IN_RULE = (
     "Where a synthetic task's construction sets whether attention is needed (the needle "
@@ -30,7 +31,6 @@ BUILT_IN_RULE = (
     "its verdict equals it, contradicts it when it gives the other answer, and leaves it "
     "open when undecided."
 )
-ANSWER_ORDER = {"yes": 0, "no": 1, "undecided": 2}
 
 
 def built_in_answers(
@@ -62,7 +62,7 @@ def task_needs(
         ["dataset", "encoder", "attention"], sort=True
     ):
         model = f"{encoder}-{attention}"
-        control = verdicts.uniform_control(model)
+        control = catalog.control_model(model)
         same = metrics[(metrics["dataset"] == dataset) & (metrics["model"] == control)]
         verdict = verdicts.needed(
             runs.set_index("seed")["test_f1"],
@@ -255,17 +255,15 @@ def measures_of(per_run: pd.DataFrame) -> list[str]:
 
 def encoder_summary(per_run: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
     """Per dataset, model and measure: the mean over seeds, its Student-t interval at
-    1 - `level`, the seeds."""
+    1 - `level` (`seeds.interval`, as every table's), the seeds."""
     rows = []
     for measure in measures_of(per_run):
         for (dataset, model), runs in per_run.groupby(["dataset", "model"], sort=True):
-            values = runs[measure].dropna().to_numpy(dtype=np.float64)
-            n = len(values)
-            mean = float(values.mean()) if n else np.nan
-            half = (float(stats.t.ppf(1 - level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-                    if n > 1 else np.nan)  # fmt: skip
-            rows.append({"dataset": dataset, "measure": measure, "model": model, "n_seeds": n,
-                         "mean": mean, "lower": mean - half, "upper": mean + half})  # fmt: skip
+            ci = interval(runs[measure], level)
+            mean, half = ci["mean"], ci["ci95"]
+            rows.append({"dataset": dataset, "measure": measure, "model": model,
+                         "n_seeds": int(ci["n"]), "mean": mean, "lower": mean - half,
+                         "upper": mean + half})  # fmt: skip
     return pd.DataFrame(rows, columns=["dataset", "measure", "model", "n_seeds", "mean",
                                        "lower", "upper"])  # fmt: skip
 

@@ -24,6 +24,7 @@ import pandas as pd
 from attnaudit import settings
 from attnaudit.data.pieces import join_pieces, sum_per_word
 from attnaudit.data.tokens import EOS, PAD, SEP, SOS
+from attnaudit.models.catalog import control_model
 from attnaudit.report import columns as described
 from attnaudit.report import verdicts
 from attnaudit.report.catalogue import CATALOGUE
@@ -255,7 +256,7 @@ def verdict_context(
     `importance`, `single`: this model's per-instance Jain & Wallace importance and Serrano
     & Smith single-weight tables.
     """
-    control = verdicts.uniform_control(model)
+    control = control_model(model)
     f1 = runs[(runs["dataset"] == dataset) & runs["model"].isin([model, control])]
     per_seed = f1.pivot_table(index="seed", columns="model", values="test_f1").reset_index()
     sections = {

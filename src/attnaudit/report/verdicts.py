@@ -26,7 +26,6 @@ import pandas as pd
 from scipy import special
 
 from attnaudit import settings
-from attnaudit.models import catalog
 from attnaudit.report.seeds import t_quantile
 
 ANSWERS = ("yes", "no", "undecided")
@@ -245,11 +244,6 @@ def interval_text(c: Comparison) -> str:
 
 
 # -- needed -----------------------------------------------------------------------------------
-def uniform_control(model: str) -> str:
-    """The run `model` is compared with: its encoder with the uniform attention of the same
-    architecture (`catalog.uniform_control`: `<encoder>-clsuniform` for `<encoder>-cls`)."""
-    encoder, attention = model.split("-", 1)
-    return f"{encoder}-{catalog.uniform_control(attention)}"
 
 
 def needed(

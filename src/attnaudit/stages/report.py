@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from attnaudit import io, settings
-from attnaudit.models.catalog import split_model
+from attnaudit.models.catalog import control_model, split_model
 from attnaudit.report import catalogue, figures, tables, verdicts
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import open_questions as questions
@@ -535,7 +535,7 @@ def model_verdicts(
     model's rows of the per-run tables by name) and every run's metrics."""
     f1 = runs[runs["dataset"] == dataset].set_index(["model", "seed"])["test_f1"]
     models = set(f1.index.get_level_values(0))
-    control = verdicts.uniform_control(model)
+    control = control_model(model)
     needed = verdicts.needed(
         f1.xs(model) if model in models else None,
         f1.xs(control) if control in models else None,
