@@ -33,6 +33,7 @@ include: "workflow/rules/faithfulness.smk"
 include: "workflow/rules/vashishth.smk"
 include: "workflow/rules/verdicts.smk"
 include: "workflow/rules/pruthi.smk"
+include: "workflow/rules/complexity.smk"
 include: "workflow/rules/open_questions.smk"
 
 

@@ -257,6 +257,25 @@ def check_deception(config: dict[str, Any]) -> None:
         raise ConfigError(f"config key '{key}.weights': {labels} name the same path twice")
 
 
+def check_complexity(config: dict[str, Any]) -> None:
+    """`open_questions.complexity`: datasets of the config, and a model the sweep can
+    resize (a flat trained-from-scratch encoder with a hidden_size, learned attention)."""
+    key, section = "open_questions.complexity", config["open_questions"]["complexity"]
+    check_names(f"{key}.datasets", section["datasets"], config["datasets"])
+    encoder, attention = catalog.split_model(section["model"])
+    resizable = [e for e in catalog.flat_encoders() if "hidden_size" in catalog.ENCODERS[e].options]
+    check_names(f"{key}.model", [encoder], resizable)
+    check_names(f"{key}.model", [attention], catalog.ATTENTIONS)
+    if catalog.is_uniform(attention):
+        raise ConfigError(
+            f"config key '{key}.model': {section['model']!r} has uniform attention, which "
+            "no adversary can change; sweep a model with learned attention"
+        )
+    labels = [lambda_label(x) for x in section["train_fractions"]]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(f"config key '{key}.train_fractions': {labels} name the same path twice")
+
+
 def check_pretrained(config: dict[str, Any]) -> None:
     """`pretrained:` entries: names apart from the catalogue's encoders, checkpoints that
     can be found (attnaudit.data.checkpoints), and only the [CLS] attentions with them."""
@@ -295,6 +314,7 @@ def check_config(config: dict[str, Any]) -> None:
     check_embeddings(config)
     check_wiegreffe_pinter(config)
     check_deception(config)
+    check_complexity(config)
 
 
 def validate(config: dict[str, Any], files: Iterable[str | Path] = ()) -> None:

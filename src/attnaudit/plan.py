@@ -40,6 +40,10 @@ WP = "results/{dataset}/wiegreffe_pinter"
 GUIDED = f"{WP}/guided/{{variant}}/seed{{seed}}"
 ADVERSARY = f"{WP}/adversary/lambda{{lam}}/seed{{seed}}"
 DECEPTION = "results/{dataset}/pruthi/deception/{encoder}-{attention}/weight{weight}/seed{seed}"
+# the open questions' complexity sweeps: one model per hidden size x training share x seed
+COMPLEXITY = (
+    "results/{dataset}/open_questions/complexity/hidden{hidden}-fraction{fraction}/seed{seed}"
+)
 
 
 def expand(pattern: str, **values: Any) -> list[str]:
@@ -53,6 +57,10 @@ def expand(pattern: str, **values: Any) -> list[str]:
         pattern.format(**dict(zip(used, combination, strict=True)))
         for combination in itertools.product(*used.values())
     ]
+
+
+# the analyses each sweep model runs (jain_wallace.<name>)
+COMPLEXITY_ANALYSES = ("permutation", "adversary")
 
 
 def guide_key(variant: str, seed: int) -> str:
@@ -80,6 +88,7 @@ class Plan:
         self.guided_variants = [v for v in self.wp["guided_mlp"]["variants"] if v != "uniform"]
         self.deception = config["pruthi"]["deception"]
         self.pretrained = canonical(config.get("pretrained") or {})
+        self.complexity = config["open_questions"]["complexity"]
 
     # -- datasets and runs ---------------------------------------------------------------
     def dataset_options(self, dataset: str) -> dict[str, Any]:
@@ -271,12 +280,22 @@ class Plan:
     OPEN_QUESTIONS_PAGE = f"{REPORT}/open_questions.html"
 
     def open_questions_outputs(self) -> list[str]:
-        """The "Open questions" page and its first section's table and figure, where a model
-        with learned attention has its uniform control among the runs."""
-        if not {catalog.control_model(m) for m in self.learned} & set(self.models):
-            return []
-        return [f"{REPORT}/open_questions/needs.md", f"{REPORT}/figures/open_questions_needs.png",
-                self.OPEN_QUESTIONS_PAGE]  # fmt: skip
+        """The "Open questions" page and each section's figure (the first section's markdown
+        too), where a section has something to answer: the first where a model with learned
+        attention has its uniform control among the runs, the complexity sweeps where
+        `open_questions.complexity` names datasets."""
+        sections = []
+        if self.asks_needs():
+            sections += [f"{REPORT}/open_questions/needs.md",
+                         f"{REPORT}/figures/open_questions_needs.png"]  # fmt: skip
+        if self.complexity_points():
+            sections.append(f"{REPORT}/figures/open_questions_complexity.png")
+        return [*sections, self.OPEN_QUESTIONS_PAGE] if sections else []
+
+    def asks_needs(self) -> bool:
+        """Whether the open questions' first section has a model with learned attention and
+        its uniform control to compare."""
+        return bool({catalog.control_model(m) for m in self.learned} & set(self.models))
 
     def compares_encoders(self) -> bool:
         """Whether the open questions' encoder section has pairs to compare: two or more
@@ -467,6 +486,78 @@ class Plan:
         """A pretrained base's checkpoint files: the adversary starts from them, as the base
         did; none for a base trained from scratch."""
         return self.checkpoint_files(split_model(self.adversary_base)[0])
+
+    # -- the open questions' complexity sweeps (open_questions.complexity) -----------------
+    def complexity_encoder(self) -> str:
+        return split_model(self.complexity["model"])[0]
+
+    def complexity_hidden(self) -> int:
+        """The swept model's configured hidden size: training.encoder_options', else the
+        catalogue's default."""
+        encoder = self.complexity_encoder()
+        given = self.config["training"]["encoder_options"].get(encoder, {})
+        default = catalog.ENCODERS[encoder].options["hidden_size"]["default"]
+        return int(given.get("hidden_size", default))
+
+    def complexity_points(self) -> list[tuple[str, str]]:
+        """(hidden size, training share) path labels of the sweeps: each hidden size on the
+        whole training split, each share at the configured size; none without datasets."""
+        if not self.complexity["datasets"]:
+            return []
+        base = str(self.complexity_hidden())
+        points = [(str(h), "1") for h in self.complexity["hidden_sizes"]]
+        points += [(base, lambda_label(f)) for f in self.complexity["train_fractions"]]
+        return list(dict.fromkeys(points))
+
+    def complexity_reuses(self, hidden: str, fraction: str) -> bool:
+        """Whether a sweep point is the swept model's own run (configured size, whole
+        split, a model the config trains): its checkpoint is not trained twice."""
+        own = (str(self.complexity_hidden()), "1")
+        return (hidden, fraction) == own and self.complexity["model"] in self.models
+
+    def complexity_file(self, dataset: str, hidden: str, fraction: str, seed, name: str) -> str:
+        """A trained sweep model's file (model.pt, metrics.json): the swept model's own run
+        where `complexity_reuses`, else the sweep's."""
+        if self.complexity_reuses(hidden, fraction):
+            return self.run_path(dataset, self.complexity["model"], seed, name)
+        return expand(f"{COMPLEXITY}/{name}", dataset=dataset, hidden=hidden,
+                      fraction=fraction, seed=seed)[0]  # fmt: skip
+
+    def complexity_files(self, name: str, analysed: bool = False) -> list[str]:
+        """A file of every sweep point, dataset and seed: of its trained model
+        (`complexity_file`) or, `analysed`, of its analysis (`{COMPLEXITY}/<name>`)."""
+        return [
+            expand(f"{COMPLEXITY}/{name}", dataset=d, hidden=h, fraction=f, seed=s)[0]
+            if analysed
+            else self.complexity_file(d, h, f, s, name)
+            for d in self.complexity["datasets"]
+            for h, f in self.complexity_points()
+            for s in self.seeds
+        ]
+
+    def complexity_params(self) -> dict[str, Any] | None:
+        """What the open questions' job reads of the sweeps: the block, the configured
+        hidden size and each model's (dataset, hidden size, share, seed) in the order of
+        `complexity_files`; None without sweeps."""
+        if not self.complexity_points():
+            return None
+        models = [[d, int(h), float(f), s] for d in self.complexity["datasets"]
+                  for h, f in self.complexity_points() for s in self.seeds]  # fmt: skip
+        return {"options": self.complexity, "hidden": self.complexity_hidden(), "models": models}
+
+    def complexity_training(self, hidden: str) -> dict[str, Any]:
+        """A sweep model's training settings: `training:` with the encoder at `hidden`."""
+        encoder = self.complexity_encoder()
+        options = self.training["encoder_options"]
+        resized = {**options, encoder: {**options.get(encoder, {}), "hidden_size": int(hidden)}}
+        return {**self.training, "encoder_options": resized}
+
+    def complexity_analysis_settings(self) -> dict[str, Any]:
+        """The adversary and permutation blocks of `jain_wallace:`, on the sweep's test
+        instances (`max_instances`)."""
+        cap = self.complexity["max_instances"]
+        return {"jain_wallace": {name: {**self.config["jain_wallace"][name], "max_instances": cap}
+                                 for name in COMPLEXITY_ANALYSES}}  # fmt: skip
 
     # -- Pruthi et al.: deception training -------------------------------------------------
     def deception_weights(self) -> list[str]:

@@ -452,6 +452,44 @@ class VerdictUnique(VerdictRule):
     )  # fmt: skip
 
 
+# -- the open questions (report.complexity) ----------------------------------------------------
+@dataclass(frozen=True)
+class Complexity(Settings):
+    """Complexity and adversaries: sweeps of one model's hidden size and training share.
+
+    Per dataset of `datasets`, the `model` is trained at each hidden size of
+    `hidden_sizes` (on the whole training split) and at each share of `train_fractions`
+    (at its configured hidden size), every seed of `seeds`; each is then analysed with
+    Jain & Wallace's adversary and permutation (their blocks' settings, on at most
+    `max_instances` test instances). A training share is a seeded stratified subset of the
+    training split, nested (a seed's 0.25 lies inside its 0.5), and words seen in no kept
+    training instance read as unknown. The run of the configured size on the whole split is
+    the model's own run where the config trains it.
+    """
+
+    key: ClassVar[str] = "open_questions.complexity"
+    datasets: tuple[str, ...] = setting(
+        [], "the datasets swept (names of `datasets:`); [] sweeps none",
+        pattern=NAME_PATTERN, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    model: str = setting(
+        "lstm-additive", "the model swept: a flat encoder with a hidden_size option and "
+        "learned attention", pattern=MODEL_PATTERN,
+    )  # fmt: skip
+    hidden_sizes: tuple[int, ...] = setting(
+        [16, 32, 64, 128], "hidden sizes of the encoder (its hidden_size option); [] none",
+        minimum=1, maximum=bounds.MAX_WIDTH, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    train_fractions: tuple[float, ...] = setting(
+        [0.25, 0.5, 0.75, 1.0], "shares of the training split; [] none",
+        exclusiveMinimum=0, maximum=1, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    max_instances: int | None = setting(
+        500, "test instances the adversary and permutation analyse per model (a seeded "
+        "subset); null: all", minimum=1, maximum=bounds.MAX_INSTANCES,
+    )  # fmt: skip
+
+
 # The config's analysis sections: section -> block -> settings class.
 SECTIONS: dict[str, dict[str, type[Settings]]] = {
     "jain_wallace": {
@@ -469,6 +507,7 @@ SECTIONS: dict[str, dict[str, type[Settings]]] = {
     },
     "pruthi": {"deception": Deception},
     "verdicts": {"needed": VerdictNeeded, "faithful": VerdictFaithful, "unique": VerdictUnique},
+    "open_questions": {"complexity": Complexity},
 }
 
 

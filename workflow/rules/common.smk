@@ -17,6 +17,8 @@ from attnaudit.data.vectors import get_vectors, resolve_vector_files
 from attnaudit.plan import (
     ADVERSARY,
     CHECKPOINTS,
+    COMPLEXITY,
+    COMPLEXITY_ANALYSES,
     DATA,
     DECEPTION,
     MATRIX,

@@ -1,6 +1,7 @@
 # The questions the 2019 debate left open, answered from the runs: the "Open questions" page
-# (attnaudit.report.open_questions). Built so far: which tasks need attention, and what the
-# encoder changes.
+# (attnaudit.report.open_questions, .complexity). Built so far: which tasks need attention,
+# what the encoder changes, and what makes adversarial attention easy. Each section's inputs
+# and outputs exist where the config gives it something to answer.
 
 
 # The second section's inputs and outputs, where two encoders with learned attention share
@@ -46,34 +47,88 @@ ENCODER_OUTPUTS = (
     else {}
 )
 
+# The first section's outputs, where a model with learned attention has its uniform control.
+NEEDS_OUTPUTS = (
+    dict(
+        csv=f"{REPORT}/open_questions/needs.csv",
+        markdown=f"{REPORT}/open_questions/needs.md",
+        html=report(
+            f"{REPORT}/open_questions/needs.html",
+            caption="../report/open_questions_needs_table.rst",
+            category="Open questions",
+            subcategory="Which tasks need attention?",
+            labels={
+                "item": "Table: learned vs uniform per task, with built-in answers"
+            },
+        ),
+        figure=report(
+            f"{REPORT}/figures/open_questions_needs.png",
+            caption="../report/open_questions_needs.rst",
+            category="Open questions",
+            subcategory="Which tasks need attention?",
+            labels={"item": "Figure: learned minus uniform F1 per task"},
+        ),
+    )
+    if PLAN.asks_needs()
+    else {}
+)
+# The complexity section's inputs and outputs, where open_questions.complexity sweeps a dataset.
+COMPLEXITY_INPUTS = (
+    dict(
+        complexity_metrics=PLAN.complexity_files("metrics.json"),
+        complexity_permutation=PLAN.complexity_files(
+            "jain_wallace/permutation.parquet", analysed=True
+        ),
+        complexity_adversary=PLAN.complexity_files(
+            "jain_wallace/adversary.parquet", analysed=True
+        ),
+    )
+    if PLAN.complexity_points()
+    else {}
+)
+COMPLEXITY_OUTPUTS = (
+    dict(
+        complexity_csv=f"{REPORT}/open_questions/complexity.csv",
+        complexity_html=report(
+            f"{REPORT}/open_questions/complexity.html",
+            caption="../report/open_questions_complexity_table.rst",
+            category="Open questions",
+            subcategory="What makes adversarial attention easy?",
+            labels={"item": "Table: trends over hidden size and training share"},
+        ),
+        complexity_values_csv=f"{REPORT}/open_questions/complexity_values.csv",
+        complexity_values_html=report(
+            f"{REPORT}/open_questions/complexity_values.html",
+            caption="../report/open_questions_complexity_values_table.rst",
+            category="Open questions",
+            subcategory="What makes adversarial attention easy?",
+            labels={"item": "Table: each measure per swept value over seeds"},
+        ),
+        complexity_figure=report(
+            f"{REPORT}/figures/open_questions_complexity.png",
+            caption="../report/open_questions_complexity.rst",
+            category="Open questions",
+            subcategory="What makes adversarial attention easy?",
+            labels={"item": "Figure: each measure over hidden size and training share"},
+        ),
+    )
+    if PLAN.complexity_points()
+    else {}
+)
+
 
 if PLAN.open_questions_outputs():
 
     rule open_questions:
         input:
             **ENCODER_INPUTS,
+            **COMPLEXITY_INPUTS,
             metrics=PLAN.runs(rules.train.output.metrics),
             code=code("aggregate.py"),
         output:
+            **NEEDS_OUTPUTS,
             **ENCODER_OUTPUTS,
-            csv=f"{REPORT}/open_questions/needs.csv",
-            markdown=f"{REPORT}/open_questions/needs.md",
-            html=report(
-                f"{REPORT}/open_questions/needs.html",
-                caption="../report/open_questions_needs_table.rst",
-                category="Open questions",
-                subcategory="Which tasks need attention?",
-                labels={
-                    "item": "Table: learned vs uniform per task, with built-in answers"
-                },
-            ),
-            figure=report(
-                f"{REPORT}/figures/open_questions_needs.png",
-                caption="../report/open_questions_needs.rst",
-                category="Open questions",
-                subcategory="Which tasks need attention?",
-                labels={"item": "Figure: learned minus uniform F1 per task"},
-            ),
+            **COMPLEXITY_OUTPUTS,
             page=report(
                 PLAN.OPEN_QUESTIONS_PAGE,  # a page, not a catalogue item
                 caption="../report/open_questions.rst",
@@ -95,5 +150,6 @@ if PLAN.open_questions_outputs():
         params:
             datasets={d: PLAN.dataset_options(d) for d in PLAN.datasets},
             needed=config["verdicts"]["needed"],
+            complexity=PLAN.complexity_params(),
         script:
             "../scripts/aggregate.py"

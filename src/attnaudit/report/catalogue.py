@@ -125,6 +125,28 @@ ITEMS = [
         "open_questions_encoders.rst",
     ),
     table(
+        "open_questions/complexity", "Open questions: what makes adversarial attention easy?",
+        "open_questions_complexity_table.rst",
+        "Per dataset, swept quantity (hidden size, training share) and measure: Spearman's "
+        "rank correlation between the swept value and the measure over the sweep's models, "
+        "its interval, and the trend it supports.",
+        columns.OPEN_QUESTIONS_COMPLEXITY,
+        formats={"rho": "+.3f", "lower": "+.3f", "upper": "+.3f"},
+    ),
+    table(
+        "open_questions/complexity_values", "Open questions: each measure per swept value",
+        "open_questions_complexity_values_table.rst",
+        "Per dataset, swept quantity, value and measure: the mean over seeds (one model per "
+        "seed) with its 95 % interval.",
+        columns.OPEN_QUESTIONS_COMPLEXITY_VALUES,
+        formats={"value": "g"},
+    ),
+    figure(
+        "open_questions_complexity",
+        "Figure: adversaries, permutation and accuracy over hidden size and training share",
+        "open_questions_complexity.rst",
+    ),
+    table(
         "jain_wallace/tau_per_seed", "Kendall tau per seed", "jain_wallace_tau_per_seed.rst",
         "Kendall tau-b between two importance measures over an instance's tokens, per "
         "seed and predicted class (instances whose tau is undefined are left out).",

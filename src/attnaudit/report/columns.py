@@ -274,3 +274,30 @@ OPEN_QUESTIONS_ENCODER_DIFFERENCES = {
     "differ": "whether they differ after Holm's correction over the pairs of the measure",
 }
 """The pairs behind the second section's findings (open_questions/encoder_differences.csv)."""
+
+OPEN_QUESTIONS_COMPLEXITY = {
+    "dataset": "the dataset",
+    "axis": "the swept quantity: hidden_size (the encoder's) or train_fraction (the share of "
+    "the training split)",
+    "measure": "test_accuracy; permutation_tvd (median output change when attention is "
+    "permuted); adversary_jsd (mean max JSD of an adversarial attention within epsilon)",
+    "n_models": "sweep models with a value (one per swept value and seed)",
+    "n_values": "distinct swept values among them",
+    "rho": "Spearman's rank correlation of the swept value with the measure",
+    "lower": "lower end of its Fisher-z interval (Bonett & Wright's standard error)",
+    "upper": "upper end of that interval",
+    "trend": "rises (interval above 0), falls (below 0) or undecided",
+}
+"""The open questions' complexity section: the trends (open_questions/complexity.csv)."""
+
+OPEN_QUESTIONS_COMPLEXITY_VALUES = {
+    "dataset": "the dataset",
+    "axis": "the swept quantity: hidden_size or train_fraction",
+    "value": "its value",
+    "measure": "the measure (as in open_questions/complexity.csv)",
+    "n_seeds": "seeds with a value",
+    "mean": "the measure's mean over seeds",
+    "lower": "lower end of its 95 % Student-t interval over seeds",
+    "upper": "upper end of that interval",
+}
+"""Each swept value's measures over seeds (open_questions/complexity_values.csv)."""

@@ -498,3 +498,44 @@ def encoder_measures(summary: pd.DataFrame, path: str) -> None:
         ax.set_title(f"{dataset}: {measure}", fontsize=9)
     fig.suptitle("What the encoder changes (mean over seeds, 95 % interval)")
     save(fig, path)
+
+
+TREND_AXES = {"hidden_size": "hidden size", "train_fraction": "training share"}
+
+
+@styled
+def complexity_trends(values: pd.DataFrame, trends: pd.DataFrame, path: str) -> None:
+    """The open questions' complexity section (`report.complexity`): one panel per swept
+    quantity and measure, each dataset's mean over seeds per swept value with its 95 %
+    interval, its legend entry the trend the rule reads from the rank correlation."""
+    panels = list(values.groupby(["axis", "measure"], sort=False).groups)
+    datasets = sorted(values["dataset"].unique())
+    fig, axes = grid(max(len(panels), 1), 3.4, 2.9, extra=1.2)
+    handles = {}
+    for ax, (axis, measure) in zip(axes, panels, strict=False):
+        for k, dataset in enumerate(datasets):
+            sub = values[(values["axis"] == axis) & (values["measure"] == measure)
+                         & (values["dataset"] == dataset)].sort_values("value")  # fmt: skip
+            if sub.empty:
+                continue
+            trend = trends[(trends["dataset"] == dataset) & (trends["axis"] == axis)
+                           & (trends["measure"] == measure)].iloc[0]  # fmt: skip
+            half = [sub["mean"] - sub["lower"], sub["upper"] - sub["mean"]]
+            color = OTHER_COLORS[k % len(OTHER_COLORS)]
+            ax.errorbar(sub["value"], sub["mean"], yerr=half, fmt="-o", ms=4, capsize=3,
+                        lw=1.2, color=color)  # fmt: skip
+            end = (sub["value"].iloc[-1], sub["mean"].iloc[-1])
+            ax.annotate(trend["trend"], end, textcoords="offset points", xytext=(4, 0),
+                        fontsize=7, color=color)  # fmt: skip
+            handles[dataset] = Line2D([], [], marker="o", color=color, label=dataset)
+        if axis == "hidden_size":  # doubling sizes spaced evenly, labelled as they are
+            ax.set_xscale("log", base=2)
+            sizes = sorted(values.loc[values["axis"] == axis, "value"].unique())
+            ax.set_xticks(sizes, [f"{v:g}" for v in sizes])
+            ax.minorticks_off()
+        ax.set_xlabel(TREND_AXES[axis])
+        ax.set_title(measure, fontsize=9)
+    legend_below(fig, list(handles.values()), list(handles), ncol=max(1, len(handles)))
+    fig.suptitle("Complexity and adversaries (mean over seeds, 95 % interval; "
+                 "trend: Spearman rank correlation)")  # fmt: skip
+    save(fig, path)

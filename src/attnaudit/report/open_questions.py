@@ -220,6 +220,23 @@ ENCODER_RULE = (
 )
 
 
+# analysis table -> its per-run summary (table, the run's key columns -> the measures of
+# ENCODER_MEASURES it gives, indexed by the keys)
+PER_RUN = {
+    "importance": lambda t, keys: t.groupby(keys)[["tau_attn_grad", "tau_attn_loo"]].mean()
+    .rename(columns={"tau_attn_grad": "tau_attention_gradient",
+                     "tau_attn_loo": "tau_attention_loo"}),
+    "permutation": lambda t, keys: t.groupby(keys)["median_change"].median()
+    .rename("permutation_tvd"),
+    "adversary": lambda t, keys: t.groupby(keys)["max_jsd"].mean().rename("adversary_jsd"),
+    "eraser": lambda t, keys: t[(t["ranking"] == "attention") & (t["ordering"] == 0)]
+    .groupby(keys)["aopc_comprehensiveness"].mean(),
+    "replacement": lambda t, keys: t[t["replacement"] == "removed"]
+    .assign(right=lambda r: r["replaced_pred"] == r["label"])
+    .groupby(keys)["right"].mean().rename("accuracy_attention_removed"),
+}  # fmt: skip
+
+
 def run_measures(metrics: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per run with learned attention, one column per measure of
     `ENCODER_MEASURES` that the runs have: from metrics.json and, where given, the
@@ -230,22 +247,9 @@ def run_measures(metrics: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> p
     out = runs[[*keys, "encoder", "test_f1"]].copy()
     if "test_conicity" in runs:
         out["conicity"] = runs["test_conicity"].to_numpy()
-    per_run = {
-        "importance": lambda t: t.groupby(keys)[["tau_attn_grad", "tau_attn_loo"]].mean()
-        .rename(columns={"tau_attn_grad": "tau_attention_gradient",
-                         "tau_attn_loo": "tau_attention_loo"}),
-        "permutation": lambda t: t.groupby(keys)["median_change"].median()
-        .rename("permutation_tvd"),
-        "adversary": lambda t: t.groupby(keys)["max_jsd"].mean().rename("adversary_jsd"),
-        "eraser": lambda t: t[(t["ranking"] == "attention") & (t["ordering"] == 0)]
-        .groupby(keys)["aopc_comprehensiveness"].mean(),
-        "replacement": lambda t: t[t["replacement"] == "removed"]
-        .assign(right=lambda r: r["replaced_pred"] == r["label"])
-        .groupby(keys)["right"].mean().rename("accuracy_attention_removed"),
-    }  # fmt: skip
-    for name, summarise in per_run.items():
+    for name, summarise in PER_RUN.items():
         if name in tables and len(tables[name]):
-            out = out.merge(summarise(tables[name]).reset_index(), on=keys, how="left")
+            out = out.merge(summarise(tables[name], keys).reset_index(), on=keys, how="left")
     return out.sort_values(keys).reset_index(drop=True)
 
 

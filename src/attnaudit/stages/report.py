@@ -18,6 +18,7 @@ import pandas as pd
 from attnaudit import io, settings
 from attnaudit.models.catalog import control_model, split_model
 from attnaudit.report import catalogue, figures, tables, verdicts
+from attnaudit.report import complexity as sweep
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import open_questions as questions
 from attnaudit.report import pages as pages_html
@@ -79,40 +80,66 @@ MEASURED_COLUMNS = {
 
 
 def open_questions(
-    metrics: Sequence[str], datasets: Mapping[str, Mapping], needed: Mapping | None, csv: str,
-    markdown: str, html: str, figure: str, page: str, encoders_csv: str | None = None,
+    metrics: Sequence[str], datasets: Mapping[str, Mapping], needed: Mapping | None, page: str,
+    csv: str | None = None, markdown: str | None = None, html: str | None = None,
+    figure: str | None = None, encoders_csv: str | None = None,
     encoders_html: str | None = None, differences_csv: str | None = None,
     differences_html: str | None = None, encoders_figure: str | None = None,
+    complexity: Mapping | None = None, complexity_csv: str | None = None,
+    complexity_html: str | None = None, complexity_values_csv: str | None = None,
+    complexity_values_html: str | None = None, complexity_figure: str | None = None,
+    complexity_metrics: Sequence[str] = (),
+    complexity_permutation: Sequence[str] = (), complexity_adversary: Sequence[str] = (),
     **analysis_tables: Sequence[str],
-) -> pd.DataFrame:  # fmt: skip
-    """The "Open questions" page and its tables and figures (`report.open_questions`):
-    which tasks need attention, and (where the `encoders_*` and `differences_*` outputs are
-    given: two encoders to compare) what the encoder changes. `datasets`: the configured
-    datasets' options (a synthetic task's construction sets its answer); `needed`: the
-    verdicts' needed rule (its level is the encoder comparison's too); `analysis_tables`:
-    the runs' importance, permutation, adversary, eraser and replacement tables, where those
-    analyses ran."""
+) -> None:  # fmt: skip
+    """The "Open questions" page and its tables and figures, one section per question the
+    rule's outputs name (`report.open_questions`, `report.complexity`): which tasks need
+    attention (`csv`, `markdown`, `html`, `figure`), what the encoder changes (`encoders_*`,
+    `differences_*`: two encoders to compare) and what makes adversarial attention easy
+    (`complexity_*`: the sweeps). `datasets`: the configured datasets' options (a synthetic
+    task's construction sets its answer); `needed`: the verdicts' needed rule (its level is
+    every section's); `analysis_tables`: the runs' importance, permutation, adversary,
+    eraser and replacement tables, where those analyses ran; `complexity`:
+    `Plan.complexity_params`, with the sweep's metrics and analysis tables in its order."""
     runs = read_metrics(metrics)
+    level = settings.VerdictNeeded.of(needed).level
+    sections = []
+    if csv and markdown and html and figure:
+        sections.append(needs_section(runs, datasets, needed, csv, markdown, html, figure))
+    if encoders_csv and encoders_html and differences_csv and differences_html and encoders_figure:
+        sections.append(encoder_section(
+            runs, analysis_tables, level, encoders_csv, encoders_html, differences_csv,
+            differences_html, encoders_figure,
+        ))  # fmt: skip
+    if complexity and complexity_csv and complexity_html and complexity_figure:
+        sweep = sweep_models(complexity, complexity_metrics, complexity_permutation,
+                             complexity_adversary)  # fmt: skip
+        sections.append(complexity_section(
+            complexity, *sweep, level, complexity_csv, complexity_html, complexity_values_csv,
+            complexity_values_html, complexity_figure,
+        ))  # fmt: skip
+    io.write_text(page, render("open_questions.html", title="Open questions",
+                               sections=sections))  # fmt: skip
+
+
+def needs_section(
+    runs: pd.DataFrame, datasets: Mapping[str, Mapping], needed: Mapping | None, csv: str,
+    markdown: str, html: str, figure: str,
+) -> questions.Section:  # fmt: skip
+    """The open questions' first section, which tasks need attention: its table, figure
+    and the page's section."""
     built_in = questions.built_in_answers(datasets, sorted(runs["encoder"].unique()))
     table = questions.task_needs(runs, built_in, needed)
     findings = questions.task_finding(table)
     item = CATALOGUE["open_questions/needs"]
     publish(item, table, csv, html, markdown=markdown, seeds=runs["seed"], notes=findings)
     figures.task_needs(table, figure)
-    sections = [questions.Section(
+    return questions.Section(
         "needs", "Which tasks need attention?", questions.TASKS_DESIGN,
         png_base64(figure), findings, f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
         grid(table, item.formats, item.floatfmt), item.file_name,
         questions.task_caveats(runs, table),
-    )]  # fmt: skip
-    if encoders_csv and encoders_html and differences_csv and differences_html and encoders_figure:
-        sections.append(encoder_section(
-            runs, analysis_tables, settings.VerdictNeeded.of(needed).level, encoders_csv,
-            encoders_html, differences_csv, differences_html, encoders_figure,
-        ))  # fmt: skip
-    io.write_text(page, render("open_questions.html", title="Open questions",
-                               sections=sections))  # fmt: skip
-    return table
+    )  # fmt: skip
 
 
 def encoder_section(
@@ -147,6 +174,50 @@ def encoder_section(
         pairs.file_name,
         questions.encoder_caveats(per_run),
     )
+
+
+def sweep_models(
+    complexity: Mapping, metrics: Sequence[str], permutation: Sequence[str],
+    adversary: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The sweep's metrics, permutation and adversary tables, each row labelled with its
+    model's hidden size and training share (`complexity["models"]`, in the files' order:
+    a reused run's own files do not say them)."""
+    labels = [{"hidden_size": h, "train_fraction": f} for _, h, f, _ in complexity["models"]]
+    runs = read_metrics(metrics).drop(columns=["hidden_size", "train_fraction"], errors="ignore")
+    runs = pd.concat([runs, pd.DataFrame(labels)], axis=1)
+
+    def labelled(paths: Sequence[str], columns: list[str]) -> pd.DataFrame:
+        keys = ["dataset", "model", "seed"]
+        parts = [io.read_table(p, [*keys, *columns]).assign(**label)
+                 for p, label in zip(paths, labels, strict=True)]  # fmt: skip
+        return pd.concat(parts, ignore_index=True)
+
+    return (runs, labelled(permutation, MEASURED_COLUMNS["permutation"]),
+            labelled(adversary, MEASURED_COLUMNS["adversary"]))  # fmt: skip
+
+
+def complexity_section(
+    complexity: Mapping, runs: pd.DataFrame, permutation: pd.DataFrame,
+    adversary: pd.DataFrame, level: float, csv: str, html: str, values_csv: str,
+    values_html: str, figure: str,
+) -> questions.Section:  # fmt: skip
+    """The open questions' complexity section: the trends table, the per-value means, the
+    figure and the page's section."""
+    points = sweep.sweep_runs(runs, permutation, adversary, complexity["hidden"])
+    table = sweep.trends(points, level)
+    values = sweep.per_value(points, level)
+    found = sweep.complexity_finding(table, level)
+    item = CATALOGUE["open_questions/complexity"]
+    publish(item, table, csv, html, seeds=runs["seed"], notes=found)
+    publish(CATALOGUE["open_questions/complexity_values"], values, values_csv, values_html,
+            seeds=runs["seed"])  # fmt: skip
+    figures.complexity_trends(values, table, figure)
+    return questions.Section(
+        "complexity", "What makes adversarial attention easy?", sweep.COMPLEXITY_DESIGN,
+        png_base64(figure), found, sweep.TREND_RULE, grid(table, item.formats, item.floatfmt),
+        item.file_name, sweep.complexity_caveats(points, complexity["options"]),
+    )  # fmt: skip
 
 
 def png_base64(path: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from attnaudit import io
+from attnaudit.data.subsample import train_share
 from attnaudit.data.vectors import load_vectors
 from attnaudit.models.classifier import ModelConfig
 from attnaudit.models.pretrained import hf_options
@@ -35,6 +36,7 @@ def train(
     fit_options: dict[str, Any] | None = None,
     extra_metrics: dict[str, Any] | None = None,
     checkpoint: Sequence[str] | None = None,
+    train_fraction: float = 1.0,
 ) -> dict[str, Any]:
     """Train one model; write checkpoint, epoch log, test metrics and test predictions.
 
@@ -44,8 +46,14 @@ def train(
     further keyword arguments of `fit` (Wiegreffe & Pinter's fixed attention or adversary),
     `extra_metrics` more entries of metrics.json. `checkpoint`: a pretrained encoder's
     checkpoint inputs (its directory, or its files): the model starts from its weights.
+    `train_fraction` < 1 trains on that share of the training split, drawn with `seed`
+    (`data.subsample.train_share`).
     """
     table = io.read_table(tokens)
+    if train_fraction < 1:
+        table = train_share(table, train_fraction, seed)
+        log.info("training share %g: %d training instances", train_fraction,
+                 int((table["split"] == "train").sum()))  # fmt: skip
     words = io.read_json(vocab)
     data_summary = io.read_json(summary)
     n_classes = data_summary["n_classes"]
@@ -96,6 +104,7 @@ def train(
         "train_seconds": float(result.history["seconds"].sum()),
         # AG News' test-only re-split (offline mirror): NOT comparable with the papers
         "resplit_from_test": bool(data_summary.get("resplit_from_test", False)),
+        "n_train": int((table["split"] == "train").sum()),
         **(extra_metrics or {}),
     }
     io.write_json(outputs["metrics"], metrics)
