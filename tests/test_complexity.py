@@ -1,5 +1,6 @@
 """The open questions' complexity sweeps: the training share, the trend rule on hand-made
-tables, the plan, the config checks, and the sweep through the workflow."""
+tables, the plan, the config checks, and the sweep (with the class effects) through the
+workflow."""
 
 from __future__ import annotations
 
@@ -231,12 +232,14 @@ SWEPT = {
                          "adversarial": {"lambdas": []}},
     "jain_wallace": {"permutation": {"n_permutations": 20}, "adversary": {"steps": 50}},
     "open_questions": {"complexity": {"datasets": ["synthetic"], "hidden_sizes": [8, 128],
-                                      "train_fractions": [0.5, 1.0], "max_instances": 30}},
+                                      "train_fractions": [0.5, 1.0], "max_instances": 30},
+                       "class_effects": {"datasets": ["synthetic"], "max_instances": 20,
+                                         "n_permutations": 10}},
 }  # fmt: skip
 
 
 @pytest.mark.slow
-def test_the_sweep_through_the_workflow(tmp_path):
+def test_the_sweep_and_the_class_effects_through_the_workflow(tmp_path):
     write_config(tmp_path, SWEPT)
     snakemake(tmp_path)
     sweep = tmp_path / "results/synthetic/open_questions/complexity"
@@ -255,13 +258,26 @@ def test_the_sweep_through_the_workflow(tmp_path):
     page = (report / "open_questions.html").read_text()
     assert "What makes adversarial attention easy?" in page
     assert complexity.complexity_finding(trends)[0] in page
+    effects = pd.read_csv(report / "open_questions/class_effects.csv")
+    assert set(effects["measure"]) == {"top_below_other", "counter_attention",
+                                       "permutation_elsewhere"}  # fmt: skip
+    assert (effects["n_seeds"] == 2).all() and "Beyond the decision" in page
+    per_run = pd.read_parquet(
+        tmp_path / "results/synthetic/lstm-additive/seed1/open_questions/class_effects.parquet"
+    )
+    assert per_run["id"].nunique() == 20 and set(per_run["cls"]) == {0, 1}
     # the cap reruns the sweep's analyses and the page, never training
     edited = json.loads(json.dumps(SWEPT))
     edited["open_questions"]["complexity"]["max_instances"] = 20
     write_config(tmp_path, edited)
     assert planned_jobs(tmp_path) == {"all": 1, "complexity_analyse": 6, "open_questions": 1}
+    edited["open_questions"]["complexity"]["max_instances"] = 30
+    edited["open_questions"]["class_effects"]["n_permutations"] = 5
+    write_config(tmp_path, edited)
+    assert planned_jobs(tmp_path) == {"all": 1, "class_effects": 2, "open_questions": 1}
+    edited["open_questions"]["class_effects"]["n_permutations"] = 10
     # a new hidden size trains and analyses only its own models
-    edited["open_questions"]["complexity"].update(max_instances=30, hidden_sizes=[8, 16, 128])
+    edited["open_questions"]["complexity"]["hidden_sizes"] = [8, 16, 128]
     write_config(tmp_path, edited)
     jobs = dry_run(tmp_path)
     assert Counter(j.rule for j in jobs) == {

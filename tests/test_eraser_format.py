@@ -151,6 +151,21 @@ def test_every_line_is_what_erasers_scorer_reads_and_its_aopc_is_ours(spec, tmp_
         assert file_aopc == pytest.approx(summary.loc[ranking, "aopc_comprehensiveness"])
 
 
+def test_datasets_of_two_class_counts_share_one_file(tmp_path):
+    """A binary and a three-class dataset in one study: each record keeps its own classes
+    (the rows of both are written in one pass, the class counts mixed in a chunk)."""
+    tables = []
+    for name, (tokens, bias, n_classes) in (("two", BINARY), ("three", THREE)):
+        model = hand_model(tokens, bias=bias, n_classes=n_classes)
+        table = faith.eraser(model, rows_of(*SEQUENCES), {"rankings": ["attention"]})
+        tables.append(table.assign(dataset=name, model="m", seed=0))
+    records = written(pd.concat(tables, ignore_index=True), tmp_path)
+    lengths = {f"hand-{i}": len(s) for i, s in enumerate(SEQUENCES)}
+    for (dataset, *_), instances in split_runs(records).items():
+        classes = {"0", "1"} if dataset == "two" else {"0", "1", "2"}
+        check_eraser_file(instances, lengths, classes)
+
+
 def test_the_bins_as_thresholds_keep_the_exact_floats_erasers_defaults_match(tmp_path):
     """ERASER keeps a threshold only if it is `in` its list: 0.01 ... 0.5 exactly, and with
     other bins their fractions (percent / 100)."""

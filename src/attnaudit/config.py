@@ -257,9 +257,11 @@ def check_deception(config: dict[str, Any]) -> None:
         raise ConfigError(f"config key '{key}.weights': {labels} name the same path twice")
 
 
-def check_complexity(config: dict[str, Any]) -> None:
-    """`open_questions.complexity`: datasets of the config, and a model the sweep can
+def check_open_questions(config: dict[str, Any]) -> None:
+    """`open_questions:` datasets of the config, and a model the complexity sweep can
     resize (a flat trained-from-scratch encoder with a hidden_size, learned attention)."""
+    effects = config["open_questions"]["class_effects"]
+    check_names("open_questions.class_effects.datasets", effects["datasets"], config["datasets"])
     key, section = "open_questions.complexity", config["open_questions"]["complexity"]
     check_names(f"{key}.datasets", section["datasets"], config["datasets"])
     encoder, attention = catalog.split_model(section["model"])
@@ -314,7 +316,7 @@ def check_config(config: dict[str, Any]) -> None:
     check_embeddings(config)
     check_wiegreffe_pinter(config)
     check_deception(config)
-    check_complexity(config)
+    check_open_questions(config)
 
 
 def validate(config: dict[str, Any], files: Iterable[str | Path] = ()) -> None:

@@ -283,13 +283,16 @@ class Plan:
         """The "Open questions" page and each section's figure (the first section's markdown
         too), where a section has something to answer: the first where a model with learned
         attention has its uniform control among the runs, the complexity sweeps where
-        `open_questions.complexity` names datasets."""
+        `open_questions.complexity` names datasets, the effects beyond the decision where
+        `open_questions.class_effects` does."""
         sections = []
         if self.asks_needs():
             sections += [f"{REPORT}/open_questions/needs.md",
                          f"{REPORT}/figures/open_questions_needs.png"]  # fmt: skip
         if self.complexity_points():
             sections.append(f"{REPORT}/figures/open_questions_complexity.png")
+        if self.class_effect_runs():
+            sections.append(f"{REPORT}/figures/open_questions_class_effects.png")
         return [*sections, self.OPEN_QUESTIONS_PAGE] if sections else []
 
     def asks_needs(self) -> bool:
@@ -558,6 +561,21 @@ class Plan:
         cap = self.complexity["max_instances"]
         return {"jain_wallace": {name: {**self.config["jain_wallace"][name], "max_instances": cap}
                                  for name in COMPLEXITY_ANALYSES}}  # fmt: skip
+
+    # -- the open questions' effects beyond the decision (open_questions.class_effects) ----
+    def class_effect_runs(self, name: str = "open_questions/class_effects.parquet") -> list[str]:
+        """A file of every run the class-effects analysis reads: the datasets of
+        `open_questions.class_effects`, models with learned attention on flat encoders."""
+        datasets = self.config["open_questions"]["class_effects"]["datasets"]
+        models = [m for m in self.learned if not catalog.is_hierarchical(split_model(m)[0])]
+        return [self.run_path(d, m, s, name) for d in datasets for m in models for s in self.seeds]
+
+    def class_effect_settings(self) -> dict[str, Any]:
+        """The class-effects analysis's params: its block without `datasets` (which runs it
+        reads, not what it computes)."""
+        block = self.config["open_questions"]["class_effects"]
+        return {"open_questions": {"class_effects": {k: v for k, v in block.items()
+                                                     if k != "datasets"}}}  # fmt: skip
 
     # -- Pruthi et al.: deception training -------------------------------------------------
     def deception_weights(self) -> list[str]:

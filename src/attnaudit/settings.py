@@ -490,6 +490,36 @@ class Complexity(Settings):
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ClassEffects(OnSplit):
+    """Beyond the decision: every class's probability under erasure and permutation.
+
+    On each model with learned attention (flat encoders) of each dataset of `datasets`, per
+    instance (two or more items) and class k: each item's support for k, p_k minus p_k with
+    the item erased and attention renormalised over the rest (hidden states fixed); the
+    top-attended item's support, the largest and smallest support, the share of items whose
+    presence lowers k and the attention on them; and the median over `n_permutations`
+    shuffles of attention of the change in p_k and of its size.
+    """
+
+    key: ClassVar[str] = "open_questions.class_effects"
+    datasets: tuple[str, ...] = setting(
+        [], "the datasets analysed (names of `datasets:`; meant for 3 or more classes); [] none",
+        pattern=NAME_PATTERN, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    max_instances: int | None = setting(
+        500, "analyse a seeded random subset of this many instances; null: all",
+        minimum=1, maximum=bounds.MAX_INSTANCES,
+    )  # fmt: skip
+    n_permutations: int = setting(
+        100, "shuffles per instance", minimum=1, maximum=bounds.MAX_REPEATS
+    )
+    seed: int = setting(
+        0, "seed of the shuffles (with the instance id)", minimum=0, maximum=bounds.MAX_SEED
+    )
+    batch_size: int = setting(32, "instances encoded together", minimum=1, maximum=bounds.MAX_BATCH)
+
+
 # The config's analysis sections: section -> block -> settings class.
 SECTIONS: dict[str, dict[str, type[Settings]]] = {
     "jain_wallace": {
@@ -507,7 +537,7 @@ SECTIONS: dict[str, dict[str, type[Settings]]] = {
     },
     "pruthi": {"deception": Deception},
     "verdicts": {"needed": VerdictNeeded, "faithful": VerdictFaithful, "unique": VerdictUnique},
-    "open_questions": {"complexity": Complexity},
+    "open_questions": {"complexity": Complexity, "class_effects": ClassEffects},
 }
 
 

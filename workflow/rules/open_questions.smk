@@ -1,6 +1,7 @@
 # The questions the 2019 debate left open, answered from the runs: the "Open questions" page
-# (attnaudit.report.open_questions, .complexity). Built so far: which tasks need attention,
-# what the encoder changes, and what makes adversarial attention easy. Each section's inputs
+# (attnaudit.report.open_questions, .complexity, .class_effects). Built so far: which tasks
+# need attention, what the encoder changes, what makes adversarial attention easy, and effects
+# beyond the decision. Each section's inputs
 # and outputs exist where the config gives it something to answer.
 
 
@@ -116,6 +117,50 @@ COMPLEXITY_OUTPUTS = (
     else {}
 )
 
+# The last section's inputs and outputs, where open_questions.class_effects names datasets.
+CLASS_INPUTS = (
+    dict(
+        class_effects=PLAN.class_effect_runs(),
+        class_summaries=expand(
+            rules.preprocess.output.summary,
+            dataset=config["open_questions"]["class_effects"]["datasets"],
+        ),
+    )
+    if PLAN.class_effect_runs()
+    else {}
+)
+CLASS_OUTPUTS = (
+    dict(
+        class_csv=f"{REPORT}/open_questions/class_effects.csv",
+        class_html=report(
+            f"{REPORT}/open_questions/class_effects.html",
+            caption="../report/open_questions_class_effects_table.rst",
+            category="Open questions",
+            subcategory="Beyond the decision",
+            labels={
+                "item": "Table: top item, counter-evidence and permutation per model"
+            },
+        ),
+        class_per_class_csv=f"{REPORT}/open_questions/class_effects_per_class.csv",
+        class_per_class_html=report(
+            f"{REPORT}/open_questions/class_effects_per_class.html",
+            caption="../report/open_questions_class_effects_per_class_table.rst",
+            category="Open questions",
+            subcategory="Beyond the decision",
+            labels={"item": "Table: the items that lower each class"},
+        ),
+        class_figure=report(
+            f"{REPORT}/figures/open_questions_class_effects.png",
+            caption="../report/open_questions_class_effects.rst",
+            category="Open questions",
+            subcategory="Beyond the decision",
+            labels={"item": "Figure: each measure per model"},
+        ),
+    )
+    if PLAN.class_effect_runs()
+    else {}
+)
+
 
 if PLAN.open_questions_outputs():
 
@@ -123,12 +168,14 @@ if PLAN.open_questions_outputs():
         input:
             **ENCODER_INPUTS,
             **COMPLEXITY_INPUTS,
+            **CLASS_INPUTS,
             metrics=PLAN.runs(rules.train.output.metrics),
             code=code("aggregate.py"),
         output:
             **NEEDS_OUTPUTS,
             **ENCODER_OUTPUTS,
             **COMPLEXITY_OUTPUTS,
+            **CLASS_OUTPUTS,
             page=report(
                 PLAN.OPEN_QUESTIONS_PAGE,  # a page, not a catalogue item
                 caption="../report/open_questions.rst",
@@ -151,5 +198,8 @@ if PLAN.open_questions_outputs():
             datasets={d: PLAN.dataset_options(d) for d in PLAN.datasets},
             needed=config["verdicts"]["needed"],
             complexity=PLAN.complexity_params(),
+            class_effects_max_instances=config["open_questions"]["class_effects"][
+                "max_instances"
+            ],
         script:
             "../scripts/aggregate.py"

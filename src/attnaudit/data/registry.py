@@ -221,9 +221,11 @@ REGISTRY: dict[str, DatasetSpec] = {
         files_for=lambda options: (
             (AG_TEST,) if options.get("test_only_resplit") else (AG_TRAIN, AG_TEST)
         ),
+        classes_for=agnews.n_classes,
         min_count=5,
-        description="AG News (Zhang et al. 2015), World vs Business from the description; 15% "
-        "of train as dev. test_only_resplit: test.csv alone split 70/10/20, not comparable.",
+        description="AG News (Zhang et al. 2015), World vs Business from the description (task "
+        "all4: the 4 classes); 15% of train as dev. test_only_resplit: test.csv alone split "
+        "70/10/20, not comparable.",
     ),
     "sst2": DatasetSpec(
         name="sst2",

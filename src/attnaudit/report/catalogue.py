@@ -147,6 +147,26 @@ ITEMS = [
         "open_questions_complexity.rst",
     ),
     table(
+        "open_questions/class_effects", "Open questions: beyond the decision",
+        "open_questions_class_effects_table.rst",
+        "Per dataset, measure and model with learned attention: the mean over seeds (one "
+        "number per run, a mean over its test instances) with its 95 % interval and, for "
+        "counter_attention, the rule's answer.",
+        columns.OPEN_QUESTIONS_CLASS_EFFECTS,
+    ),
+    table(
+        "open_questions/class_effects_per_class", "Open questions: the items that lower each class",
+        "open_questions_class_effects_per_class_table.rst",
+        "Per dataset, model and class: the share of an instance's items whose presence lowers "
+        "the class, the attention on them and the top-attended item's support for the class, "
+        "means over seeds; the attention minus the share with its 95 % interval.",
+        columns.OPEN_QUESTIONS_CLASS_EFFECTS_PER_CLASS,
+    ),
+    figure(
+        "open_questions_class_effects", "Figure: beyond the decision, measure by measure",
+        "open_questions_class_effects.rst",
+    ),
+    table(
         "jain_wallace/tau_per_seed", "Kendall tau per seed", "jain_wallace_tau_per_seed.rst",
         "Kendall tau-b between two importance measures over an instance's tokens, per "
         "seed and predicted class (instances whose tau is undefined are left out).",

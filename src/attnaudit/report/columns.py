@@ -301,3 +301,34 @@ OPEN_QUESTIONS_COMPLEXITY_VALUES = {
     "upper": "upper end of that interval",
 }
 """Each swept value's measures over seeds (open_questions/complexity_values.csv)."""
+
+OPEN_QUESTIONS_CLASS_EFFECTS = {
+    "dataset": "the dataset",
+    "measure": "top_below_other (share of instances whose top-attended item supports the "
+    "predicted class less than some item supports another class); counter_attention "
+    "(attention on the items that lower the predicted class minus their share of the items); "
+    "permutation_elsewhere (share of instances where permuting attention moves another class "
+    "more than the predicted one)",
+    "model": "the model with learned attention, <encoder>-<attention>",
+    "n_seeds": "seeds with a value",
+    "mean": "the measure's mean over seeds (one number per run)",
+    "lower": "lower end of its 95 % Student-t interval over seeds",
+    "upper": "upper end of that interval",
+    "answer": "counter_attention only: avoids (interval below 0), seeks (above 0) or undecided",
+}
+"""The open questions' last section (open_questions/class_effects.csv)."""
+
+OPEN_QUESTIONS_CLASS_EFFECTS_PER_CLASS = {
+    "dataset": "the dataset",
+    "model": "the model with learned attention",
+    "cls": "the class id",
+    "class_name": "its name in the data",
+    "n_seeds": "seeds with a value",
+    "share_lowering": "mean share of an instance's items whose presence lowers the class",
+    "attention_lowering": "mean attention on those items",
+    "top_support": "mean support of the top-attended item for the class (p minus p without it)",
+    "gap": "attention_lowering minus share_lowering, mean over seeds",
+    "gap_lower": "lower end of its 95 % interval over seeds",
+    "gap_upper": "upper end of that interval",
+}
+"""The items that lower each class (open_questions/class_effects_per_class.csv)."""

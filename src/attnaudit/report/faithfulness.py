@@ -215,10 +215,15 @@ def percent_bins(eraser: pd.DataFrame) -> list[float]:
 
 def class_scores(distributions) -> list[dict[str, float]]:
     """Output distributions (a column of (K,) arrays) as ERASER's score dicts: every class,
-    named by its index."""
-    values = np.stack(list(distributions)).astype(np.float64)
-    names = [str(c) for c in range(values.shape[1])]
-    return [dict(zip(names, row, strict=True)) for row in values.tolist()]
+    named by its index. Datasets of different class counts may share a column."""
+    rows = list(distributions)
+    sizes = {len(row) for row in rows}
+    if len(sizes) == 1:  # one class count: one array, converted at once
+        rows = np.stack(rows).astype(np.float64).tolist()
+    else:
+        rows = [np.asarray(row, dtype=np.float64).tolist() for row in rows]
+    names = [str(c) for c in range(max(sizes, default=0))]
+    return [dict(zip(names[: len(row)], row, strict=True)) for row in rows]
 
 
 def hard_spans(scores: np.ndarray, percent: float) -> list[dict[str, int]]:

@@ -478,11 +478,11 @@ def task_needs(table: pd.DataFrame, path: str) -> None:
 
 
 @styled
-def encoder_measures(summary: pd.DataFrame, path: str) -> None:
-    """The open questions' second section (`report.open_questions.encoder_summary`): one
-    panel per dataset and measure (titled by the measure's name in the table; the page and
-    the caption say what each is), each model with learned attention's mean over seeds with
-    its 95 % interval."""
+def encoder_measures(summary: pd.DataFrame, path: str, title: str) -> None:
+    """An open-questions section's measures per model (`report.open_questions.
+    encoder_summary`, `report.class_effects.summary`): one panel per dataset and measure
+    (titled by the measure's name in the table; the page and the caption say what each
+    is), each model with learned attention's mean over seeds with its 95 % interval."""
     panels = list(summary.groupby(["dataset", "measure"], sort=False).groups)
     n_models = summary["model"].nunique() if len(summary) else 1
     fig, axes = grid(max(len(panels), 1), max(3.0, 0.6 * n_models + 1.4), 2.9)
@@ -496,7 +496,7 @@ def encoder_measures(summary: pd.DataFrame, path: str) -> None:
         ax.set_xticks(range(len(sub)), sub["model"], rotation=30, ha="right")
         ax.set_xlim(-0.6, len(sub) - 0.4)
         ax.set_title(f"{dataset}: {measure}", fontsize=9)
-    fig.suptitle("What the encoder changes (mean over seeds, 95 % interval)")
+    fig.suptitle(f"{title} (mean over seeds, 95 % interval)")
     save(fig, path)
 
 

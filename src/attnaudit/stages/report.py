@@ -18,6 +18,7 @@ import pandas as pd
 from attnaudit import io, settings
 from attnaudit.models.catalog import control_model, split_model
 from attnaudit.report import catalogue, figures, tables, verdicts
+from attnaudit.report import class_effects as effects
 from attnaudit.report import complexity as sweep
 from attnaudit.report import faithfulness as faithful
 from attnaudit.report import open_questions as questions
@@ -90,17 +91,22 @@ def open_questions(
     complexity_values_html: str | None = None, complexity_figure: str | None = None,
     complexity_metrics: Sequence[str] = (),
     complexity_permutation: Sequence[str] = (), complexity_adversary: Sequence[str] = (),
+    class_effects: Sequence[str] = (), class_summaries: Sequence[str] = (),
+    class_effects_max_instances: int | None = None, class_csv: str | None = None,
+    class_html: str | None = None, class_per_class_csv: str | None = None,
+    class_per_class_html: str | None = None, class_figure: str | None = None,
     **analysis_tables: Sequence[str],
 ) -> None:  # fmt: skip
     """The "Open questions" page and its tables and figures, one section per question the
-    rule's outputs name (`report.open_questions`, `report.complexity`): which tasks need
-    attention (`csv`, `markdown`, `html`, `figure`), what the encoder changes (`encoders_*`,
-    `differences_*`: two encoders to compare) and what makes adversarial attention easy
-    (`complexity_*`: the sweeps). `datasets`: the configured datasets' options (a synthetic
-    task's construction sets its answer); `needed`: the verdicts' needed rule (its level is
-    every section's); `analysis_tables`: the runs' importance, permutation, adversary,
-    eraser and replacement tables, where those analyses ran; `complexity`:
-    `Plan.complexity_params`, with the sweep's metrics and analysis tables in its order."""
+    rule's outputs name: which tasks need attention (`csv`, `markdown`, `html`, `figure`),
+    what the encoder changes (`encoders_*`, `differences_*`: two encoders to compare), what
+    makes adversarial attention easy (`complexity_*`: the sweeps) and effects beyond the
+    decision (`class_*`). `datasets`: the configured datasets' options (a synthetic task's
+    construction sets its answer); `needed`: the verdicts' needed rule (its level is every
+    section's); `analysis_tables`: the runs' importance, permutation, adversary, eraser and
+    replacement tables, where those analyses ran; `complexity`: `Plan.complexity_params`,
+    with the sweep's metrics and analysis tables in its order; `class_effects`: the
+    class-effects tables, `class_summaries` their datasets' summary.json."""
     runs = read_metrics(metrics)
     level = settings.VerdictNeeded.of(needed).level
     sections = []
@@ -117,6 +123,11 @@ def open_questions(
         sections.append(complexity_section(
             complexity, *sweep, level, complexity_csv, complexity_html, complexity_values_csv,
             complexity_values_html, complexity_figure,
+        ))  # fmt: skip
+    if class_effects and class_csv and class_html and class_per_class_csv and class_figure:
+        sections.append(class_section(
+            class_effects, class_summaries, class_effects_max_instances, level, class_csv,
+            class_html, class_per_class_csv, class_per_class_html, class_figure,
         ))  # fmt: skip
     io.write_text(page, render("open_questions.html", title="Open questions",
                                sections=sections))  # fmt: skip
@@ -162,7 +173,7 @@ def encoder_section(
     pairs = CATALOGUE["open_questions/encoder_differences"]
     publish(pairs, differences, differences_csv, differences_html, seeds=runs["seed"],
             notes=found)  # fmt: skip
-    figures.encoder_measures(summary, encoders_figure)
+    figures.encoder_measures(summary, encoders_figure, "What the encoder changes")
     return questions.Section(
         "encoders",
         "What does the encoder change?",
@@ -217,6 +228,32 @@ def complexity_section(
         "complexity", "What makes adversarial attention easy?", sweep.COMPLEXITY_DESIGN,
         png_base64(figure), found, sweep.TREND_RULE, grid(table, item.formats, item.floatfmt),
         item.file_name, sweep.complexity_caveats(points, complexity["options"]),
+    )  # fmt: skip
+
+
+def class_section(
+    paths: Sequence[str], summaries: Sequence[str], cap: int | None, level: float, csv: str,
+    html: str, per_class_csv: str, per_class_html: str, figure: str,
+) -> questions.Section:  # fmt: skip
+    """The open questions' last section, effects beyond the decision: the per-model and
+    per-class tables, the figure and the page's section."""
+    table = pd.concat([io.read_table(p) for p in paths], ignore_index=True)
+    info = [io.read_json(p) for p in summaries]
+    names = {s["dataset"]: s["label_names"] for s in info}
+    per_run = effects.run_measures(table)
+    summary = effects.summary(per_run, level)
+    found = effects.class_finding(summary)
+    item = CATALOGUE["open_questions/class_effects"]
+    publish(item, summary, csv, html, seeds=per_run["seed"], notes=found)
+    publish(CATALOGUE["open_questions/class_effects_per_class"],
+            effects.per_class(table, names, level), per_class_csv, per_class_html,
+            seeds=per_run["seed"])  # fmt: skip
+    figures.encoder_measures(summary, figure, "Beyond the decision")
+    return questions.Section(
+        "class-effects", "Beyond the decision: every class's probability",
+        effects.CLASS_DESIGN, png_base64(figure), found, effects.COUNTER_RULE,
+        grid(summary, item.formats, item.floatfmt), item.file_name,
+        effects.class_caveats(per_run, {s["dataset"]: s["n_classes"] for s in info}, cap),
     )  # fmt: skip
 
 
