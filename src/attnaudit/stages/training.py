@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,23 @@ def train(
     io.write_json(outputs["metrics"], metrics)
     log.info("test scores: %s (best epoch %d)", result.test_scores, result.best_epoch)
     return metrics
+
+
+def job_arguments(inputs: Mapping[str, Any], training: dict[str, Any], threads: int,
+                  device: str) -> dict[str, Any]:  # fmt: skip
+    """The keyword arguments of `train` that a training rule's named `inputs` (tokens,
+    vocab, summary, embeddings: the cached matrix and its record, or none) and its job give;
+    how it runs (`threads`, `device`) joins the training settings here, never the rule's
+    params, so editing it reruns nothing."""
+    embeddings = list(inputs.get("embeddings") or [])
+    return {
+        "training": {**training, "threads": threads, "device": device},
+        "tokens": inputs["tokens"],
+        "vocab": inputs["vocab"],
+        "summary": inputs["summary"],
+        "embeddings": embeddings[0] if embeddings else None,
+        "embeddings_info": embeddings[1] if embeddings else None,
+    }
 
 
 def read_embeddings(
