@@ -145,3 +145,29 @@ def test_markdown_labels_and_tolerances():
     assert "| 0.1 | yes |" in text and "| 0.1 | no |" in text
     assert "Tolerances:" in text and "Reasons for gaps" in text
     assert reproduction.markdown(pd.DataFrame()).startswith("No run")
+
+
+def test_another_task_of_the_type_is_not_compared_with_the_papers():
+    """AG News' four classes and IMDB's ratings are not the papers' binary tasks; the
+    default task (None) and the papers' own are compared."""
+    wp2 = "Wiegreffe & Pinter 2019, Table 2"
+    for kind, other, theirs in [("agnews", "all4", "world_business"), ("imdb", "rating", "binary"),
+                                ("20news", "all20", "baseball_hockey")]:  # fmt: skip
+        name = f"my{kind}"
+        assert reproduction.table(hand_tables(name), {name: kind}, {name: other}).empty
+        for task in (None, theirs):
+            table = reproduction.table(hand_tables(name), {name: kind}, {name: task})
+            assert set(table["source"]) == {wp2} and len(table) == 3
+
+
+def test_the_gap_names_the_vectors_the_runs_started_from():
+    tables = hand_tables("mysst")
+    for embeddings, words in [("random", "these runs start from random vectors"),
+                              ("glove50", "these runs start from glove50")]:  # fmt: skip
+        tables["metrics"]["embeddings"] = embeddings
+        table = reproduction.table(tables, {"mysst": "sst"})
+        gap = rows(table, "Jain & Wallace 2019, Table 1", "test F1")["reason_for_gap"]
+        assert (
+            gap == f"the paper used 300-d fastText vectors (wiki.simple), not available "
+            f"offline; {words}"
+        )

@@ -96,5 +96,6 @@ rule reproduction:
         runtime=15,
     params:
         types={d: PLAN.dataset_type(d) for d in PLAN.datasets},
+        tasks={d: PLAN.dataset_options(d).get("task") for d in PLAN.datasets},
     script:
         "../scripts/aggregate.py"

@@ -33,6 +33,7 @@ class Reference:
     kind: str  # a key of TOLERANCES
     gap: str  # why this workflow's value may differ
     pred: int | None = None  # Kendall tau rows: the predicted class the mean is over
+    task: str | None = None  # the source's task where the type has several (`task` option)
 
 
 # Allowed |this workflow's mean - source value| per kind of statistic, with the reason.
@@ -59,26 +60,26 @@ TOLERANCES = {
     ),
 }
 
-VECTORS = (
-    "the paper used 300-d fastText vectors (wiki.simple), not available offline; "
-    "these runs use the mirror's 50-d GloVe sample"
-)
+# `{vectors}`: what these runs start from, filled in from their metrics (`vectors_text`)
+VECTORS = "the paper used 300-d fastText vectors (wiki.simple), not available offline; {vectors}"
 JW1 = "Jain & Wallace 2019, Table 1"
 JW2 = "Jain & Wallace 2019, Table 2"
 WP2 = "Wiegreffe & Pinter 2019, Table 2"
 ORIGINAL = "original Jain & Wallace code, these machines, seed 1"
-SEEDS = "the original code's single seed against this workflow's seeds; same vectors"
+SEEDS = "the original code's single seed (50-d GloVe) against this workflow's seeds; {vectors}"
 WP_GAP = {
     "sst": VECTORS,
     "imdb": VECTORS,
-    "agnews": VECTORS + "; their AG News is binarized, the agnews type keeps its 4 classes "
-    "(macro F1)",
+    "agnews": VECTORS + "; their AG News is World vs Business on the official train and test "
+    "splits",
     "20news": VECTORS + "; their 20 Newsgroups is the same two sports groups (baseball vs hockey)",
 }
 # Wiegreffe & Pinter's Table 2: test F1 of their reproduction of the BiLSTM with additive
 # attention and of the same model with uniform attention.
 WP_TABLE2 = {"sst": (0.831, 0.822), "imdb": (0.902, 0.879), "agnews": (0.964, 0.960),
              "20news": (0.942, 0.934)}  # fmt: skip
+# the task of a type with several (its `task` option) that the paper's numbers are on
+WP_TASKS = {"imdb": "binary", "agnews": "world_business", "20news": "baseball_hockey"}
 # Jain & Wallace's Table 2 on SST: mean Kendall tau per predicted class (0, 1).
 JW_TABLE2 = [
     ("lstm-additive", "tau_attn_grad", "mean Kendall tau(attention, gradient)", (0.40, 0.38)),
@@ -97,12 +98,15 @@ def references() -> list[Reference]:
             for c, v in enumerate(values)
         ]  # fmt: skip
     for dataset, (learned, uniform) in WP_TABLE2.items():
-        gap = WP_GAP[dataset]
+        gap, task = WP_GAP[dataset], WP_TASKS.get(dataset)
         refs += [
-            Reference(dataset, "lstm-additive", "test F1", WP2, learned, "f1", "score", gap),
-            Reference(dataset, "lstm-uniform", "test F1", WP2, uniform, "f1", "score", gap),
+            Reference(dataset, "lstm-additive", "test F1", WP2, learned, "f1", "score", gap,
+                      task=task),
+            Reference(dataset, "lstm-uniform", "test F1", WP2, uniform, "f1", "score", gap,
+                      task=task),
             Reference(dataset, "lstm-additive", "test F1, learned minus uniform attention", WP2,
-                      learned - uniform, "f1_gap", "score", gap + "; here paired by seed"),
+                      learned - uniform, "f1_gap", "score", gap + "; here paired by seed",
+                      task=task),
         ]  # fmt: skip
     original = [
         ("test accuracy", 0.821, "accuracy", "score"),
@@ -166,20 +170,40 @@ def f1_gap(metrics: pd.DataFrame, ref: Reference, dataset: str) -> pd.Series:
     return (learned - uniform).dropna()
 
 
-def table(tables: dict[str, pd.DataFrame], types: dict[str, str]) -> pd.DataFrame:
-    """One row per reference and dataset of its type (`types`: dataset name -> type) whose
-    runs give the statistic: the source's value, this workflow's mean with its 95 % interval
-    over seeds, the difference, the tolerance and whether the mean lies within it."""
+def table(
+    tables: dict[str, pd.DataFrame],
+    types: dict[str, str],
+    tasks: dict[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """One row per reference and dataset of its type (`types`: dataset name -> type) and
+    task (`tasks`: name -> its `task` option, None or missing: the type's default, which
+    is the papers') whose runs give the statistic: the source's value, this workflow's mean
+    with its 95 % interval over seeds, the difference, the tolerance and whether the mean
+    lies within it."""
     rows = []
     for ref in REFERENCES:
         for dataset in sorted(d for d, t in types.items() if t == ref.dataset):
+            if ref.task and (tasks or {}).get(dataset) not in (None, ref.task):
+                continue  # another task of the type: not the paper's numbers
             values = per_seed(tables, ref, dataset)
             if not values.empty:
-                rows.append(row(ref, dataset, values))
+                rows.append(row(ref, dataset, values, vectors_text(tables["metrics"], dataset)))
     return pd.DataFrame(rows)
 
 
-def row(ref: Reference, dataset: str, values: pd.Series) -> dict:
+def vectors_text(metrics: pd.DataFrame, dataset: str) -> str:
+    """What a dataset's runs start from, in words, from their metrics.json: random vectors,
+    or the named vectors."""
+    runs = metrics[metrics["dataset"] == dataset]
+    names = sorted(set(runs["embeddings"].dropna())) if "embeddings" in runs else []
+    if not names:
+        return "these runs' vectors are not recorded"
+    if names == ["random"]:
+        return "these runs start from random vectors"
+    return f"these runs start from {', '.join(n for n in names if n != 'random')}"
+
+
+def row(ref: Reference, dataset: str, values: pd.Series, vectors: str = "") -> dict:
     stats = interval(values)
     tolerance = TOLERANCES[ref.kind][0]
     difference = stats["mean"] - ref.value
@@ -195,7 +219,7 @@ def row(ref: Reference, dataset: str, values: pd.Series) -> dict:
         "difference": difference,
         "tolerance": tolerance,
         "within_tolerance": within(difference, tolerance),
-        "reason_for_gap": ref.gap,
+        "reason_for_gap": ref.gap.format(vectors=vectors),
     }
 
 

@@ -694,16 +694,18 @@ def pruthi_deception(
 
 def reproduction(
     metrics: Sequence[str], importance: Sequence[str], permutation: Sequence[str],
-    adversary: Sequence[str], types: Mapping[str, str], csv: str, markdown: str, html: str,
+    adversary: Sequence[str], types: Mapping[str, str], tasks: Mapping[str, str | None],
+    csv: str, markdown: str, html: str,
 ) -> None:  # fmt: skip
-    """The papers' headline numbers beside this workflow's (`report.reproduction`)."""
+    """The papers' headline numbers beside this workflow's (`report.reproduction`), on the
+    datasets of the papers' types and tasks."""
     tables_by_name = {
         "metrics": read_metrics(metrics),
         **{name: read_tables(paths) if paths else pd.DataFrame()
            for name, paths in (("importance", importance), ("permutation", permutation),
                                ("adversary", adversary))},
     }  # fmt: skip
-    table = reproduce.table(tables_by_name, dict(types))
+    table = reproduce.table(tables_by_name, dict(types), dict(tasks))
     publish(
         CATALOGUE["reproduction"],
         table,
