@@ -35,6 +35,7 @@ include: "workflow/rules/verdicts.smk"
 include: "workflow/rules/pruthi.smk"
 include: "workflow/rules/complexity.smk"
 include: "workflow/rules/class_effects.smk"
+include: "workflow/rules/transfer.smk"
 include: "workflow/rules/open_questions.smk"
 
 

@@ -1,6 +1,6 @@
 """The open questions' complexity sweeps: the training share, the trend rule on hand-made
-tables, the plan, the config checks, and the sweep (with the class effects) through the
-workflow."""
+tables, the plan, the config checks, and the sweep (with the class effects and the transfer
+matrix) through the workflow."""
 
 from __future__ import annotations
 
@@ -234,7 +234,8 @@ SWEPT = {
     "open_questions": {"complexity": {"datasets": ["synthetic"], "hidden_sizes": [8, 128],
                                       "train_fractions": [0.5, 1.0], "max_instances": 30},
                        "class_effects": {"datasets": ["synthetic"], "max_instances": 20,
-                                         "n_permutations": 10}},
+                                         "n_permutations": 10},
+                       "transfer": {"datasets": ["synthetic"]}},
 }  # fmt: skip
 
 
@@ -266,6 +267,12 @@ def test_the_sweep_and_the_class_effects_through_the_workflow(tmp_path):
         tmp_path / "results/synthetic/lstm-additive/seed1/open_questions/class_effects.parquet"
     )
     assert per_run["id"].nunique() == 20 and set(per_run["cls"]) == {0, 1}
+    moved = pd.read_csv(report / "open_questions/transfer.csv")  # lstm-additive into lstm
+    assert len(moved) == 1 and moved["n_seeds"].iloc[0] == 2
+    own_f1 = [json.loads(own.parent.with_name(f"seed{s}").joinpath("metrics.json").read_text())
+              ["test_f1"] for s in (1, 2)]  # fmt: skip
+    assert moved["own_f1"].iloc[0] == pytest.approx(np.mean(own_f1))
+    assert "Is it sound to transfer attention between models?" in page
     # the cap reruns the sweep's analyses and the page, never training
     edited = json.loads(json.dumps(SWEPT))
     edited["open_questions"]["complexity"]["max_instances"] = 20

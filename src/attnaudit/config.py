@@ -257,11 +257,32 @@ def check_deception(config: dict[str, Any]) -> None:
         raise ConfigError(f"config key '{key}.weights': {labels} name the same path twice")
 
 
+def check_transfer(config: dict[str, Any]) -> None:
+    """`open_questions.transfer`: datasets of the config; donors among its models with
+    learned attention (flat); students among its encoders with a learned run and its
+    uniform control (flat, trained from scratch)."""
+    from attnaudit.plan import Plan
+
+    key, section = "open_questions.transfer", config["open_questions"]["transfer"]
+    check_names(f"{key}.datasets", section["datasets"], config["datasets"])
+    plan = Plan(config)
+    flat = [m for m in plan.learned if not catalog.is_hierarchical(catalog.split_model(m)[0])]
+    check_names(f"{key}.donors", section["donors"] or [], flat)
+    students = [e for e in plan.encoders if plan.student_runs(e) is not None]
+    check_names(f"{key}.students", section["students"] or [], students)
+    if section["datasets"] and not (plan.transfer_donors() and plan.transfer_students()):
+        raise ConfigError(
+            f"config key '{key}.datasets': no donor or no student: the matrix needs a model "
+            "with learned attention and an encoder with its learned and uniform runs"
+        )
+
+
 def check_open_questions(config: dict[str, Any]) -> None:
     """`open_questions:` datasets of the config, and a model the complexity sweep can
     resize (a flat trained-from-scratch encoder with a hidden_size, learned attention)."""
     effects = config["open_questions"]["class_effects"]
     check_names("open_questions.class_effects.datasets", effects["datasets"], config["datasets"])
+    check_transfer(config)
     key, section = "open_questions.complexity", config["open_questions"]["complexity"]
     check_names(f"{key}.datasets", section["datasets"], config["datasets"])
     encoder, attention = catalog.split_model(section["model"])

@@ -59,6 +59,8 @@ def expand(pattern: str, **values: Any) -> list[str]:
     ]
 
 
+# the open questions' transfer matrix: a donor run's attention frozen into a student encoder
+TRANSFER = "results/{dataset}/open_questions/transfer/{donor}/{student}/seed{seed}"
 # the analyses each sweep model runs (jain_wallace.<name>)
 COMPLEXITY_ANALYSES = ("permutation", "adversary")
 
@@ -293,6 +295,8 @@ class Plan:
             sections.append(f"{REPORT}/figures/open_questions_complexity.png")
         if self.class_effect_runs():
             sections.append(f"{REPORT}/figures/open_questions_class_effects.png")
+        if self.transfer_cells():
+            sections.append(f"{REPORT}/figures/open_questions_transfer.png")
         return [*sections, self.OPEN_QUESTIONS_PAGE] if sections else []
 
     def asks_needs(self) -> bool:
@@ -576,6 +580,61 @@ class Plan:
         block = self.config["open_questions"]["class_effects"]
         return {"open_questions": {"class_effects": {k: v for k, v in block.items()
                                                      if k != "datasets"}}}  # fmt: skip
+
+    # -- the open questions' transfer matrix (open_questions.transfer) ---------------------
+    def transfer_donors(self) -> list[str]:
+        """The donors: `open_questions.transfer.donors`, else every model with learned
+        attention on a flat encoder."""
+        given = self.config["open_questions"]["transfer"]["donors"]
+        flat = [m for m in self.learned if not catalog.is_hierarchical(split_model(m)[0])]
+        return list(given) if given is not None else flat
+
+    def transfer_students(self) -> list[str]:
+        """The students: `open_questions.transfer.students`, else every flat encoder trained
+        from scratch that has a learned-attention run and its uniform control."""
+        given = self.config["open_questions"]["transfer"]["students"]
+        if given is not None:
+            return list(given)
+        return [e for e in self.encoders if self.student_runs(e) is not None]
+
+    def student_runs(self, encoder: str) -> tuple[str, str] | None:
+        """A student's own learned-attention run (its first in `attentions`) and its uniform
+        control, where the config trains both and the encoder is flat and from scratch."""
+        if catalog.is_hierarchical(encoder) or self.is_pretrained(encoder):
+            return None
+        own = [m for m in self.learned if split_model(m)[0] == encoder]
+        if not own or catalog.control_model(own[0]) not in self.models:
+            return None
+        return own[0], catalog.control_model(own[0])
+
+    def transfer_cells(self) -> list[tuple[str, str, str, int]]:
+        """(dataset, donor, student, seed) of every cell and seed of the matrix."""
+        datasets = self.config["open_questions"]["transfer"]["datasets"]
+        return [(d, donor, student, s) for d in datasets for donor in self.transfer_donors()
+                for student in self.transfer_students() for s in self.seeds]  # fmt: skip
+
+    def transfer_files(self, name: str) -> list[str]:
+        """A file of every cell and seed (`{TRANSFER}/<name>`), in `transfer_cells` order."""
+        return [expand(f"{TRANSFER}/{name}", dataset=d, donor=donor, student=student, seed=s)[0]
+                for d, donor, student, s in self.transfer_cells()]  # fmt: skip
+
+    def transfer_pieces(self, dataset: str, donor: str) -> dict[str, str]:
+        """`donor_pieces`: the word pieces a pretrained donor reads; none for a donor on words."""
+        encoder = split_model(donor)[0]
+        if not self.is_pretrained(encoder):
+            return {}
+        return {"donor_pieces": self.data_file(dataset, encoder, "tokens.parquet")}
+
+    def transfer_params(self) -> dict[str, Any] | None:
+        """What the open questions' job reads of the matrix: its cells in file order and each
+        student's own and uniform runs; None without the matrix."""
+        cells = self.transfer_cells()
+        if not cells:
+            return None
+        runs = {e: self.student_runs(e) for e in self.transfer_students()}
+        return {"cells": [list(c) for c in cells],
+                "own": {e: r[0] for e, r in runs.items()},
+                "uniform": {e: r[1] for e, r in runs.items()}}  # fmt: skip
 
     # -- Pruthi et al.: deception training -------------------------------------------------
     def deception_weights(self) -> list[str]:

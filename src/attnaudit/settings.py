@@ -520,6 +520,35 @@ class ClassEffects(OnSplit):
     batch_size: int = setting(32, "instances encoded together", minimum=1, maximum=bounds.MAX_BATCH)
 
 
+@dataclass(frozen=True)
+class Transfer(Settings):
+    """Transferring attention: Wiegreffe & Pinter's guided MLP, every donor into every student.
+
+    On each dataset of `datasets`, per seed: the attention of each donor run (a model with
+    learned attention of the config, `donors`; a pretrained donor's attention over word
+    pieces summed per word) frozen into each student encoder (`students`, trained from
+    scratch on words, without attention parameters), trained from scratch on the labels;
+    test F1 against the student's own learned and uniform attention of the same seed.
+    """
+
+    key: ClassVar[str] = "open_questions.transfer"
+    datasets: tuple[str, ...] = setting(
+        [], "the datasets of the matrix (names of `datasets:`); [] none",
+        pattern=NAME_PATTERN, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    donors: tuple[str, ...] | None = setting(
+        None, "donor runs, <encoder>-<attention> with learned attention; null: every such "
+        "model of the config", pattern=MODEL_PATTERN, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    students: tuple[str, ...] | None = setting(
+        None, "student encoders (flat, trained from scratch, each with its uniform and a "
+        "learned-attention run in the config); null: every such encoder of the config",
+        pattern="^[a-z0-9]+$", maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    batch_size: int = setting(256, "instances per pass when a donor's attention is computed",
+                              minimum=1, maximum=bounds.MAX_BATCH)  # fmt: skip
+
+
 # The config's analysis sections: section -> block -> settings class.
 SECTIONS: dict[str, dict[str, type[Settings]]] = {
     "jain_wallace": {
@@ -537,7 +566,11 @@ SECTIONS: dict[str, dict[str, type[Settings]]] = {
     },
     "pruthi": {"deception": Deception},
     "verdicts": {"needed": VerdictNeeded, "faithful": VerdictFaithful, "unique": VerdictUnique},
-    "open_questions": {"complexity": Complexity, "class_effects": ClassEffects},
+    "open_questions": {
+        "complexity": Complexity,
+        "class_effects": ClassEffects,
+        "transfer": Transfer,
+    },
 }
 
 

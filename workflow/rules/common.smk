@@ -25,6 +25,7 @@ from attnaudit.plan import (
     PIECES,
     REPORT,
     RUN,
+    TRANSFER,
     VECTORS,
     WP,
     WP_MODEL,

@@ -160,6 +160,33 @@ CLASS_OUTPUTS = (
     if PLAN.class_effect_runs()
     else {}
 )
+# The transfer section's inputs and outputs, where open_questions.transfer names datasets.
+TRANSFER_INPUTS = (
+    dict(transfer_metrics=PLAN.transfer_files("metrics.json"))
+    if PLAN.transfer_cells()
+    else {}
+)
+TRANSFER_OUTPUTS = (
+    dict(
+        transfer_csv=f"{REPORT}/open_questions/transfer.csv",
+        transfer_html=report(
+            f"{REPORT}/open_questions/transfer.html",
+            caption="../report/open_questions_transfer_table.rst",
+            category="Open questions",
+            subcategory="Transferring attention",
+            labels={"item": "Table: each donor into each student, paired by seed"},
+        ),
+        transfer_figure=report(
+            f"{REPORT}/figures/open_questions_transfer.png",
+            caption="../report/open_questions_transfer.rst",
+            category="Open questions",
+            subcategory="Transferring attention",
+            labels={"item": "Figure: the transfer matrix"},
+        ),
+    )
+    if PLAN.transfer_cells()
+    else {}
+)
 
 
 if PLAN.open_questions_outputs():
@@ -169,6 +196,7 @@ if PLAN.open_questions_outputs():
             **ENCODER_INPUTS,
             **COMPLEXITY_INPUTS,
             **CLASS_INPUTS,
+            **TRANSFER_INPUTS,
             metrics=PLAN.runs(rules.train.output.metrics),
             code=code("aggregate.py"),
         output:
@@ -176,6 +204,7 @@ if PLAN.open_questions_outputs():
             **ENCODER_OUTPUTS,
             **COMPLEXITY_OUTPUTS,
             **CLASS_OUTPUTS,
+            **TRANSFER_OUTPUTS,
             page=report(
                 PLAN.OPEN_QUESTIONS_PAGE,  # a page, not a catalogue item
                 caption="../report/open_questions.rst",
@@ -198,6 +227,7 @@ if PLAN.open_questions_outputs():
             datasets={d: PLAN.dataset_options(d) for d in PLAN.datasets},
             needed=config["verdicts"]["needed"],
             complexity=PLAN.complexity_params(),
+            transfer=PLAN.transfer_params(),
             class_effects_max_instances=config["open_questions"]["class_effects"][
                 "max_instances"
             ],

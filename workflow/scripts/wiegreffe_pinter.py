@@ -8,6 +8,7 @@ from attnaudit.stages import wiegreffe_pinter
 JOBS = {
     "wp_guided": wiegreffe_pinter.train_guided,
     "wp_adversary": wiegreffe_pinter.train_adversary,
+    "transfer": wiegreffe_pinter.train_transfer,  # the open questions' transfer matrix
 }
 
 with job_log(snakemake.log[0]):

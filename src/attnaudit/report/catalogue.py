@@ -167,6 +167,19 @@ ITEMS = [
         "open_questions_class_effects.rst",
     ),
     table(
+        "open_questions/transfer", "Open questions: transferring attention between models",
+        "open_questions_transfer_table.rst",
+        "Per dataset, donor run and student encoder: test F1 of the student with the donor's "
+        "attention frozen, with its own learned and with uniform attention, and the two paired "
+        "comparisons with their intervals and the rule's answers.",
+        columns.OPEN_QUESTIONS_TRANSFER,
+        formats={"margin": "g"},
+    ),
+    figure(
+        "open_questions_transfer", "Figure: the transfer matrix, donor x student",
+        "open_questions_transfer.rst",
+    ),
+    table(
         "jain_wallace/tau_per_seed", "Kendall tau per seed", "jain_wallace_tau_per_seed.rst",
         "Kendall tau-b between two importance measures over an instance's tokens, per "
         "seed and predicted class (instances whose tau is undefined are left out).",

@@ -332,3 +332,23 @@ OPEN_QUESTIONS_CLASS_EFFECTS_PER_CLASS = {
     "gap_upper": "upper end of that interval",
 }
 """The items that lower each class (open_questions/class_effects_per_class.csv)."""
+
+OPEN_QUESTIONS_TRANSFER = {
+    "dataset": "the dataset",
+    "donor": "the run whose attention is frozen into the student, <encoder>-<attention>",
+    "student": "the encoder trained with it (no attention parameters of its own)",
+    "n_seeds": "seeds with both values (paired)",
+    "guided_f1": "mean test F1 of the student with the donor's attention",
+    "own_f1": "mean test F1 of the student with its own learned attention (its run)",
+    "uniform_f1": "mean test F1 of the student with uniform attention (its run)",
+    "over_uniform": "guided minus uniform test F1, mean of the per-seed differences",
+    "over_uniform_lower": "lower end of its interval (the verdicts' level)",
+    "over_uniform_upper": "upper end of that interval",
+    "gains": "the rule 'needed' on guided against uniform: yes (gains), no, undecided",
+    "own_minus_guided": "own learned minus guided test F1, mean of the per-seed differences",
+    "own_minus_guided_lower": "lower end of its interval",
+    "own_minus_guided_upper": "upper end of that interval",
+    "loses": "the rule 'needed' on own against guided: yes (the student loses), no, undecided",
+    "margin": "the verdicts' needed margin (test F1)",
+}
+"""The open questions' transfer matrix (open_questions/transfer.csv)."""

@@ -539,3 +539,37 @@ def complexity_trends(values: pd.DataFrame, trends: pd.DataFrame, path: str) -> 
     fig.suptitle("Complexity and adversaries (mean over seeds, 95 % interval; "
                  "trend: Spearman rank correlation)")  # fmt: skip
     save(fig, path)
+
+
+GAIN_MARKS = {"yes": "gain", "no": "no gain", "undecided": "?"}
+
+
+@styled
+def transfer_matrix(table: pd.DataFrame, path: str) -> None:
+    """The open questions' transfer section (`report.transfer.transfer_table`): per dataset a
+    donor x student grid of the mean test-F1 gain over the student's uniform attention, each
+    cell labelled with its value and the rule's answer (gain, no gain, ?)."""
+    datasets = sorted(table["dataset"].unique())
+    donors = sorted(table["donor"].unique())
+    students = sorted(table["student"].unique())
+    limit = max(0.01, float(np.nanmax(np.abs(table["over_uniform"])))) if len(table) else 0.01
+    fig, axes = grid(max(len(datasets), 1), 1.3 * len(students) + 2.2, 0.7 * len(donors) + 1.6)
+    for ax, dataset in zip(axes, datasets, strict=False):
+        sub = table[table["dataset"] == dataset].set_index(["donor", "student"])
+        values = np.array([[sub["over_uniform"].get((d, s), np.nan) for s in students]
+                           for d in donors])  # fmt: skip
+        image = ax.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+        for i, d in enumerate(donors):
+            for j, s in enumerate(students):
+                if (d, s) in sub.index:
+                    r = sub.loc[(d, s)]
+                    ax.text(j, i, f"{r['over_uniform']:+.3f}\n{GAIN_MARKS[r['gains']]}",
+                            ha="center", va="center", fontsize=7)  # fmt: skip
+        ax.set_xticks(range(len(students)), students)
+        ax.set_yticks(range(len(donors)), donors)
+        ax.set_xlabel("student encoder")
+        ax.set_ylabel("donor run")
+        ax.set_title(dataset)
+        fig.colorbar(image, ax=ax, label="F1 minus the student's uniform attention")
+    fig.suptitle("Transferring attention (mean over seeds; the rule's answer per cell)")
+    save(fig, path)

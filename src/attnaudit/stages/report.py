@@ -25,6 +25,7 @@ from attnaudit.report import open_questions as questions
 from attnaudit.report import pages as pages_html
 from attnaudit.report import replacement as replaced
 from attnaudit.report import reproduction as reproduce
+from attnaudit.report import transfer as moved
 from attnaudit.report.catalogue import CATALOGUE, Item
 from attnaudit.report.html import grid, seeds_text, table_page
 from attnaudit.report.templating import render
@@ -95,6 +96,9 @@ def open_questions(
     class_effects_max_instances: int | None = None, class_csv: str | None = None,
     class_html: str | None = None, class_per_class_csv: str | None = None,
     class_per_class_html: str | None = None, class_figure: str | None = None,
+    transfer: Mapping | None = None, transfer_metrics: Sequence[str] = (),
+    transfer_csv: str | None = None, transfer_html: str | None = None,
+    transfer_figure: str | None = None,
     **analysis_tables: Sequence[str],
 ) -> None:  # fmt: skip
     """The "Open questions" page and its tables and figures, one section per question the
@@ -106,7 +110,8 @@ def open_questions(
     section's); `analysis_tables`: the runs' importance, permutation, adversary, eraser and
     replacement tables, where those analyses ran; `complexity`: `Plan.complexity_params`,
     with the sweep's metrics and analysis tables in its order; `class_effects`: the
-    class-effects tables, `class_summaries` their datasets' summary.json."""
+    class-effects tables, `class_summaries` their datasets' summary.json; `transfer`:
+    `Plan.transfer_params`, with the matrix's metrics in its cells' order."""
     runs = read_metrics(metrics)
     level = settings.VerdictNeeded.of(needed).level
     sections = []
@@ -117,6 +122,9 @@ def open_questions(
             runs, analysis_tables, level, encoders_csv, encoders_html, differences_csv,
             differences_html, encoders_figure,
         ))  # fmt: skip
+    if transfer and transfer_csv and transfer_html and transfer_figure:
+        sections.append(transfer_section(runs, transfer, transfer_metrics, needed, transfer_csv,
+                                         transfer_html, transfer_figure))  # fmt: skip
     if complexity and complexity_csv and complexity_html and complexity_figure:
         sweep = sweep_models(complexity, complexity_metrics, complexity_permutation,
                              complexity_adversary)  # fmt: skip
@@ -228,6 +236,28 @@ def complexity_section(
         "complexity", "What makes adversarial attention easy?", sweep.COMPLEXITY_DESIGN,
         png_base64(figure), found, sweep.TREND_RULE, grid(table, item.formats, item.floatfmt),
         item.file_name, sweep.complexity_caveats(points, complexity["options"]),
+    )  # fmt: skip
+
+
+def transfer_section(
+    runs: pd.DataFrame, transfer: Mapping, paths: Sequence[str], needed: Mapping | None,
+    csv: str, html: str, figure: str,
+) -> questions.Section:  # fmt: skip
+    """The open questions' transfer section: its table, figure and the page's section."""
+    cells = pd.DataFrame([{"dataset": d, "donor": donor, "student": student, "seed": s,
+                           "test_f1": io.read_json(p)["test_f1"]}
+                          for (d, donor, student, s), p in zip(transfer["cells"], paths,
+                                                               strict=True)])  # fmt: skip
+    table = moved.transfer_table(cells, runs, transfer["own"], transfer["uniform"], needed)
+    found = moved.transfer_finding(table)
+    item = CATALOGUE["open_questions/transfer"]
+    publish(item, table, csv, html, seeds=cells["seed"], notes=found)
+    figures.transfer_matrix(table, figure)
+    return questions.Section(
+        "transfer", "Is it sound to transfer attention between models?",
+        moved.TRANSFER_DESIGN, png_base64(figure), found, moved.TRANSFER_RULE,
+        grid(table, item.formats, item.floatfmt), item.file_name,
+        moved.transfer_caveats(table),
     )  # fmt: skip
 
 

@@ -73,11 +73,7 @@ def train_guided(
     for seed in seeds:
         for variant, guide_model in guides.items():
             model = load_model(files[f"{variant}_guide_model_{seed}"])[0]
-            if variant in pieces:  # a pretrained guide: its attention over pieces, per word
-                guide = wiegreffe_pinter.guide_attention(model, pieces[variant], batch_size)
-                guide = wiegreffe_pinter.words_attention(guide, pieces[variant], table)
-            else:
-                guide = wiegreffe_pinter.guide_attention(model, table, batch_size)
+            guide = guide_over_words(model, table, pieces.get(variant), batch_size)
             io.write_table(files[f"{variant}_guide_{seed}"], guide)
             run = {k: files[f"{variant}_{k}_{seed}"]
                    for k in ("checkpoint", "history", "metrics", "predictions")}  # fmt: skip
@@ -89,6 +85,57 @@ def train_guided(
                 **_run(training, threads, device, embeddings, **run),
             )  # fmt: skip
     return results
+
+
+def guide_over_words(model, words, pieces=None, batch_size: int = 256):
+    """A guide model's attention on every split, over the words of `words` (a tokens
+    table): a pretrained guide reads its word `pieces` and its attention over them is
+    summed per word."""
+    if pieces is None:
+        return wiegreffe_pinter.guide_attention(model, words, batch_size)
+    guide = wiegreffe_pinter.guide_attention(model, pieces, batch_size)
+    return wiegreffe_pinter.words_attention(guide, pieces, words)
+
+
+def train_transfer(
+    dataset: str,
+    donor: str,
+    student: str,
+    seed: int,
+    training: dict[str, Any],
+    tokens: str,
+    vocab: str,
+    summary: str,
+    donor_model: str,
+    checkpoint: str,
+    history: str,
+    metrics: str,
+    predictions: str,
+    guide: str,
+    donor_pieces: str | None = None,
+    embeddings: Sequence[str] | None = None,
+    batch_size: int = 256,
+    threads: int = 1,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """The open questions' transfer matrix, one cell and seed: the `student` encoder
+    (no attention parameters) trained from scratch with its attention frozen to the donor
+    run's weights (`donor_model`, its checkpoint; `donor_pieces`, a pretrained donor's word
+    pieces) on train, dev and test, as the guided MLP is to its guide."""
+    torch.set_num_threads(threads)
+    weights = guide_over_words(
+        load_model(donor_model)[0], io.read_table(tokens),
+        io.read_table(donor_pieces) if donor_pieces else None, batch_size,
+    )  # fmt: skip
+    io.write_table(guide, weights)
+    fixed = wiegreffe_pinter.fixed_guide(weights)
+    return train(
+        dataset, student, "uniform", seed, tokens=tokens, vocab=vocab, summary=summary,
+        model=f"transfer-{donor}", fit_options={"fixed_attention": fixed},
+        extra_metrics={"donor": donor, "student": student, "attention": "fixed"},
+        **_run(training, threads, device, embeddings, checkpoint=checkpoint, history=history,
+               metrics=metrics, predictions=predictions),
+    )  # fmt: skip
 
 
 def train_adversary(
