@@ -187,6 +187,7 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
     for finding in questions.task_finding(table):
         assert finding.replace("&", "&amp;") in page
     assert "sst: the offline mirror holds only the test split" in page
+    assert "Table 2 has them: imdb, agnews, 20news (the config says why)" in page
     assert 'src="data:image/png;base64,' in page
     assert (tmp_path / "figure.png").read_bytes()[:4] == b"\x89PNG"
     assert pd.read_csv(out["csv"])["needed"].tolist() == ["no", "yes", "undecided"]

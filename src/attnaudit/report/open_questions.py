@@ -23,6 +23,7 @@ from attnaudit.data import synthetic
 from attnaudit.models import catalog
 from attnaudit.report import verdicts
 from attnaudit.report.html import Grid
+from attnaudit.report.reproduction import WP_TABLE2
 from attnaudit.report.seeds import interval
 
 BUILT_IN_RULE = (
@@ -159,8 +160,11 @@ TASKS_DESIGN = (
 )
 
 
-def task_caveats(metrics: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    """What the section's numbers do not say, from the runs themselves."""
+def task_caveats(
+    metrics: pd.DataFrame, table: pd.DataFrame, datasets: Mapping[str, Mapping] | None = None
+) -> list[str]:
+    """What the section's numbers do not say, from the runs themselves and the configured
+    `datasets` (Wiegreffe & Pinter's datasets the config leaves out)."""
     seeds = sorted(int(s) for s in metrics["seed"].unique())
     notes = [
         f"Intervals are over {len(seeds)} seeds ({', '.join(map(str, seeds))}) only, "
@@ -177,6 +181,12 @@ def task_caveats(metrics: pd.DataFrame, table: pd.DataFrame) -> list[str]:
             "into train, dev and test (docs/datasets.md): not the paper's split, so not "
             "comparable with its numbers."
         )
+    if datasets is not None:
+        types = {options.get("type", name) for name, options in datasets.items()}
+        missing = [t for t in WP_TABLE2 if t not in types]
+        if missing:
+            notes.append(f"Not run here, though Wiegreffe & Pinter's Table 2 has them: "
+                         f"{', '.join(missing)} (the config says why).")  # fmt: skip
     if table["needed"].eq("undecided").any():
         notes.append("An undecided cell is no evidence either way: more seeds would decide it.")
     return notes

@@ -157,7 +157,7 @@ def needs_section(
         "needs", "Which tasks need attention?", questions.TASKS_DESIGN,
         png_base64(figure), findings, f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
         grid(table, item.formats, item.floatfmt), item.file_name,
-        questions.task_caveats(runs, table),
+        questions.task_caveats(runs, table, datasets),
     )  # fmt: skip
 
 
