@@ -265,6 +265,16 @@ def test_run_measures_summarise_each_runs_instances_as_each_measure_says():
     assert per_run.loc["average-additive", "tau_attention_gradient"] == 0.9
 
 
+def test_seed_variance_is_each_other_seeds_mean_jsd_to_the_base():
+    runs = metrics({("d", "lstm-additive"): [0.8, 0.81, 0.82]})
+    table = pd.DataFrame({"dataset": "d", "model": "lstm-additive", "seed": 1,
+                          "other_seeds": [[2, 3], [2, 3]],
+                          "jsd": [[0.1, 0.3], [0.2, 0.5]]})  # fmt: skip
+    per_run = questions.run_measures(runs, {"seed_variance": table}).set_index("seed")
+    assert np.isnan(per_run.loc[1, "seed_jsd"])  # the base seed has no JSD to itself
+    assert per_run.loc[[2, 3], "seed_jsd"].tolist() == pytest.approx([0.15, 0.4])
+
+
 def test_encoder_differences_are_scipys_paired_tests_with_holm():
     rng = np.random.default_rng(3)
     seeds = range(1, 6)
@@ -334,10 +344,16 @@ def test_the_stage_compares_encoders_from_the_analysis_tables_on_disk(tmp_path):
                 "differences_csv": "csv", "differences_html": "html",
                 "encoders_figure": "png"}  # fmt: skip
     out = {k: str(tmp_path / f"{k}.{suffix}") for k, suffix in suffixes.items()}
+    for model, jsd in (("lstm-additive", 0.3), ("average-additive", 0.1)):  # one per model
+        variance = tmp_path / f"seed_variance-{model}.parquet"
+        pd.DataFrame({"dataset": "d", "model": model, "seed": 1, "other_seeds": [[2]],
+                      "jsd": [[jsd]]}).to_parquet(variance)  # fmt: skip
+        tables.setdefault("seed_variance", []).append(str(variance))
     open_questions(paths, {"d": {"type": "table"}}, None, **out, **tables)
     summary = pd.read_csv(out["encoders_csv"]).set_index(["measure", "model"])
     assert summary.loc[("permutation_tvd", "lstm-additive"), "mean"] == pytest.approx(0.2)
     assert summary.loc[("test_f1", "average-additive"), "mean"] == pytest.approx(0.705)
+    assert summary.loc[("seed_jsd", "lstm-additive"), "n_seeds"] == 1  # seed 2 only
     assert len(summary) == 2 * len(questions.ENCODER_MEASURES)
     pairs = pd.read_csv(out["differences_csv"]).set_index("measure")
     # F1 0.1 apart at both seeds: no spread, a nonzero difference: they differ

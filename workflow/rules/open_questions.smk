@@ -14,6 +14,11 @@ ENCODER_INPUTS = (
         adversary=PLAN.family_tables("jain_wallace", "adversary"),
         eraser=PLAN.family_tables("faithfulness", "eraser"),
         replacement=PLAN.family_tables("vashishth", "replacement"),
+        seed_variance=(
+            PLAN.seed_variance_files(PLAN.learned, "seed_variance.parquet")
+            if len(PLAN.seeds) > 1
+            else []
+        ),
     )
     if PLAN.compares_encoders()
     else {}

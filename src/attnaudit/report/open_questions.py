@@ -220,6 +220,8 @@ ENCODER_MEASURES = {
     "aopc_comprehensiveness": ("ERASER AOPC comprehensiveness of the attention ranking", "eraser"),
     "accuracy_attention_removed": ("test accuracy with attention removed at inference "
                                    "(Vashishth et al.)", "replacement"),
+    "seed_jsd": ("mean JSD of a seed's attention to the base seed's (Wiegreffe & Pinter's "
+                 "seed variance; none for the base seed)", "seed_variance"),
 }  # fmt: skip
 ENCODER_RULE = (
     "For each measure and each pair of encoders with learned attention on one dataset: the "
@@ -244,6 +246,10 @@ PER_RUN = {
     "replacement": lambda t, keys: t[t["replacement"] == "removed"]
     .assign(right=lambda r: r["replaced_pred"] == r["label"])
     .groupby(keys)["right"].mean().rename("accuracy_attention_removed"),
+    # one row per base-seed instance, the other seeds' JSDs in a list: per other seed
+    "seed_variance": lambda t, keys: t.drop(columns="seed").explode(["other_seeds", "jsd"])
+    .rename(columns={"other_seeds": "seed"}).astype({"seed": int, "jsd": float})
+    .groupby(keys)["jsd"].mean().rename("seed_jsd"),
 }  # fmt: skip
 
 

@@ -78,6 +78,7 @@ MEASURED_COLUMNS = {
     "adversary": ["max_jsd"],
     "eraser": ["ranking", "ordering", "aopc_comprehensiveness"],
     "replacement": ["replacement", "replaced_pred", "label"],
+    "seed_variance": ["other_seeds", "jsd"],
 }
 
 
