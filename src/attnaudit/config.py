@@ -261,16 +261,18 @@ def check_transfer(config: dict[str, Any]) -> None:
     """`open_questions.transfer`: datasets of the config; donors among its models with
     learned attention (flat); students among its encoders with a learned run and its
     uniform control (flat, trained from scratch)."""
-    from attnaudit.plan import Plan
-
     key, section = "open_questions.transfer", config["open_questions"]["transfer"]
     check_names(f"{key}.datasets", section["datasets"], config["datasets"])
-    plan = Plan(config)
-    flat = [m for m in plan.learned if not catalog.is_hierarchical(catalog.split_model(m)[0])]
-    check_names(f"{key}.donors", section["donors"] or [], flat)
-    students = [e for e in plan.encoders if plan.student_runs(e) is not None]
+    models = [f"{e}-{a}" for e in config["encoders"] for a in config["attentions"]]
+    donors = [m for m in models if not catalog.is_uniform(catalog.split_model(m)[1])
+              and not catalog.is_hierarchical(catalog.split_model(m)[0])]  # fmt: skip
+    check_names(f"{key}.donors", section["donors"] or [], donors)
+    students = [e for e in config["encoders"] if e not in config["pretrained"]
+                and catalog.own_and_control(e, models) is not None]  # fmt: skip
     check_names(f"{key}.students", section["students"] or [], students)
-    if section["datasets"] and not (plan.transfer_donors() and plan.transfer_students()):
+    if section["datasets"] and not (
+        (section["donors"] or donors) and (section["students"] or students)
+    ):
         raise ConfigError(
             f"config key '{key}.datasets': no donor or no student: the matrix needs a model "
             "with learned attention and an encoder with its learned and uniform runs"

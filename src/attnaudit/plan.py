@@ -598,14 +598,11 @@ class Plan:
         return [e for e in self.encoders if self.student_runs(e) is not None]
 
     def student_runs(self, encoder: str) -> tuple[str, str] | None:
-        """A student's own learned-attention run (its first in `attentions`) and its uniform
-        control, where the config trains both and the encoder is flat and from scratch."""
-        if catalog.is_hierarchical(encoder) or self.is_pretrained(encoder):
-            return None
-        own = [m for m in self.learned if split_model(m)[0] == encoder]
-        if not own or catalog.control_model(own[0]) not in self.models:
-            return None
-        return own[0], catalog.control_model(own[0])
+        """A student's own learned-attention run and its uniform control
+        (`catalog.own_and_control`), for an encoder trained from scratch."""
+        return (
+            None if self.is_pretrained(encoder) else catalog.own_and_control(encoder, self.models)
+        )
 
     def transfer_cells(self) -> list[tuple[str, str, str, int]]:
         """(dataset, donor, student, seed) of every cell and seed of the matrix."""

@@ -145,6 +145,18 @@ def control_model(model: str) -> str:
     return f"{encoder}-{uniform_control(attention)}"
 
 
+def own_and_control(encoder: str, models: list[str]) -> tuple[str, str] | None:
+    """An encoder's first run with learned attention among `models` and its uniform
+    control, where both are there and the encoder is flat (the transfer matrix's student:
+    its attention must be over the words the donors weigh)."""
+    if is_hierarchical(encoder):
+        return None
+    own = [m for m in models if split_model(m)[0] == encoder and not is_uniform(split_model(m)[1])]
+    if not own or control_model(own[0]) not in models:
+        return None
+    return own[0], control_model(own[0])
+
+
 def flat_encoders() -> list[str]:
     """The encoders over tokens."""
     return [name for name, entry in ENCODERS.items() if isinstance(entry, Encoder)]
