@@ -11,7 +11,7 @@ import yaml
 
 from attnaudit import io
 from attnaudit.config import ConfigError, validate
-from attnaudit.plan import Plan
+from attnaudit.plan import GUIDED_FILES, Plan
 from attnaudit.report import transfer
 from attnaudit.stages.wiegreffe_pinter import train_transfer
 from attnaudit.training_settings import Training
@@ -124,14 +124,7 @@ def test_the_student_trains_with_the_donors_attention_frozen(tmp_path):
     io.save_checkpoint(paths["donor.pt"], {"config": donor.config.to_dict(),
                                            "state_dict": donor.state_dict(), "dataset": "d",
                                            "model": "lstm-additive", "seed": 1})  # fmt: skip
-    names = {
-        "checkpoint": "model.pt",
-        "history": "epochs.csv",
-        "metrics": "metrics.json",
-        "predictions": "predictions.parquet",
-        "guide": "guide.parquet",
-    }
-    out = {k: str(tmp_path / name) for k, name in names.items()}
+    out = {k: str(tmp_path / name) for k, name in GUIDED_FILES.items()}
     training = {**Training().params(), "epochs": 1, "embedding_dim": 12}
     result = train_transfer(
         "d", "lstm-additive", "average", 1, training,

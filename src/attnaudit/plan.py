@@ -61,6 +61,14 @@ def expand(pattern: str, **values: Any) -> list[str]:
 
 # the open questions' transfer matrix: a donor run's attention frozen into a student encoder
 TRANSFER = "results/{dataset}/open_questions/transfer/{donor}/{student}/seed{seed}"
+# a guided run's files (the guided MLP's, the transfer matrix's): output name -> file name
+GUIDED_FILES = {
+    "checkpoint": "model.pt",
+    "history": "epochs.csv",
+    "metrics": "metrics.json",
+    "predictions": "predictions.parquet",
+    "guide": "guide.parquet",
+}
 # the analyses each sweep model runs (jain_wallace.<name>)
 COMPLEXITY_ANALYSES = ("permutation", "adversary")
 
@@ -443,18 +451,11 @@ class Plan:
     def guided_outputs(self) -> dict[str, str]:
         """Per seed and variant, the files of a run and the guide's attention on every split
         (`<variant>_<kind>_<seed>`)."""
-        names = {
-            "checkpoint": "model.pt",
-            "history": "epochs.csv",
-            "metrics": "metrics.json",
-            "predictions": "predictions.parquet",
-            "guide": "guide.parquet",
-        }
         return {
             f"{variant}_{kind}_{seed}": f"{WP}/guided/{variant}/seed{seed}/{name}"
             for seed in self.seeds
             for variant in self.guided_variants
-            for kind, name in names.items()
+            for kind, name in GUIDED_FILES.items()
         }
 
     def guided_metrics(self) -> list[str]:

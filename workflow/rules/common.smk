@@ -21,6 +21,7 @@ from attnaudit.plan import (
     COMPLEXITY_ANALYSES,
     DATA,
     DECEPTION,
+    GUIDED_FILES,
     MATRIX,
     PIECES,
     REPORT,

@@ -17,11 +17,7 @@ if PLAN.transfer_cells():
             embeddings=embedding_inputs,
             code=code("wiegreffe_pinter.py"),
         output:
-            checkpoint=f"{TRANSFER}/model.pt",
-            history=f"{TRANSFER}/epochs.csv",
-            metrics=f"{TRANSFER}/metrics.json",
-            predictions=f"{TRANSFER}/predictions.parquet",
-            guide=f"{TRANSFER}/guide.parquet",
+            **{kind: f"{TRANSFER}/{name}" for kind, name in GUIDED_FILES.items()},
         log:
             job_paths("transfer", TRANSFER)[0],
         benchmark:
