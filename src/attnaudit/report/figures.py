@@ -563,8 +563,10 @@ def transfer_matrix(table: pd.DataFrame, path: str) -> None:
             for j, s in enumerate(students):
                 if (d, s) in sub.index:
                     r = sub.loc[(d, s)]
+                    dark = abs(r["over_uniform"]) > 0.6 * limit  # white on the deep colours
                     ax.text(j, i, f"{r['over_uniform']:+.3f}\n{GAIN_MARKS[r['gains']]}",
-                            ha="center", va="center", fontsize=7)  # fmt: skip
+                            ha="center", va="center", fontsize=7,
+                            color="white" if dark else "black")  # fmt: skip
         ax.set_xticks(range(len(students)), students)
         ax.set_yticks(range(len(donors)), donors)
         ax.set_xlabel("student encoder")
