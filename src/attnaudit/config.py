@@ -219,14 +219,18 @@ def check_datasets(config: dict[str, Any]) -> None:
             raise ConfigError(str(exc)) from None
 
 
+def check_path_labels(key: str, values: Iterable[float]) -> None:
+    """Numbers that name paths (`lambda_label`: 'g' format) name distinct ones: 0.5 and
+    0.5000001 would share a directory."""
+    labels = [lambda_label(x) for x in values]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(f"config key '{key}': {labels} name the same path twice")
+
+
 def check_wiegreffe_pinter(config: dict[str, Any]) -> None:
     """Model names, lambdas and the base seed of `wiegreffe_pinter:` (defaults filled in)."""
     key, section = "wiegreffe_pinter", config["wiegreffe_pinter"]
-    labels = [lambda_label(x) for x in section["adversarial"]["lambdas"]]
-    if len(set(labels)) != len(labels):
-        raise ConfigError(
-            f"config key '{key}.adversarial.lambdas': {labels} name the same path twice"
-        )
+    check_path_labels(f"{key}.adversarial.lambdas", section["adversarial"]["lambdas"])
     guided, adversarial = section["guided_mlp"], section["adversarial"]
     check_names(f"{key}.guided_mlp.encoder", [guided["encoder"]], catalog.flat_encoders())
     for name, model in [
@@ -252,9 +256,7 @@ def check_deception(config: dict[str, Any]) -> None:
         encoder, attention = catalog.split_model(model)
         check_names(f"{key}.models", [encoder], catalog.flat_encoders())
         check_names(f"{key}.models", [attention], catalog.ATTENTIONS)
-    labels = [lambda_label(w) for w in section["weights"]]
-    if len(set(labels)) != len(labels):
-        raise ConfigError(f"config key '{key}.weights': {labels} name the same path twice")
+    check_path_labels(f"{key}.weights", section["weights"])
 
 
 def check_transfer(config: dict[str, Any]) -> None:
@@ -296,9 +298,7 @@ def check_open_questions(config: dict[str, Any]) -> None:
             f"config key '{key}.model': {section['model']!r} has uniform attention, which "
             "no adversary can change; sweep a model with learned attention"
         )
-    labels = [lambda_label(x) for x in section["train_fractions"]]
-    if len(set(labels)) != len(labels):
-        raise ConfigError(f"config key '{key}.train_fractions': {labels} name the same path twice")
+    check_path_labels(f"{key}.train_fractions", section["train_fractions"])
 
 
 def check_pretrained(config: dict[str, Any]) -> None:
