@@ -266,11 +266,9 @@ def check_transfer(config: dict[str, Any]) -> None:
     key, section = "open_questions.transfer", config["open_questions"]["transfer"]
     check_names(f"{key}.datasets", section["datasets"], config["datasets"])
     models = [f"{e}-{a}" for e in config["encoders"] for a in config["attentions"]]
-    donors = [m for m in models if not catalog.is_uniform(catalog.split_model(m)[1])
-              and not catalog.is_hierarchical(catalog.split_model(m)[0])]  # fmt: skip
+    donors = catalog.flat_learned(models)
     check_names(f"{key}.donors", section["donors"] or [], donors)
-    students = [e for e in config["encoders"] if e not in config["pretrained"]
-                and catalog.own_and_control(e, models) is not None]  # fmt: skip
+    students = catalog.students(config["encoders"], models, config["pretrained"])
     check_names(f"{key}.students", section["students"] or [], students)
     if section["datasets"] and not (
         (section["donors"] or donors) and (section["students"] or students)

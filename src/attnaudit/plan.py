@@ -572,7 +572,7 @@ class Plan:
         """A file of every run the class-effects analysis reads: the datasets of
         `open_questions.class_effects`, models with learned attention on flat encoders."""
         datasets = self.config["open_questions"]["class_effects"]["datasets"]
-        models = [m for m in self.learned if not catalog.is_hierarchical(split_model(m)[0])]
+        models = catalog.flat_learned(self.models)
         return [self.run_path(d, m, s, name) for d in datasets for m in models for s in self.seeds]
 
     def class_effect_settings(self) -> dict[str, Any]:
@@ -587,23 +587,16 @@ class Plan:
         """The donors: `open_questions.transfer.donors`, else every model with learned
         attention on a flat encoder."""
         given = self.config["open_questions"]["transfer"]["donors"]
-        flat = [m for m in self.learned if not catalog.is_hierarchical(split_model(m)[0])]
-        return list(given) if given is not None else flat
+        return list(given) if given is not None else catalog.flat_learned(self.models)
 
     def transfer_students(self) -> list[str]:
         """The students: `open_questions.transfer.students`, else every flat encoder trained
-        from scratch that has a learned-attention run and its uniform control."""
+        from scratch that has a learned-attention run and its uniform control
+        (`catalog.students`)."""
         given = self.config["open_questions"]["transfer"]["students"]
         if given is not None:
             return list(given)
-        return [e for e in self.encoders if self.student_runs(e) is not None]
-
-    def student_runs(self, encoder: str) -> tuple[str, str] | None:
-        """A student's own learned-attention run and its uniform control
-        (`catalog.own_and_control`), for an encoder trained from scratch."""
-        return (
-            None if self.is_pretrained(encoder) else catalog.own_and_control(encoder, self.models)
-        )
+        return catalog.students(self.encoders, self.models, self.pretrained)
 
     def transfer_cells(self) -> list[tuple[str, str, str, int]]:
         """(dataset, donor, student, seed) of every cell and seed of the matrix."""
@@ -629,7 +622,7 @@ class Plan:
         cells = self.transfer_cells()
         if not cells:
             return None
-        runs = {e: self.student_runs(e) for e in self.transfer_students()}
+        runs = {e: catalog.own_and_control(e, self.models) for e in self.transfer_students()}
         return {"cells": [list(c) for c in cells],
                 "own": {e: r[0] for e, r in runs.items()},
                 "uniform": {e: r[1] for e, r in runs.items()}}  # fmt: skip

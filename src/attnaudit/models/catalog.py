@@ -145,6 +145,20 @@ def control_model(model: str) -> str:
     return f"{encoder}-{uniform_control(attention)}"
 
 
+def flat_learned(models: list[str]) -> list[str]:
+    """The models among `models` with learned attention on a flat encoder (attention over
+    tokens): the class-effects analysis's runs, the transfer matrix's donors."""
+    return [m for m in models if not is_uniform(split_model(m)[1])
+            and not is_hierarchical(split_model(m)[0])]  # fmt: skip
+
+
+def students(encoders: list[str], models: list[str], pretrained) -> list[str]:
+    """The encoders among `encoders` that can take another model's attention over words:
+    trained from scratch (not in `pretrained`), with `own_and_control` runs in `models`."""
+    return [e for e in encoders
+            if e not in pretrained and own_and_control(e, models) is not None]  # fmt: skip
+
+
 def own_and_control(encoder: str, models: list[str]) -> tuple[str, str] | None:
     """An encoder's first run with learned attention among `models` and its uniform
     control, where both are there and the encoder is flat (the transfer matrix's student:
