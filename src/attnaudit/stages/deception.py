@@ -19,7 +19,7 @@ from typing import Any
 from attnaudit import io
 from attnaudit.analyses.deception import DeceptionPenalty, chosen_mass, chosen_positions
 from attnaudit.models.catalog import is_hierarchical
-from attnaudit.stages.training import train
+from attnaudit.stages.training import run_arguments, train
 
 log = logging.getLogger("attnaudit")
 
@@ -50,15 +50,11 @@ def train_deceptive(
     table = io.read_table(tokens)
     chosen = chosen_positions(table)
     distractors = chosen_positions(table, "distractors")
-    embeddings = list(embeddings or [])
     result = train(
-        dataset, encoder, attention, seed,
-        training={**training, "threads": threads, "device": device},
-        tokens=tokens, vocab=vocab, summary=summary,
+        dataset, encoder, attention, seed, tokens=tokens, vocab=vocab, summary=summary,
         outputs={"checkpoint": checkpoint, "history": history, "metrics": metrics,
                  "predictions": predictions},
-        embeddings=embeddings[0] if embeddings else None,
-        embeddings_info=embeddings[1] if embeddings else None,
+        **run_arguments(training, threads, device, embeddings),
         model=f"deceptive-{model}",
         fit_options={"attention_penalty": DeceptionPenalty(weight, chosen)},
         extra_metrics={"deception_weight": float(weight), "base_model": model,

@@ -112,20 +112,29 @@ def train(
     return metrics
 
 
+def run_arguments(training: dict[str, Any], threads: int, device: str,
+                  embeddings: Sequence[str] | None) -> dict[str, Any]:  # fmt: skip
+    """The keyword arguments of `train` every training job gives alike: its settings with
+    how it runs (`threads`, `device`: joined here, never a rule's params, so editing them
+    reruns nothing) and the `embeddings` input, the cached matrix (.npy) and its record
+    (.json), or none (random initialisation)."""
+    embeddings = list(embeddings or [])
+    return {
+        "training": {**training, "threads": threads, "device": device},
+        "embeddings": embeddings[0] if embeddings else None,
+        "embeddings_info": embeddings[1] if embeddings else None,
+    }
+
+
 def job_arguments(inputs: Mapping[str, Any], training: dict[str, Any], threads: int,
                   device: str) -> dict[str, Any]:  # fmt: skip
     """The keyword arguments of `train` that a training rule's named `inputs` (tokens,
-    vocab, summary, embeddings: the cached matrix and its record, or none) and its job give;
-    how it runs (`threads`, `device`) joins the training settings here, never the rule's
-    params, so editing it reruns nothing."""
-    embeddings = list(inputs.get("embeddings") or [])
+    vocab, summary, embeddings) and its job give (`run_arguments`)."""
     return {
-        "training": {**training, "threads": threads, "device": device},
+        **run_arguments(training, threads, device, inputs.get("embeddings")),
         "tokens": inputs["tokens"],
         "vocab": inputs["vocab"],
         "summary": inputs["summary"],
-        "embeddings": embeddings[0] if embeddings else None,
-        "embeddings_info": embeddings[1] if embeddings else None,
     }
 
 

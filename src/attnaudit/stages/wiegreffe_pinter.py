@@ -16,7 +16,7 @@ import torch
 from attnaudit import io
 from attnaudit.analyses import wiegreffe_pinter
 from attnaudit.stages.analyses import load_model
-from attnaudit.stages.training import train
+from attnaudit.stages.training import run_arguments, train
 
 log = logging.getLogger("attnaudit")
 
@@ -28,14 +28,8 @@ def _run(
     embeddings: Sequence[str] | None,
     **outputs: str,
 ) -> dict[str, Any]:
-    """The keyword arguments of `train` shared by both kinds of runs."""
-    embeddings = list(embeddings or [])
-    return {
-        "training": {**training, "threads": threads, "device": device},
-        "embeddings": embeddings[0] if embeddings else None,  # the cached matrix (.npy)
-        "embeddings_info": embeddings[1] if embeddings else None,  # and its record (.json)
-        "outputs": outputs,
-    }
+    """The keyword arguments of `train` shared by the guided, transfer and adversarial runs."""
+    return {**run_arguments(training, threads, device, embeddings), "outputs": outputs}
 
 
 def train_guided(
