@@ -531,16 +531,19 @@ class Plan:
         return expand(f"{COMPLEXITY}/{name}", dataset=dataset, hidden=hidden,
                       fraction=fraction, seed=seed)[0]  # fmt: skip
 
+    def complexity_models(self) -> list[tuple[str, str, str, int]]:
+        """(dataset, hidden size, share, seed) of every sweep model, the labels as in paths."""
+        return [(d, h, f, s) for d in self.complexity["datasets"]
+                for h, f in self.complexity_points() for s in self.seeds]  # fmt: skip
+
     def complexity_files(self, name: str, analysed: bool = False) -> list[str]:
-        """A file of every sweep point, dataset and seed: of its trained model
+        """A file of every sweep model, in `complexity_models` order: of its trained model
         (`complexity_file`) or, `analysed`, of its analysis (`{COMPLEXITY}/<name>`)."""
         return [
             expand(f"{COMPLEXITY}/{name}", dataset=d, hidden=h, fraction=f, seed=s)[0]
             if analysed
             else self.complexity_file(d, h, f, s, name)
-            for d in self.complexity["datasets"]
-            for h, f in self.complexity_points()
-            for s in self.seeds
+            for d, h, f, s in self.complexity_models()
         ]
 
     def complexity_params(self) -> dict[str, Any] | None:
@@ -549,8 +552,7 @@ class Plan:
         `complexity_files`; None without sweeps."""
         if not self.complexity_points():
             return None
-        models = [[d, int(h), float(f), s] for d in self.complexity["datasets"]
-                  for h, f in self.complexity_points() for s in self.seeds]  # fmt: skip
+        models = [[d, int(h), float(f), s] for d, h, f, s in self.complexity_models()]
         return {"options": self.complexity, "hidden": self.complexity_hidden(), "models": models}
 
     def complexity_training(self, hidden: str) -> dict[str, Any]:
