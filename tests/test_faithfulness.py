@@ -12,6 +12,7 @@ import pytest
 
 from attnaudit import settings
 from attnaudit.analyses import faithfulness as faith
+from attnaudit.importance.top import top_count, top_order
 from attnaudit.report import faithfulness as report
 from tests.model_fixtures import hand_model, hand_output, rows_of
 
@@ -45,13 +46,13 @@ def rows():
 
 
 def test_top_count_is_the_ceiling_of_the_share_of_real_tokens():
-    assert [faith.top_count(p, 10) for p in (1, 5, 10, 20, 50, 100)] == [1, 1, 1, 2, 5, 10]
-    assert [faith.top_count(p, 3) for p in (1, 34, 67, 100)] == [1, 2, 3, 3]
+    assert [top_count(p, 10) for p in (1, 5, 10, 20, 50, 100)] == [1, 1, 1, 2, 5, 10]
+    assert [top_count(p, 3) for p in (1, 34, 67, 100)] == [1, 2, 3, 3]
 
 
 def test_top_order_is_descending_with_ties_in_token_order_and_nan_last():
     scores = np.array([0.2, np.nan, 0.9, 0.2, -1.0])
-    assert faith.top_order(scores).tolist() == [2, 0, 3, 4, 1]
+    assert top_order(scores).tolist() == [2, 0, 3, 4, 1]
 
 
 def test_each_ranking_keeps_its_ordering_index_and_the_table_its_own_index(model, rows):

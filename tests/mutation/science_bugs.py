@@ -49,6 +49,7 @@ TK = "src/attnaudit/data/tokens.py"
 PR = "src/attnaudit/data/prepare.py"
 SY = "src/attnaudit/data/synthetic.py"
 RF = "src/attnaudit/report/faithfulness.py"
+TOP = "src/attnaudit/importance/top.py"
 
 T_SS = [
     "tests/test_serrano_smith.py",
@@ -442,7 +443,7 @@ BUGS = [
     ),
     (
         "fa_top_order_ties",
-        FA,
+        TOP,
         'return np.argsort(-keyed, kind="stable")',
         'return np.argsort(keyed, kind="stable")[::-1]',
         "descending order by reversing an ascending sort: ties in reverse token order",

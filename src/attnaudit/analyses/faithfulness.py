@@ -13,8 +13,6 @@ zero, so its context is 0 and its output the decoder's bias alone.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import torch
@@ -24,6 +22,7 @@ from attnaudit.data.batching import scored_batches
 from attnaudit.data.tokens import EOS_ID, PAD_ID, SEP_ID, SOS_ID
 from attnaudit.importance import registry
 from attnaudit.importance.scores import Options
+from attnaudit.importance.top import top_count, top_order
 from attnaudit.models.classifier import AttentionClassifier
 from attnaudit.settings import Params
 
@@ -50,17 +49,6 @@ def ranking_scores(
         result = registry.score(ranking, model, rows, opts)
         out += [(ranking, k, scores, result.columns) for k, scores in enumerate(result.orderings())]
     return out
-
-
-def top_order(scores: np.ndarray) -> np.ndarray:
-    """Real-token indices by descending score, ties in token order; NaN scores last."""
-    keyed = np.where(np.isnan(scores), -np.inf, scores)
-    return np.argsort(-keyed, kind="stable")
-
-
-def top_count(percent: float, n: int) -> int:
-    """How many of n real tokens the top `percent` % holds: ceil(percent n / 100)."""
-    return min(n, math.ceil(percent * n / 100.0 - 1e-9))
 
 
 def eraser(model: AttentionClassifier, rows: pd.DataFrame, params: Params = None) -> pd.DataFrame:

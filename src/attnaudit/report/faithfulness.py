@@ -10,7 +10,6 @@ each other ranking is read against.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 
 import matplotlib.pyplot as plt
@@ -19,6 +18,7 @@ import pandas as pd
 
 from attnaudit import io
 from attnaudit.importance import presentation
+from attnaudit.importance.top import top_count, top_order
 from attnaudit.report import seeds
 from attnaudit.report.figures import save
 
@@ -229,9 +229,7 @@ def class_scores(distributions) -> list[dict[str, float]]:
 def hard_spans(scores: np.ndarray, percent: float) -> list[dict[str, int]]:
     """The top `percent` % of real tokens by score (ties in token order, NaN last) as
     contiguous [start_token, end_token) spans over real-token positions."""
-    keyed = np.where(np.isnan(scores), -np.inf, scores)
-    count = min(len(scores), math.ceil(percent * len(scores) / 100.0 - 1e-9))
-    top = np.sort(np.argsort(-keyed, kind="stable")[:count]).tolist()
+    top = np.sort(top_order(scores)[: top_count(percent, len(scores))]).tolist()
     spans, start = [], None
     for i, position in enumerate(top):
         start = position if start is None else start
