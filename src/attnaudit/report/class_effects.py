@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from attnaudit.report.seeds import interval
+from attnaudit.report.seeds import interval_bounds, model_intervals
 
 KEYS = ["dataset", "model", "seed"]
 MEASURES = {
@@ -76,19 +76,11 @@ def counter_word(lower: float, upper: float) -> str:
 def summary(per_run: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
     """Per dataset, measure and model: the mean over seeds, its Student-t interval and, for
     counter_attention, the rule's answer (`COUNTER_RULE`)."""
-    rows = []
-    for measure in MEASURES:
-        for (dataset, model), runs in per_run.groupby(["dataset", "model"], sort=True):
-            ci = interval(runs[measure], level)
-            mean, half = ci["mean"], ci["ci95"]
-            answer = (
-                counter_word(mean - half, mean + half) if measure == "counter_attention" else ""
-            )
-            rows.append({"dataset": dataset, "measure": measure, "model": model,
-                         "n_seeds": int(ci["n"]), "mean": mean, "lower": mean - half,
-                         "upper": mean + half, "answer": answer})  # fmt: skip
-    return pd.DataFrame(rows, columns=["dataset", "measure", "model", "n_seeds", "mean", "lower",
-                                       "upper", "answer"])  # fmt: skip
+    table = model_intervals(per_run, list(MEASURES), level)
+    table["answer"] = [counter_word(lo, up) if m == "counter_attention" else ""
+                       for m, lo, up in zip(table["measure"], table["lower"], table["upper"],
+                                            strict=True)]  # fmt: skip
+    return table
 
 
 def per_class(
@@ -102,15 +94,15 @@ def per_class(
     runs = runs.mean().reset_index()
     rows = []
     for (dataset, model, cls), seeds in runs.groupby(["dataset", "model", "cls"], sort=True):
-        gap = interval(seeds["attention_lowering"] - seeds["share_lowering"], level)
+        gap = interval_bounds(seeds["attention_lowering"] - seeds["share_lowering"], level)
         labels = names.get(dataset, [])
         rows.append({
             "dataset": dataset, "model": model, "cls": int(cls),
             "class_name": labels[cls] if cls < len(labels) else str(cls),
-            "n_seeds": int(gap["n"]), "share_lowering": seeds["share_lowering"].mean(),
+            "n_seeds": gap["n_seeds"], "share_lowering": seeds["share_lowering"].mean(),
             "attention_lowering": seeds["attention_lowering"].mean(),
             "top_support": seeds["top_support"].mean(), "gap": gap["mean"],
-            "gap_lower": gap["mean"] - gap["ci95"], "gap_upper": gap["mean"] + gap["ci95"],
+            "gap_lower": gap["lower"], "gap_upper": gap["upper"],
         })  # fmt: skip
     return pd.DataFrame(rows, columns=["dataset", "model", "cls", "class_name", "n_seeds",
                                        "share_lowering", "attention_lowering", "top_support",

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import special, stats
 
 from attnaudit.report.open_questions import PER_RUN
-from attnaudit.report.seeds import interval
+from attnaudit.report.seeds import interval_bounds
 
 AXES = {"hidden_size": "hidden size", "train_fraction": "training share"}
 # measure -> what it is (its per-run summary: report.open_questions.PER_RUN)
@@ -105,12 +105,8 @@ def per_value(runs: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
     (`seeds.interval`), for the figure."""
     rows = []
     for (dataset, axis, value), points in runs.groupby(["dataset", "axis", "value"], sort=True):
-        for measure in MEASURES:
-            ci = interval(points[measure], level)
-            mean, half = ci["mean"], ci["ci95"]
-            rows.append({"dataset": dataset, "axis": axis, "value": value, "measure": measure,
-                         "n_seeds": int(ci["n"]), "mean": mean, "lower": mean - half,
-                         "upper": mean + half})  # fmt: skip
+        rows += [{"dataset": dataset, "axis": axis, "value": value, "measure": measure,
+                  **interval_bounds(points[measure], level)} for measure in MEASURES]  # fmt: skip
     return pd.DataFrame(rows, columns=["dataset", "axis", "value", "measure", "n_seeds", "mean",
                                        "lower", "upper"])  # fmt: skip
 

@@ -24,7 +24,7 @@ from attnaudit.models import catalog
 from attnaudit.report import verdicts
 from attnaudit.report.html import Grid
 from attnaudit.report.reproduction import WP_TABLE2
-from attnaudit.report.seeds import interval
+from attnaudit.report.seeds import model_intervals
 
 BUILT_IN_RULE = (
     "Where a synthetic task's construction sets whether attention is needed (the needle "
@@ -276,16 +276,7 @@ def measures_of(per_run: pd.DataFrame) -> list[str]:
 def encoder_summary(per_run: pd.DataFrame, level: float = 0.05) -> pd.DataFrame:
     """Per dataset, model and measure: the mean over seeds, its Student-t interval at
     1 - `level` (`seeds.interval`, as every table's), the seeds."""
-    rows = []
-    for measure in measures_of(per_run):
-        for (dataset, model), runs in per_run.groupby(["dataset", "model"], sort=True):
-            ci = interval(runs[measure], level)
-            mean, half = ci["mean"], ci["ci95"]
-            rows.append({"dataset": dataset, "measure": measure, "model": model,
-                         "n_seeds": int(ci["n"]), "mean": mean, "lower": mean - half,
-                         "upper": mean + half})  # fmt: skip
-    return pd.DataFrame(rows, columns=["dataset", "measure", "model", "n_seeds", "mean",
-                                       "lower", "upper"])  # fmt: skip
+    return model_intervals(per_run, measures_of(per_run), level)
 
 
 def paired_p(differences: np.ndarray) -> float:

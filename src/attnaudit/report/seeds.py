@@ -51,3 +51,22 @@ def plus_minus(mean, spread=None, n=None, fmt: str = ".3f") -> str:
         return "n/a"
     shown = "" if spread is None or np.isnan(spread) else f" ± {spread:{fmt}}"
     return f"{mean:{fmt}}{shown}" + (f" ({int(n)})" if n is not None else "")
+
+
+def interval_bounds(values, level: float = LEVEL) -> dict[str, float]:
+    """`interval` as a table row: the seeds, the mean and the interval's two ends."""
+    ci = interval(values, level)
+    return {"n_seeds": int(ci["n"]), "mean": ci["mean"], "lower": ci["mean"] - ci["ci95"],
+            "upper": ci["mean"] + ci["ci95"]}  # fmt: skip
+
+
+def model_intervals(per_run: pd.DataFrame, measures: Sequence[str],
+                    level: float = LEVEL) -> pd.DataFrame:  # fmt: skip
+    """Per measure, dataset and model of `per_run` (one row per run): `interval_bounds` over
+    its seeds; columns dataset, measure, model, n_seeds, mean, lower, upper."""
+    groups = per_run.groupby(["dataset", "model"], sort=True)
+    rows = [{"dataset": dataset, "measure": measure, "model": model,
+             **interval_bounds(runs[measure], level)}
+            for measure in measures for (dataset, model), runs in groups]  # fmt: skip
+    return pd.DataFrame(rows, columns=["dataset", "measure", "model", "n_seeds", "mean",
+                                       "lower", "upper"])  # fmt: skip
