@@ -36,6 +36,7 @@ include: "workflow/rules/pruthi.smk"
 include: "workflow/rules/complexity.smk"
 include: "workflow/rules/class_effects.smk"
 include: "workflow/rules/transfer.smk"
+include: "workflow/rules/encoders.smk"
 include: "workflow/rules/open_questions.smk"
 
 

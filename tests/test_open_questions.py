@@ -205,18 +205,24 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
     assert "Which tasks need attention?" in page and "What does the encoder change?" not in page
 
 
-def test_the_page_is_planned_only_where_a_model_has_its_uniform_control():
-    def plan(attentions):
+def test_the_page_is_planned_where_a_section_has_something_to_answer():
+    def plan(attentions, encoders=("lstm", "average")):
         config = yaml.safe_load((REPO / "config.yaml").read_text())
-        config["attentions"] = attentions
+        config["attentions"], config["encoders"] = attentions, list(encoders)
         validate(config)
         return Plan(config)
 
-    assert plan(["additive"]).open_questions_outputs() == []
-    assert plan(["additive"]).compares_encoders()  # config.yaml: lstm and average
-    assert plan(["additive", "uniform"]).open_questions_outputs() == [
+    page, encoders = (
+        "results/report/open_questions.html",
+        "results/report/figures/open_questions_encoders.png",
+    )
+    assert plan(["additive"], ["lstm"]).open_questions_outputs() == []  # nothing to answer
+    # no uniform control: the encoders alone (config.yaml: lstm and average)
+    assert plan(["additive"]).open_questions_outputs() == [encoders, page]
+    assert plan(["additive", "uniform"], ["lstm"]).open_questions_outputs() == [
         "results/report/open_questions/needs.md", "results/report/figures/open_questions_needs.png",
-        "results/report/open_questions.html"]  # fmt: skip
+        page]  # fmt: skip
+    assert plan(["additive", "uniform"]).open_questions_outputs()[2:] == [encoders, page]
 
 
 # -- what the encoder changes -----------------------------------------------------------------
@@ -227,9 +233,10 @@ def analysis_tables() -> dict[str, pd.DataFrame]:
     lstm, avg = {**key, "model": "lstm-additive"}, {**key, "model": "average-additive"}
     return {
         "importance": pd.DataFrame([
-            {**lstm, "tau_attn_grad": 0.2, "tau_attn_loo": 0.1},
-            {**lstm, "tau_attn_grad": 0.4, "tau_attn_loo": np.nan},  # undefined tau: left out
-            {**avg, "tau_attn_grad": 0.9, "tau_attn_loo": 0.5},
+            {**lstm, "tau_attn_grad": 0.2, "tau_attn_loo": 0.1, "tau_attn_ig": 0.3},
+            # an undefined tau is left out
+            {**lstm, "tau_attn_grad": 0.4, "tau_attn_loo": np.nan, "tau_attn_ig": -0.1},
+            {**avg, "tau_attn_grad": 0.9, "tau_attn_loo": 0.5, "tau_attn_ig": 0.7},
         ]),
         "permutation": pd.DataFrame([{**lstm, "median_change": v} for v in (0.1, 0.5, 0.2)]
                                     + [{**avg, "median_change": 0.3}]),
@@ -259,7 +266,8 @@ def test_run_measures_summarise_each_runs_instances_as_each_measure_says():
     assert per_run.loc["lstm-additive"].to_dict() | {"dataset": "d"} == {
         "dataset": "d", "seed": 1, "encoder": "lstm", "test_f1": 0.8, "conicity": 0.5,
         "tau_attention_gradient": pytest.approx(0.3), "tau_attention_loo": 0.1,
-        "permutation_tvd": 0.2, "adversary_jsd": pytest.approx(0.4),
+        "tau_attention_ig": pytest.approx(0.1), "permutation_tvd": 0.2,
+        "adversary_jsd": pytest.approx(0.4),
         "aopc_comprehensiveness": 0.3, "accuracy_attention_removed": 0.5,
     }  # fmt: skip
     assert per_run.loc["average-additive", "tau_attention_gradient"] == 0.9

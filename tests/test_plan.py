@@ -123,9 +123,9 @@ def test_default_adversaries_and_no_deception(default):
 def test_default_targets(default):
     targets = default.targets()
     # 8 runs + 5 report files + Jain & Wallace 3 + Serrano & Smith 4 + Wiegreffe & Pinter 6
-    # + faithfulness 5 + Vashishth 1 + verdicts (4 + 2 pages + 2 examples) + open questions 3;
+    # + faithfulness 5 + Vashishth 1 + verdicts (4 + 2 pages + 2 examples) + open questions 4;
     # no reproduction
-    assert len(targets) == 8 + 5 + 3 + 4 + 6 + 5 + 1 + 8 + 3
+    assert len(targets) == 8 + 5 + 3 + 4 + 6 + 5 + 1 + 8 + 4
     assert len(set(targets)) == len(targets)
     assert "results/report/verdicts/synthetic-average-additive-examples.html" in targets
     assert "results/report/wiegreffe_pinter/guided_mlp.md" in targets
@@ -188,8 +188,8 @@ def test_beyond_plan(beyond):
     assert "results/report/pruthi/deception.md" in targets
     assert len(beyond.verdict_pages()) == 2 * 4 * 4
     # 144 runs + 5 + JW 3 + SS 4 + WP 5 + faithfulness 5 + Vashishth 1
-    # + verdicts (4 + 32 pages + 32 examples) + reproduction 1 + Pruthi 2 + open questions 3
-    assert len(targets) == 144 + 5 + 3 + 4 + 5 + 5 + 1 + 68 + 1 + 2 + 3
+    # + verdicts (4 + 32 pages + 32 examples) + reproduction 1 + Pruthi 2 + open questions 4
+    assert len(targets) == 144 + 5 + 3 + 4 + 5 + 5 + 1 + 68 + 1 + 2 + 4
 
 
 def test_sst_plan(sst):
@@ -205,8 +205,8 @@ def test_sst_plan(sst):
     assert sst.reproduction_outputs() == ["results/report/reproduction.md"]
     assert sst.deception_runs() == []
     # 30 runs + 5 + JW 3 + SS 4 + WP 6 + faithfulness 5 + Vashishth 1
-    # + verdicts (4 + 3 pages + 3 examples) + reproduction 1 + open questions 3
-    assert len(sst.targets()) == 30 + 5 + 3 + 4 + 6 + 5 + 1 + 10 + 1 + 3
+    # + verdicts (4 + 3 pages + 3 examples) + reproduction 1 + open questions 4
+    assert len(sst.targets()) == 30 + 5 + 3 + 4 + 6 + 5 + 1 + 10 + 1 + 4
 
 
 def test_the_plan_does_not_change_the_config(default):

@@ -252,3 +252,28 @@ def test_integrated_gradients_of_the_predicted_class_equal_a_riemann_sum(rows):
         np.testing.assert_allclose(got[i], expected[pred], rtol=0, atol=1e-6)
         for other in {0, 1, 2} - {pred}:
             assert np.abs(got[i] - expected[other]).max() > 1e-3
+
+
+def test_importance_agreement_ranks_attention_against_integrated_gradients(rows):
+    """With `integrated_gradients`, the importance table's IG column is the midpoint-rule
+    integral of the predicted class (the reference above) and tau_attn_ig is scipy's tau-b
+    of attention with it; without, neither column is there (Jain & Wallace's table)."""
+    model = model64("lstm", n_classes=3)
+    few = rows.iloc[:6]
+    plain = jain_wallace.importance_agreement(model, few)
+    assert "tau_attn_ig" not in plain and "integrated_gradients" not in plain
+    out = jain_wallace.importance_agreement(
+        model, few, {"integrated_gradients": True, "ig_steps": 32}
+    )
+    checked = 0
+    for i, seq in enumerate(few["token_ids"]):
+        expected = riemann_integrated_gradients(model, seq)[predicted(model, seq)]
+        np.testing.assert_allclose(out["integrated_gradients"].iloc[i], expected, atol=1e-6)
+        if len(expected) > 1:
+            res = stats.kendalltau(out["attention"].iloc[i], expected)
+            assert out["tau_attn_ig"].iloc[i] == pytest.approx(res.statistic, abs=1e-9)
+            assert out["p_attn_ig"].iloc[i] == pytest.approx(res.pvalue, rel=1e-6)
+            checked += 1
+    assert checked >= 4
+    # the IG pair is its own number, not the gradient's
+    assert not np.allclose(out["tau_attn_ig"], out["tau_attn_grad"], equal_nan=True)

@@ -279,12 +279,40 @@ def check_transfer(config: dict[str, Any]) -> None:
         )
 
 
+def check_encoders(config: dict[str, Any]) -> None:
+    """`open_questions.encoders`: datasets of the config and, with them, two or more
+    models (the schema keeps them distinct) with learned attention on flat encoders (built
+    in, or named in `pretrained:` with a [CLS] attention)."""
+    key, section = "open_questions.encoders", config["open_questions"]["encoders"]
+    check_names(f"{key}.datasets", section["datasets"], config["datasets"])
+    models = section["models"]
+    for model in models:
+        encoder, attention = catalog.split_model(model)
+        check_names(f"{key}.models", [encoder], [*catalog.flat_encoders(), *config["pretrained"]])
+        check_names(f"{key}.models", [attention], catalog.ATTENTIONS)
+        if catalog.is_uniform(attention):
+            raise ConfigError(
+                f"config key '{key}.models': {model!r} has uniform attention, which explains "
+                "nothing to compare; name models with learned attention"
+            )
+        if encoder in config["pretrained"] and attention not in catalog.CLS_ATTENTIONS:
+            raise ConfigError(
+                f"config key '{key}.models': {model!r}: a pretrained encoder's attention is "
+                f"its last layer's [CLS] row; use {encoder}-cls"
+            )
+    if section["datasets"] and len(models) < 2:
+        raise ConfigError(
+            f"config key '{key}.models': {list(models)}: the comparison needs two or more models"
+        )
+
+
 def check_open_questions(config: dict[str, Any]) -> None:
     """`open_questions:` datasets of the config, and a model the complexity sweep can
     resize (a flat trained-from-scratch encoder with a hidden_size, learned attention)."""
     effects = config["open_questions"]["class_effects"]
     check_names("open_questions.class_effects.datasets", effects["datasets"], config["datasets"])
     check_transfer(config)
+    check_encoders(config)
     key, section = "open_questions.complexity", config["open_questions"]["complexity"]
     check_names(f"{key}.datasets", section["datasets"], config["datasets"])
     encoder, attention = catalog.split_model(section["model"])

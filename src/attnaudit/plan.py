@@ -71,6 +71,16 @@ GUIDED_FILES = {
 }
 # the analyses each sweep model runs (jain_wallace.<name>)
 COMPLEXITY_ANALYSES = ("permutation", "adversary")
+# the open questions' encoder comparison (open_questions.encoders): its analyses of a run,
+# family -> analyses, and where they go; the measure's table name -> (family, analysis)
+ENCODER_RUN = f"{RUN}/open_questions/encoders"
+ENCODER_ANALYSES = {
+    "importance": ("jain_wallace", "importance"),
+    "permutation": ("jain_wallace", "permutation"),
+    "adversary": ("jain_wallace", "adversary"),
+    "eraser": ("faithfulness", "eraser"),
+    "replacement": ("vashishth", "replacement"),
+}
 
 
 def guide_key(variant: str, seed: int) -> str:
@@ -99,6 +109,7 @@ class Plan:
         self.deception = config["pruthi"]["deception"]
         self.pretrained = canonical(config.get("pretrained") or {})
         self.complexity = config["open_questions"]["complexity"]
+        self.compared = config["open_questions"]["encoders"]
 
     # -- datasets and runs ---------------------------------------------------------------
     def dataset_options(self, dataset: str) -> dict[str, Any]:
@@ -292,13 +303,16 @@ class Plan:
     def open_questions_outputs(self) -> list[str]:
         """The "Open questions" page and each section's figure (the first section's markdown
         too), where a section has something to answer: the first where a model with learned
-        attention has its uniform control among the runs, the complexity sweeps where
+        attention has its uniform control among the runs, the encoders' where
+        `compares_encoders`, the complexity sweeps where
         `open_questions.complexity` names datasets, the effects beyond the decision where
         `open_questions.class_effects` does."""
         sections = []
         if self.asks_needs():
             sections += [f"{REPORT}/open_questions/needs.md",
                          f"{REPORT}/figures/open_questions_needs.png"]  # fmt: skip
+        if self.compares_encoders():
+            sections.append(f"{REPORT}/figures/open_questions_encoders.png")
         if self.complexity_points():
             sections.append(f"{REPORT}/figures/open_questions_complexity.png")
         if self.class_effect_runs():
@@ -314,8 +328,61 @@ class Plan:
 
     def compares_encoders(self) -> bool:
         """Whether the open questions' encoder section has pairs to compare: two or more
-        encoders with learned attention (every dataset has every model)."""
+        models of `open_questions.encoders` where it names datasets, else two or more
+        encoders with learned attention in the grid (every dataset has every model)."""
+        if self.compared["datasets"]:
+            return len(self.compared["models"]) > 1
         return len({split_model(m)[0] for m in self.learned}) > 1
+
+    # -- the open questions' encoder comparison (open_questions.encoders) ----------------
+    def encoder_runs(self, name: str) -> list[str]:
+        """A file of every run the comparison of `open_questions.encoders` reads (its
+        datasets x models x `seeds:`); none without its datasets."""
+        return [self.run_path(d, m, s, name) for d in self.compared["datasets"]
+                for m in self.compared["models"] for s in self.seeds]  # fmt: skip
+
+    def encoder_inputs(self) -> dict[str, list[str]]:
+        """The encoder section's per-run tables by measure table (`ENCODER_ANALYSES`, and
+        seed_variance with two or more seeds), and `encoder_metrics` where the section has
+        its own runs: `open_questions.encoders`' analyses where it names datasets, else the
+        grid's analysis tables (where `analyses:` runs their families)."""
+        if not self.compares_encoders():
+            return {}
+        own = bool(self.compared["datasets"])
+        models = self.compared["models"] if own else self.learned
+        datasets = self.compared["datasets"] if own else self.datasets
+        inputs = {
+            table: self.encoder_runs(f"open_questions/encoders/{family}/{name}.parquet")
+            if own else self.family_tables(family, name)
+            for table, (family, name) in ENCODER_ANALYSES.items()
+        }  # fmt: skip
+        if len(self.seeds) > 1:
+            inputs["seed_variance"] = self.seed_variance_files(
+                models, "seed_variance.parquet", datasets
+            )
+        if own:
+            inputs["encoder_metrics"] = self.encoder_runs("metrics.json")
+        return inputs
+
+    def encoder_analysis_outputs(self) -> dict[str, str]:
+        """The analysis tables of a run of the comparison, `<family>_<analysis>` -> path."""
+        if not self.compared["datasets"]:
+            return {}
+        return {f"{family}_{name}": f"{ENCODER_RUN}/{family}/{name}.parquet"
+                for family, name in ENCODER_ANALYSES.values()}  # fmt: skip
+
+    def encoder_analysis_settings(self) -> dict[str, Any]:
+        """The comparison's analysis blocks, family -> analysis -> block: the config's
+        blocks on at most `max_instances` test instances, importance with Integrated
+        Gradients, ERASER on the attention ranking alone (the measure is its AOPC)."""
+        extra = {"importance": {"integrated_gradients": True},
+                 "eraser": {"rankings": ["attention"]}}  # fmt: skip
+        cap = {"split": "test", "max_instances": self.compared["max_instances"]}
+        out: dict[str, Any] = {}
+        for family, name in ENCODER_ANALYSES.values():
+            out.setdefault(family, {})[name] = {**self.config[family][name], **cap,
+                                                **extra.get(name, {})}  # fmt: skip
+        return out
 
     def pruthi_outputs(self) -> list[str]:
         """The deception table and figure where there are weights and a synthetic dataset."""
@@ -403,11 +470,14 @@ class Plan:
         return expand(f"{ADVERSARY}/{name}", dataset=self.datasets, lam=self.lambdas,
                       seed=self.seeds)  # fmt: skip
 
-    def seed_variance_files(self, models: Iterable[str], name: str) -> list[str]:
-        """A seed-variance file (`{WP_MODEL}/<name>`) of `models`, every dataset."""
+    def seed_variance_files(
+        self, models: Iterable[str], name: str, datasets: Iterable[str] | None = None
+    ) -> list[str]:
+        """A seed-variance file (`{WP_MODEL}/<name>`) of `models`, every dataset (of
+        `datasets` where given)."""
         return [
             expand(f"{WP_MODEL}/{name}", dataset=d, encoder=e, attention=a)[0]
-            for d in self.datasets
+            for d in (self.datasets if datasets is None else datasets)
             for e, a in (split_model(m) for m in models)
         ]
 

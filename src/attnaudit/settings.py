@@ -72,7 +72,9 @@ class Importance(OnSplit):
     Per instance and real token t: attention alpha_t; gradient importance
     g_t = |d p_yhat / d e_t . e_t| (attention held constant); leave-one-out
     l_t = TVD(y(x), y(x without token t)). Kendall tau-b (and its p value) of each pair
-    (attention-gradient, attention-LOO, gradient-LOO) over the real tokens.
+    (attention-gradient, attention-LOO, gradient-LOO) over the real tokens; with
+    `integrated_gradients`, also attention with Integrated Gradients (not in Jain &
+    Wallace: the open questions' encoder comparison asks for it).
     """
 
     key: ClassVar[str] = "jain_wallace.importance"
@@ -82,6 +84,13 @@ class Importance(OnSplit):
     deletions_per_pass: int = setting(
         4096, "leave-one-out: deletions (real tokens) evaluated together",
         minimum=1, maximum=bounds.MAX_BATCH,
+    )  # fmt: skip
+    integrated_gradients: bool = setting(
+        False, "also Kendall tau-b of attention with Integrated Gradients (tau_attn_ig)"
+    )
+    ig_steps: int = setting(
+        20, "Integrated Gradients integration steps (captum's Gauss-Legendre nodes)",
+        minimum=1, maximum=bounds.MAX_IG_STEPS,
     )  # fmt: skip
 
 
@@ -549,6 +558,36 @@ class Transfer(Settings):
                               minimum=1, maximum=bounds.MAX_BATCH)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Encoders(Settings):
+    """What the encoder changes: the same measures for every model of `models`.
+
+    Each model of `models` (flat, learned attention; trained by the `train` rule whether or
+    not the config's grid names it) is trained on each dataset of `datasets`, every seed of
+    `seeds:`, and analysed on at most `max_instances` test instances (a seeded subset, the
+    same for every model of a dataset): Jain & Wallace's importance (with Integrated
+    Gradients), permutation and adversary, ERASER's AOPC of the attention ranking and
+    Vashishth et al.'s attention removed, with their blocks' settings; Wiegreffe & Pinter's
+    seed variance over the seeds. Without `datasets`, the section compares the config's
+    own models from their analysis tables, where `analyses:` runs them.
+    """
+
+    key: ClassVar[str] = "open_questions.encoders"
+    datasets: tuple[str, ...] = setting(
+        [], "the datasets compared (names of `datasets:`); []: the config's own runs",
+        pattern=NAME_PATTERN, maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    models: tuple[str, ...] = setting(
+        [], "the models compared, <encoder>-<attention> with learned attention on a flat "
+        "encoder (a pretrained one named in `pretrained:`)", pattern=MODEL_PATTERN,
+        maxItems=bounds.MAX_RUNS,
+    )  # fmt: skip
+    max_instances: int | None = setting(
+        None, "analyse a seeded random subset of this many test instances; null: all",
+        minimum=1, maximum=bounds.MAX_INSTANCES,
+    )  # fmt: skip
+
+
 # The config's analysis sections: section -> block -> settings class.
 SECTIONS: dict[str, dict[str, type[Settings]]] = {
     "jain_wallace": {
@@ -570,6 +609,7 @@ SECTIONS: dict[str, dict[str, type[Settings]]] = {
         "complexity": Complexity,
         "class_effects": ClassEffects,
         "transfer": Transfer,
+        "encoders": Encoders,
     },
 }
 

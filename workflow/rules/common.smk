@@ -21,6 +21,7 @@ from attnaudit.plan import (
     COMPLEXITY_ANALYSES,
     DATA,
     DECEPTION,
+    ENCODER_RUN,
     GUIDED_FILES,
     MATRIX,
     PIECES,

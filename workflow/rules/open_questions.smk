@@ -1,28 +1,13 @@
 # The questions the 2019 debate left open, answered from the runs: the "Open questions" page
-# (attnaudit.report.open_questions, .complexity, .class_effects). Built so far: which tasks
-# need attention, what the encoder changes, what makes adversarial attention easy, and effects
-# beyond the decision. Each section's inputs
-# and outputs exist where the config gives it something to answer.
+# (attnaudit.report.open_questions, .complexity, .class_effects, .transfer): which tasks need
+# attention, what the encoder changes, whether attention transfers, what makes adversarial
+# attention easy, and effects beyond the decision. Each section's inputs and outputs exist
+# where the config gives it something to answer.
 
 
-# The second section's inputs and outputs, where two encoders with learned attention share
-# the datasets (Plan.compares_encoders): nothing to compare otherwise.
-ENCODER_INPUTS = (
-    dict(
-        importance=PLAN.family_tables("jain_wallace", "importance"),
-        permutation=PLAN.family_tables("jain_wallace", "permutation"),
-        adversary=PLAN.family_tables("jain_wallace", "adversary"),
-        eraser=PLAN.family_tables("faithfulness", "eraser"),
-        replacement=PLAN.family_tables("vashishth", "replacement"),
-        seed_variance=(
-            PLAN.seed_variance_files(PLAN.learned, "seed_variance.parquet")
-            if len(PLAN.seeds) > 1
-            else []
-        ),
-    )
-    if PLAN.compares_encoders()
-    else {}
-)
+# The second section's outputs, where two encoders with learned attention share the
+# datasets (Plan.compares_encoders): nothing to compare otherwise; its inputs are the plan's
+# (Plan.encoder_inputs: open_questions.encoders' own runs, or the grid's analysis tables).
 ENCODER_OUTPUTS = (
     dict(
         encoders_csv=f"{REPORT}/open_questions/encoders.csv",
@@ -198,7 +183,7 @@ if PLAN.open_questions_outputs():
 
     rule open_questions:
         input:
-            **ENCODER_INPUTS,
+            **PLAN.encoder_inputs(),
             **COMPLEXITY_INPUTS,
             **CLASS_INPUTS,
             **TRANSFER_INPUTS,

@@ -44,11 +44,15 @@ def importance_agreement(
             )
         )
     out = collect(parts, rows)
-    opts = Options(batch_size=cfg.batch_size, deletions_per_pass=cfg.deletions_per_pass)
-    for ranking in ("gradient", "loo"):
+    opts = Options(batch_size=cfg.batch_size, deletions_per_pass=cfg.deletions_per_pass,
+                   ig_steps=cfg.ig_steps)  # fmt: skip
+    rankings = ("gradient", "loo", *(("integrated_gradients",) if cfg.integrated_gradients else ()))
+    for ranking in rankings:
         out[ranking] = registry.score(ranking, model, rows, opts).values
     pairs = {"attn_grad": ("attention", "gradient"), "attn_loo": ("attention", "loo"),
              "grad_loo": ("gradient", "loo")}  # fmt: skip
+    if cfg.integrated_gradients:
+        pairs["attn_ig"] = ("attention", "integrated_gradients")
     for name, (a, b) in pairs.items():
         out[f"tau_{name}"], out[f"p_{name}"] = kendall.tau_b(list(out[a]), list(out[b]))
     return out

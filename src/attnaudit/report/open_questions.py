@@ -215,6 +215,8 @@ ENCODER_MEASURES = {
     "conicity": ("mean conicity of the hidden states on test (Mohankumar et al.)", "metrics"),
     "tau_attention_gradient": ("mean Kendall tau-b of attention with the gradient", "importance"),
     "tau_attention_loo": ("mean Kendall tau-b of attention with leave-one-out", "importance"),
+    "tau_attention_ig": ("mean Kendall tau-b of attention with Integrated Gradients",
+                         "importance"),
     "permutation_tvd": ("median output change (TVD) when attention is permuted", "permutation"),
     "adversary_jsd": ("mean max JSD of an adversarial attention within epsilon", "adversary"),
     "aopc_comprehensiveness": ("ERASER AOPC comprehensiveness of the attention ranking", "eraser"),
@@ -232,12 +234,15 @@ ENCODER_RULE = (
 )
 
 
+# the importance table's tau columns -> their measures (tau_attn_ig where the analysis ran
+# with integrated_gradients)
+IMPORTANCE_TAUS = {"tau_attn_grad": "tau_attention_gradient", "tau_attn_loo": "tau_attention_loo",
+                   "tau_attn_ig": "tau_attention_ig"}  # fmt: skip
 # analysis table -> its per-run summary (table, the run's key columns -> the measures of
 # ENCODER_MEASURES it gives, indexed by the keys)
 PER_RUN = {
-    "importance": lambda t, keys: t.groupby(keys)[["tau_attn_grad", "tau_attn_loo"]].mean()
-    .rename(columns={"tau_attn_grad": "tau_attention_gradient",
-                     "tau_attn_loo": "tau_attention_loo"}),
+    "importance": lambda t, keys: t.groupby(keys)[[c for c in IMPORTANCE_TAUS if c in t]]
+    .mean().rename(columns=IMPORTANCE_TAUS),
     "permutation": lambda t, keys: t.groupby(keys)["median_change"].median()
     .rename("permutation_tvd"),
     "adversary": lambda t, keys: t.groupby(keys)["max_jsd"].mean().rename("adversary_jsd"),

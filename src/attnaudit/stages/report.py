@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from attnaudit import io, settings
 from attnaudit.models.catalog import control_model, split_model
@@ -80,6 +81,15 @@ MEASURED_COLUMNS = {
     "replacement": ["replacement", "replaced_pred", "label"],
     "seed_variance": ["other_seeds", "jsd"],
 }
+# ... and those read where the table has them (an importance analysis run with
+# integrated_gradients)
+MEASURED_IF_THERE = {"importance": ["tau_attn_ig"]}
+
+
+def measured_columns(name: str, path: str) -> list[str]:
+    """The columns of an analysis table the encoder comparison reads."""
+    there = set(pq.read_schema(path).names)
+    return [*MEASURED_COLUMNS[name], *(c for c in MEASURED_IF_THERE.get(name, []) if c in there)]
 
 
 def open_questions(
@@ -99,7 +109,7 @@ def open_questions(
     class_per_class_html: str | None = None, class_figure: str | None = None,
     transfer: Mapping | None = None, transfer_metrics: Sequence[str] = (),
     transfer_csv: str | None = None, transfer_html: str | None = None,
-    transfer_figure: str | None = None,
+    transfer_figure: str | None = None, encoder_metrics: Sequence[str] = (),
     **analysis_tables: Sequence[str],
 ) -> None:  # fmt: skip
     """The "Open questions" page and its tables and figures, one section per question the
@@ -108,19 +118,22 @@ def open_questions(
     makes adversarial attention easy (`complexity_*`: the sweeps) and effects beyond the
     decision (`class_*`). `datasets`: the configured datasets' options (a synthetic task's
     construction sets its answer); `needed`: the verdicts' needed rule (its level is every
-    section's); `analysis_tables`: the runs' importance, permutation, adversary, eraser and
-    replacement tables, where those analyses ran; `complexity`: `Plan.complexity_params`,
-    with the sweep's metrics and analysis tables in its order; `class_effects`: the
-    class-effects tables, `class_summaries` their datasets' summary.json; `transfer`:
-    `Plan.transfer_params`, with the matrix's metrics in its cells' order."""
+    section's); `analysis_tables`: the runs' importance, permutation, adversary, eraser,
+    replacement and seed-variance tables, where those analyses ran, of the runs of
+    `encoder_metrics` (`open_questions.encoders`' models) where given, else of `metrics`;
+    `complexity`: `Plan.complexity_params`, with the sweep's metrics and analysis tables
+    in its order; `class_effects`: the class-effects tables, `class_summaries` their
+    datasets' summary.json; `transfer`: `Plan.transfer_params`, with the matrix's metrics
+    in its cells' order."""
     runs = read_metrics(metrics)
     level = settings.VerdictNeeded.of(needed).level
     sections = []
     if csv and markdown and html and figure:
         sections.append(needs_section(runs, datasets, needed, csv, markdown, html, figure))
     if encoders_csv and encoders_html and differences_csv and differences_html and encoders_figure:
+        compared = read_metrics(encoder_metrics) if encoder_metrics else runs
         sections.append(encoder_section(
-            runs, analysis_tables, level, encoders_csv, encoders_html, differences_csv,
+            compared, analysis_tables, level, encoders_csv, encoders_html, differences_csv,
             differences_html, encoders_figure,
         ))  # fmt: skip
     if transfer and transfer_csv and transfer_html and transfer_figure:
@@ -170,7 +183,7 @@ def encoder_section(
     """The open questions' second section, what the encoder changes: its tables, figure
     and the page's section."""
     keys = ["dataset", "model", "seed"]
-    tables = {name: pd.concat([io.read_table(p, [*keys, *MEASURED_COLUMNS[name]])
+    tables = {name: pd.concat([io.read_table(p, [*keys, *measured_columns(name, p)])
                                for p in paths], ignore_index=True)
               for name, paths in analysis_tables.items() if paths}  # fmt: skip
     per_run = questions.run_measures(runs, tables)
