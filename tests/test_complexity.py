@@ -13,11 +13,13 @@ import pytest
 import yaml
 from scipy import stats
 
+from attnaudit import io
 from attnaudit.config import ConfigError, validate
-from attnaudit.data.subsample import share_size, train_share
+from attnaudit.data.subsample import cap_splits, share_size, train_share
 from attnaudit.data.tokens import UNK_ID
 from attnaudit.plan import Plan
 from attnaudit.report import complexity
+from attnaudit.stages.data import preprocess
 from tests.workflow_runner import REPO, dry_run, planned_jobs, snakemake, write_config
 
 
@@ -69,6 +71,42 @@ def test_words_only_the_dropped_instances_hold_read_as_unknown():
 def test_a_share_outside_0_1_is_refused(fraction):
     with pytest.raises(ValueError, match="not in"):
         train_share(token_table(), fraction, seed=0)
+
+
+def test_a_capped_split_is_a_stratified_subset_and_the_others_stay_whole():
+    docs = pd.DataFrame({"id": [f"d{i}" for i in range(140)],
+                         "split": ["train"] * 80 + ["dev"] * 20 + ["test"] * 40,
+                         "label": [0] * 60 + [1] * 20 + [0, 1] * 10 + [0] * 30 + [1] * 10,
+                         "text": "x"})  # fmt: skip
+    capped = cap_splits(docs, {"train": 20, "dev": None, "test": 100})
+    train = capped[capped["split"] == "train"]
+    assert Counter(train["label"]) == {0: 15, 1: 5}  # a quarter of each class
+    assert (capped["split"] == "dev").sum() == 20 and (capped["split"] == "test").sum() == 40
+    assert capped["id"].tolist() == sorted(capped["id"], key=lambda i: int(i[1:]))  # in order
+    assert set(train["id"]) < set(cap_splits(docs, {"train": 40})["id"])  # nested in a larger cap
+    assert cap_splits(docs, {"train": 200}) is docs
+
+
+def test_preprocessing_builds_the_vocabulary_on_the_capped_training_split(tmp_path):
+    """Each training text has its own word: the capped vocabulary holds the kept texts'
+    words only, and the summary gives each split's size before the cap."""
+    path = tmp_path / "mine.csv"
+    words = [f"w{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(60)]  # no digits: qqq
+    rows = [f"{w} common,{i % 2}" for i, w in enumerate(words)]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n")
+    options = {"type": "table", "path": str(path), "labels": [0, 1], "min_count": 1,
+               "dev_fraction": 0.2, "test_fraction": 0.2, "max_train": 12}  # fmt: skip
+    out = {k: str(tmp_path / f"out.{k}") for k in ("tokens", "vocab", "summary")}
+    out["tokens"] += ".parquet"
+    preprocess("mine", options, [str(path)], **out)
+    summary = io.read_json(out["summary"])
+    table = pd.read_parquet(out["tokens"])
+    train_words = {t[0] for t in table.loc[table["split"] == "train", "tokens"]}
+    assert summary["splits"]["train"]["n"] == 12 == len(train_words)
+    assert summary["splits"]["train"]["n_before_cap"] == 36
+    assert summary["splits"]["test"]["n"] == summary["splits"]["test"]["n_before_cap"] == 12
+    vocab = set(io.read_json(out["vocab"]))
+    assert set(words) & vocab == train_words and "common" in vocab
 
 
 # -- the trend rule ---------------------------------------------------------------------------

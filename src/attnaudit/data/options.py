@@ -92,6 +92,18 @@ COMMON: dict[str, Option] = {
         True,
         maximum=bounds.MAX_TOKENS,
     ),
+    **{
+        f"max_{split}": integer(
+            None,
+            f"keep a seeded (seed 0) stratified subset of about this many {split} instances, "
+            "cut before the vocabulary is built (attnaudit.data.subsample.cap_splits); "
+            "null: the whole split",
+            1,
+            True,
+            maximum=bounds.MAX_INSTANCES,
+        )
+        for split in ("train", "dev", "test")
+    },
     "sentences": boolean(False, "keep sentence boundaries as <SEP> (han* encoders)"),
     "emoji": choice(["drop", "keep"], "drop", "emoji: dropped, or kept as tokens of their own"),
 }

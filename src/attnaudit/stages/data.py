@@ -15,6 +15,9 @@ from attnaudit.data import download
 from attnaudit.data.options import COMMON, with_defaults
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.data.registry import get_spec, n_classes_for, resolve_files
+from attnaudit.data.subsample import cap_splits
+
+SPLITS = ("train", "dev", "test")
 
 log = logging.getLogger("attnaudit")
 
@@ -44,6 +47,9 @@ def preprocess(
     spec = get_spec(options.get("type", dataset))
     common = with_defaults(COMMON, options)
     docs = load_documents(dataset, options, [Path(p) for p in inputs])
+    whole = docs["split"].value_counts().to_dict()
+    caps = {split: common[f"max_{split}"] for split in SPLITS}
+    docs = cap_splits(docs, caps)
     table, words = tokenize_documents(
         dataset,
         docs,
@@ -78,8 +84,10 @@ def preprocess(
                     table.loc[table["split"] == split, "label"], minlength=n_classes
                 ).tolist(),
                 **length_stats(lengths[table["split"] == split]),
+                # the split's size before `max_<split>` cut it (the same where none did)
+                "n_before_cap": int(whole[split]),
             }
-            for split in ("train", "dev", "test")
+            for split in SPLITS
         },
         # AG News' test-only re-split: its numbers are not comparable with the papers'
         "resplit_from_test": bool(docs.get("resplit_from_test", pd.Series([False])).any()),
