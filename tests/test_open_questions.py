@@ -179,7 +179,14 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
             ["encoders_csv", "encoders_html", "differences_csv", "differences_html"]}  # fmt: skip
     out["encoders_figure"] = str(tmp_path / "encoders.png")
     datasets = {"needle": NEEDLE, "counts": COUNTS, "sst": {"type": "sst"}}
-    open_questions(paths, datasets, {"margin": 0.02, "level": 0.05}, **out)
+    summaries = []
+    for name, train in (("needle", 2000), ("sst", 4000)):  # sst's training split capped
+        summary = tmp_path / f"summary-{name}.json"
+        summary.write_text(json.dumps({"dataset": name, "splits": {
+            "train": {"n": 2000, "n_before_cap": train}, "test": {"n": 500, "n_before_cap": 500},
+        }}))  # fmt: skip
+        summaries.append(str(summary))
+    open_questions(paths, datasets, {"margin": 0.02, "level": 0.05}, summaries=summaries, **out)
     built_in = questions.built_in_answers(datasets, ["average", "lstm"])
     table = questions.task_needs(RUNS.assign(resplit_from_test=False), built_in)
     assert list(table["recovered"][:2]) == [True, True]
@@ -188,6 +195,8 @@ def test_the_stage_writes_the_page_table_and_figure(tmp_path):
         assert finding.replace("&", "&amp;") in page
     assert "sst: the offline mirror holds only the test split" in page
     assert "Table 2 has them: imdb, agnews, 20news (the config says why)" in page
+    assert "sst: a seeded stratified subset of each capped split (train 2,000 of 4,000;" in page
+    assert "needle: a seeded" not in page
     assert 'src="data:image/png;base64,' in page
     assert (tmp_path / "figure.png").read_bytes()[:4] == b"\x89PNG"
     assert pd.read_csv(out["csv"])["needed"].tolist() == ["no", "yes", "undecided"]

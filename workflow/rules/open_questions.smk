@@ -188,6 +188,7 @@ if PLAN.open_questions_outputs():
             **CLASS_INPUTS,
             **TRANSFER_INPUTS,
             metrics=PLAN.runs(rules.train.output.metrics),
+            summaries=PLAN.per_dataset(rules.preprocess.output.summary),
             code=code("aggregate.py"),
         output:
             **NEEDS_OUTPUTS,

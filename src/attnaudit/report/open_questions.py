@@ -11,7 +11,7 @@ finding is worded by code from the table (`task_finding`), never by hand.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -189,6 +189,23 @@ def task_caveats(
                          f"{', '.join(missing)} (the config says why).")  # fmt: skip
     if table["needed"].eq("undecided").any():
         notes.append("An undecided cell is no evidence either way: more seeds would decide it.")
+    return notes
+
+
+def split_caps(summaries: Iterable[Mapping]) -> list[str]:
+    """One note per dataset whose splits preprocessing capped (`max_train`, `max_dev`,
+    `max_test`), from its summary.json: each capped split's size and its size before."""
+    notes = []
+    for info in summaries:
+        cut = [f"{split} {s['n']:,} of {s['n_before_cap']:,}"
+               for split, s in info["splits"].items()
+               if s.get("n_before_cap", s["n"]) > s["n"]]  # fmt: skip
+        if cut:
+            notes.append(
+                f"{info['dataset']}: a seeded stratified subset of each capped split "
+                f"({', '.join(cut)}; docs/datasets.md#split-caps), so its numbers are on "
+                "that test subset, not the paper's split."
+            )
     return notes
 
 

@@ -94,8 +94,8 @@ def measured_columns(name: str, path: str) -> list[str]:
 
 def open_questions(
     metrics: Sequence[str], datasets: Mapping[str, Mapping], needed: Mapping | None, page: str,
-    csv: str | None = None, markdown: str | None = None, html: str | None = None,
-    figure: str | None = None, encoders_csv: str | None = None,
+    summaries: Sequence[str] = (), csv: str | None = None, markdown: str | None = None,
+    html: str | None = None, figure: str | None = None, encoders_csv: str | None = None,
     encoders_html: str | None = None, differences_csv: str | None = None,
     differences_html: str | None = None, encoders_figure: str | None = None,
     complexity: Mapping | None = None, complexity_csv: str | None = None,
@@ -117,9 +117,10 @@ def open_questions(
     what the encoder changes (`encoders_*`, `differences_*`: two encoders to compare), what
     makes adversarial attention easy (`complexity_*`: the sweeps) and effects beyond the
     decision (`class_*`). `datasets`: the configured datasets' options (a synthetic task's
-    construction sets its answer); `needed`: the verdicts' needed rule (its level is every
-    section's); `analysis_tables`: the runs' importance, permutation, adversary, eraser,
-    replacement and seed-variance tables, where those analyses ran, of the runs of
+    construction sets its answer), `summaries` their summary.json (the split caps);
+    `needed`: the verdicts' needed rule (its level is every section's); `analysis_tables`:
+    the runs' importance, permutation, adversary, eraser, replacement and seed-variance
+    tables, where those analyses ran, of the runs of
     `encoder_metrics` (`open_questions.encoders`' models) where given, else of `metrics`;
     `complexity`: `Plan.complexity_params`, with the sweep's metrics and analysis tables
     in its order; `class_effects`: the class-effects tables, `class_summaries` their
@@ -128,8 +129,9 @@ def open_questions(
     runs = read_metrics(metrics)
     level = settings.VerdictNeeded.of(needed).level
     sections = []
+    info = [io.read_json(p) for p in summaries]
     if csv and markdown and html and figure:
-        sections.append(needs_section(runs, datasets, needed, csv, markdown, html, figure))
+        sections.append(needs_section(runs, datasets, info, needed, csv, markdown, html, figure))
     if encoders_csv and encoders_html and differences_csv and differences_html and encoders_figure:
         compared = read_metrics(encoder_metrics) if encoder_metrics else runs
         sections.append(encoder_section(
@@ -156,11 +158,11 @@ def open_questions(
 
 
 def needs_section(
-    runs: pd.DataFrame, datasets: Mapping[str, Mapping], needed: Mapping | None, csv: str,
-    markdown: str, html: str, figure: str,
+    runs: pd.DataFrame, datasets: Mapping[str, Mapping], summaries: Sequence[Mapping],
+    needed: Mapping | None, csv: str, markdown: str, html: str, figure: str,
 ) -> questions.Section:  # fmt: skip
     """The open questions' first section, which tasks need attention: its table, figure
-    and the page's section."""
+    and the page's section (`summaries`: the datasets' summary.json, read)."""
     built_in = questions.built_in_answers(datasets, sorted(runs["encoder"].unique()))
     table = questions.task_needs(runs, built_in, needed)
     findings = questions.task_finding(table)
@@ -171,7 +173,7 @@ def needs_section(
         "needs", "Which tasks need attention?", questions.TASKS_DESIGN,
         png_base64(figure), findings, f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
         grid(table, item.formats, item.floatfmt), item.file_name,
-        questions.task_caveats(runs, table, datasets),
+        questions.task_caveats(runs, table, datasets) + questions.split_caps(summaries),
     )  # fmt: skip
 
 
@@ -295,7 +297,8 @@ def class_section(
         "class-effects", "Beyond the decision: every class's probability",
         effects.CLASS_DESIGN, png_base64(figure), found, effects.COUNTER_RULE,
         grid(summary, item.formats, item.floatfmt), item.file_name,
-        effects.class_caveats(per_run, {s["dataset"]: s["n_classes"] for s in info}, cap),
+        effects.class_caveats(per_run, {s["dataset"]: s["n_classes"] for s in info}, cap)
+        + questions.split_caps(info),
     )  # fmt: skip
 
 
