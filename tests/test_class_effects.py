@@ -3,18 +3,19 @@ numbers, and its measures, rule and findings on hand-made tables."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from attnaudit.analyses import jain_wallace
 from attnaudit.analyses.open_questions import class_effects
-from attnaudit.config import ConfigError, validate
+from attnaudit.config import ConfigError
 from attnaudit.plan import Plan
 from attnaudit.report import class_effects as effects
 from tests.model_fixtures import hand_model, hand_output, rows_of, small_model, small_rows
-from tests.workflow_runner import REPO
+from tests.workflow_runner import open_questions_config
 
 THREE = ({10: (2.0, [3.0, 0.0, -1.0]), 11: (0.0, [-1.0, 1.0, 0.0]),
           12: (1.0, [0.5, 0.5, 2.0]), 13: (-1.0, [2.0, -2.0, 0.0]),
@@ -133,11 +134,7 @@ def test_per_class_names_each_class():
 
 
 # -- plan and config --------------------------------------------------------------------------
-def default_config(**block) -> dict:
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    config["open_questions"] = {"class_effects": block}
-    validate(config)
-    return config
+default_config = functools.partial(open_questions_config, "class_effects")
 
 
 def test_the_plan_reads_every_learned_run_of_the_datasets():

@@ -4,23 +4,29 @@ matrix) through the workflow."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats
 
 from attnaudit import io
-from attnaudit.config import ConfigError, validate
+from attnaudit.config import ConfigError
 from attnaudit.data.subsample import cap_splits, share_size, train_share
 from attnaudit.data.tokens import UNK_ID
 from attnaudit.plan import Plan
 from attnaudit.report import complexity
 from attnaudit.stages.data import preprocess
-from tests.workflow_runner import REPO, dry_run, planned_jobs, snakemake, write_config
+from tests.workflow_runner import (
+    dry_run,
+    open_questions_config,
+    planned_jobs,
+    snakemake,
+    write_config,
+)
 
 
 # -- the training share ---------------------------------------------------------------------
@@ -195,11 +201,7 @@ def test_sweep_runs_puts_the_configured_size_on_both_axes():
 
 
 # -- plan and config --------------------------------------------------------------------------
-def default_config(**sweep) -> dict:
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    config["open_questions"] = {"complexity": sweep}
-    validate(config)
-    return config
+default_config = functools.partial(open_questions_config, "complexity")
 
 
 def test_the_plan_reuses_the_models_own_run_and_resizes_the_others():

@@ -4,6 +4,7 @@ through the workflow (what each edit reruns)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 
@@ -14,14 +15,16 @@ import yaml
 from attnaudit.config import ConfigError, validate
 from attnaudit.plan import Plan
 from attnaudit.report import open_questions as questions
-from tests.workflow_runner import REPO, dry_run, planned_jobs, snakemake, write_config
+from tests.workflow_runner import (
+    REPO,
+    dry_run,
+    open_questions_config,
+    planned_jobs,
+    snakemake,
+    write_config,
+)
 
-
-def default_config(**block) -> dict:
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    config["open_questions"] = {"encoders": block}
-    validate(config)
-    return config
+default_config = functools.partial(open_questions_config, "encoders")
 
 
 def test_the_plan_trains_the_blocks_models_in_the_runs_own_folders():

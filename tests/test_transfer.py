@@ -7,16 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-import yaml
 
 from attnaudit import io
-from attnaudit.config import ConfigError, validate
+from attnaudit.config import ConfigError
 from attnaudit.plan import GUIDED_FILES, Plan
 from attnaudit.report import transfer
 from attnaudit.stages.wiegreffe_pinter import train_transfer
 from attnaudit.training_settings import Training
 from tests.model_fixtures import small_model
-from tests.workflow_runner import REPO
+from tests.workflow_runner import open_questions_config
 
 
 def metrics(f1: dict[str, list[float]]) -> pd.DataFrame:
@@ -73,10 +72,7 @@ def test_a_straddling_interval_is_undecided_and_said_so():
 
 
 def plan(**block) -> Plan:
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    config["open_questions"] = {"transfer": block}
-    validate(config)
-    return Plan(config)
+    return Plan(open_questions_config("transfer", **block))
 
 
 def test_the_plan_pairs_every_donor_with_every_student():

@@ -25,6 +25,17 @@ TINY = {
 }  # fmt: skip
 
 
+def open_questions_config(section: str, **block) -> dict:
+    """config.yaml with one block of `open_questions:` (`section`), validated: defaults
+    filled in, a bad block refused as the workflow refuses it."""
+    from attnaudit.config import validate
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["open_questions"] = {section: block}
+    validate(config)
+    return config
+
+
 class NoAliases(yaml.SafeDumper):
     """A YAML writer that writes a value used twice out twice: the workflow's strict reader
     refuses anchors and aliases (attnaudit.configfiles), which safe_dump emits for a shared
