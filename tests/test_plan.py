@@ -240,3 +240,13 @@ def test_a_study_of_training_alone_plans_no_analysis_and_no_adversary():
     targets = plan.targets()
     assert not [t for t in targets if "jain_wallace" in t or "adversar" in t]
     assert "results/report/open_questions.html" in targets
+
+
+def test_split_caps_name_each_capped_dataset_and_split(default):
+    assert default.split_caps() == {}
+    config = yaml.safe_load((REPO / "configs/open_questions.yaml").read_text())
+    config["mirror"] = str(REPO.parent / "shared/data")
+    validate(config)
+    caps = Plan(config).split_caps()
+    assert caps["imdb"] == {"train": 4000, "dev": 1000, "test": 4000}
+    assert set(caps) == {"imdb", "imdbrating", "20news20"}

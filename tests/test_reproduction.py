@@ -171,3 +171,12 @@ def test_the_gap_names_the_vectors_the_runs_started_from():
             gap == f"the paper used 300-d fastText vectors (wiki.simple), not available "
             f"offline; {words}"
         )
+
+
+def test_a_capped_datasets_rows_say_its_splits_are_a_subset():
+    caps = {"myimdb": {"train": 4000, "test": 4000}}
+    table = reproduction.table(hand_tables("myimdb"), {"myimdb": "imdb"}, None, caps)
+    said = "; its splits are capped (train 4,000, test 4,000): a seeded subset, not the paper's"
+    assert len(table) and table["reason_for_gap"].str.endswith(f"{said} split").all()
+    whole = reproduction.table(hand_tables("myimdb"), {"myimdb": "imdb"})
+    assert not whole["reason_for_gap"].str.contains("capped").any()

@@ -115,6 +115,12 @@ class Plan:
     def dataset_options(self, dataset: str) -> dict[str, Any]:
         return canonical(self.config["datasets"][dataset])
 
+    def split_caps(self) -> dict[str, dict[str, int]]:
+        """Per dataset with any, its split caps (`max_train`, `max_dev`, `max_test`), by split."""
+        caps = {d: {split: self.config["datasets"][d].get(f"max_{split}")
+                    for split in ("train", "dev", "test")} for d in self.datasets}  # fmt: skip
+        return {d: {s: n for s, n in c.items() if n} for d, c in caps.items() if any(c.values())}
+
     def dataset_type(self, dataset: str) -> str:
         """The registry type of a dataset: its `type`, or its name."""
         return self.config["datasets"][dataset].get("type", dataset)

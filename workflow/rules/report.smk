@@ -97,5 +97,6 @@ rule reproduction:
     params:
         types={d: PLAN.dataset_type(d) for d in PLAN.datasets},
         tasks={d: PLAN.dataset_options(d).get("task") for d in PLAN.datasets},
+        caps=PLAN.split_caps(),
     script:
         "../scripts/aggregate.py"

@@ -192,7 +192,7 @@ def task_caveats(
     return notes
 
 
-def split_caps(summaries: Iterable[Mapping]) -> list[str]:
+def cap_notes(summaries: Iterable[Mapping]) -> list[str]:
     """One note per dataset whose splits preprocessing capped (`max_train`, `max_dev`,
     `max_test`), from its summary.json: each capped split's size and its size before."""
     notes = []

@@ -13,7 +13,7 @@ tables (test split), then mean and 95 % interval over seeds. Wiegreffe & Pinter'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,12 +174,14 @@ def table(
     tables: dict[str, pd.DataFrame],
     types: dict[str, str],
     tasks: dict[str, str | None] | None = None,
+    caps: Mapping[str, Mapping[str, int]] | None = None,
 ) -> pd.DataFrame:
     """One row per reference and dataset of its type (`types`: dataset name -> type) and
     task (`tasks`: name -> its `task` option, None or missing: the type's default, which
     is the papers') whose runs give the statistic: the source's value, this workflow's mean
     with its 95 % interval over seeds, the difference, the tolerance and whether the mean
-    lies within it."""
+    lies within it; the reason for a gap names the dataset's split caps (`caps`: dataset ->
+    split -> cap), which make its runs not the paper's."""
     rows = []
     for ref in REFERENCES:
         for dataset in sorted(d for d, t in types.items() if t == ref.dataset):
@@ -187,7 +189,12 @@ def table(
                 continue  # another task of the type: not the paper's numbers
             values = per_seed(tables, ref, dataset)
             if not values.empty:
-                rows.append(row(ref, dataset, values, vectors_text(tables["metrics"], dataset)))
+                found = row(ref, dataset, values, vectors_text(tables["metrics"], dataset))
+                if (caps or {}).get(dataset):
+                    cut = ", ".join(f"{s} {n:,}" for s, n in caps[dataset].items())
+                    found["reason_for_gap"] += (f"; its splits are capped ({cut}): a seeded "
+                                                "subset, not the paper's split")  # fmt: skip
+                rows.append(found)
     return pd.DataFrame(rows)
 
 

@@ -173,7 +173,7 @@ def needs_section(
         "needs", "Which tasks need attention?", questions.TASKS_DESIGN,
         png_base64(figure), findings, f"{verdicts.NEEDED_RULE} {questions.BUILT_IN_RULE}",
         grid(table, item.formats, item.floatfmt), item.file_name,
-        questions.task_caveats(runs, table, datasets) + questions.split_caps(summaries),
+        questions.task_caveats(runs, table, datasets) + questions.cap_notes(summaries),
     )  # fmt: skip
 
 
@@ -298,7 +298,7 @@ def class_section(
         effects.CLASS_DESIGN, png_base64(figure), found, effects.COUNTER_RULE,
         grid(summary, item.formats, item.floatfmt), item.file_name,
         effects.class_caveats(per_run, {s["dataset"]: s["n_classes"] for s in info}, cap)
-        + questions.split_caps(info),
+        + questions.cap_notes(info),
     )  # fmt: skip
 
 
@@ -740,17 +740,17 @@ def pruthi_deception(
 def reproduction(
     metrics: Sequence[str], importance: Sequence[str], permutation: Sequence[str],
     adversary: Sequence[str], types: Mapping[str, str], tasks: Mapping[str, str | None],
-    csv: str, markdown: str, html: str,
+    csv: str, markdown: str, html: str, caps: Mapping[str, Mapping[str, int]] | None = None,
 ) -> None:  # fmt: skip
     """The papers' headline numbers beside this workflow's (`report.reproduction`), on the
-    datasets of the papers' types and tasks."""
+    datasets of the papers' types and tasks (`caps`: `Plan.split_caps`)."""
     tables_by_name = {
         "metrics": read_metrics(metrics),
         **{name: read_tables(paths) if paths else pd.DataFrame()
            for name, paths in (("importance", importance), ("permutation", permutation),
                                ("adversary", adversary))},
     }  # fmt: skip
-    table = reproduce.table(tables_by_name, dict(types), dict(tasks))
+    table = reproduce.table(tables_by_name, dict(types), dict(tasks), caps)
     publish(
         CATALOGUE["reproduction"],
         table,
