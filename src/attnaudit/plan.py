@@ -17,6 +17,7 @@ from typing import Any
 from attnaudit import settings
 from attnaudit.config import canonical, lambda_label
 from attnaudit.data import checkpoints
+from attnaudit.data.options import SPLITS
 from attnaudit.models import catalog
 from attnaudit.models.catalog import split_model
 
@@ -71,9 +72,11 @@ GUIDED_FILES = {
 }
 # the analyses each sweep model runs (jain_wallace.<name>)
 COMPLEXITY_ANALYSES = ("permutation", "adversary")
-# the open questions' encoder comparison (open_questions.encoders): its analyses of a run,
-# family -> analyses, and where they go; the measure's table name -> (family, analysis)
-ENCODER_RUN = f"{RUN}/open_questions/encoders"
+# the open questions' encoder comparison (open_questions.encoders): where a run's analyses
+# go (`ENCODER_TABLES/<family>/<analysis>.parquet` under the run), and the measure table
+# each answers -> its (family, analysis)
+ENCODER_TABLES = "open_questions/encoders"
+ENCODER_RUN = f"{RUN}/{ENCODER_TABLES}"
 ENCODER_ANALYSES = {
     "importance": ("jain_wallace", "importance"),
     "permutation": ("jain_wallace", "permutation"),
@@ -118,7 +121,7 @@ class Plan:
     def split_caps(self) -> dict[str, dict[str, int]]:
         """Per dataset with any, its split caps (`max_train`, `max_dev`, `max_test`), by split."""
         caps = {d: {split: self.config["datasets"][d].get(f"max_{split}")
-                    for split in ("train", "dev", "test")} for d in self.datasets}  # fmt: skip
+                    for split in SPLITS} for d in self.datasets}  # fmt: skip
         return {d: {s: n for s, n in c.items() if n} for d, c in caps.items() if any(c.values())}
 
     def dataset_type(self, dataset: str) -> str:
@@ -358,7 +361,7 @@ class Plan:
         models = self.compared["models"] if own else self.learned
         datasets = self.compared["datasets"] if own else self.datasets
         inputs = {
-            table: self.encoder_runs(f"open_questions/encoders/{family}/{name}.parquet")
+            table: self.encoder_runs(f"{ENCODER_TABLES}/{family}/{name}.parquet")
             if own else self.family_tables(family, name)
             for table, (family, name) in ENCODER_ANALYSES.items()
         }  # fmt: skip

@@ -75,6 +75,9 @@ FILES: Option = {
     },
 }
 
+# A dataset's splits, in their order.
+SPLITS = ("train", "dev", "test")
+
 # Options every dataset type takes (read by preprocessing); `files` is added for the types
 # that download files (attnaudit.data.registry.option_schema).
 COMMON: dict[str, Option] = {
@@ -102,7 +105,7 @@ COMMON: dict[str, Option] = {
             True,
             maximum=bounds.MAX_INSTANCES,
         )
-        for split in ("train", "dev", "test")
+        for split in SPLITS
     },
     "sentences": boolean(False, "keep sentence boundaries as <SEP> (han* encoders)"),
     "emoji": choice(["drop", "keep"], "drop", "emoji: dropped, or kept as tokens of their own"),

@@ -34,11 +34,18 @@ import pandas as pd
 
 from attnaudit import bounds
 from attnaudit.data.errors import DatasetError
-from attnaudit.data.options import SPLIT_SEED, choice, fraction, integer, string, with_defaults
+from attnaudit.data.options import (
+    SPLIT_SEED,
+    SPLITS,
+    choice,
+    fraction,
+    integer,
+    string,
+    with_defaults,
+)
 from attnaudit.data.parsing import seeded_rng, three_way
 from attnaudit.data.tokens import tokenize
 
-SPLITS = ("train", "dev", "test")
 _FORMATS = {
     ".csv": "csv",
     ".tsv": "tsv",

@@ -12,12 +12,10 @@ import pandas as pd
 
 from attnaudit import io
 from attnaudit.data import download
-from attnaudit.data.options import COMMON, with_defaults
+from attnaudit.data.options import COMMON, SPLITS, with_defaults
 from attnaudit.data.prepare import load_documents, tokenize_documents
 from attnaudit.data.registry import get_spec, n_classes_for, resolve_files
 from attnaudit.data.subsample import cap_splits
-
-SPLITS = ("train", "dev", "test")
 
 log = logging.getLogger("attnaudit")
 
